@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "conduit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "conduit", targets: ["ConduitCLI"]),
+    ],
+    targets: [
+        .target(
+            name: "Conduit",
+            exclude: [
+                "Integrations/chorus.json",
+                "Integrations/gong.json",
+                "Integrations/coviu.json",
+            ]
+        ),
+        .executableTarget(
+            name: "ConduitCLI",
+            dependencies: ["Conduit"]
+        ),
+        .testTarget(
+            name: "ConduitTests",
+            dependencies: ["Conduit"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Conduit", "ConduitCLI"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,87 @@
+import Foundation
+
+/// The account file's `server` object: identity, filters, exposure, expiry and token auth.
+package struct ServerSettings: Sendable {
+    package enum ToolExposure: String, Sendable { case all, discovery }
+
+    package var name: String?
+    /// `read`, `write`, `custom` or exact method names; nil keeps every method.
+    package var methods: [String]?
+    /// Keep tools with at least one of these tags; nil keeps every tool.
+    package var tags: [String]?
+    package var toolExposure: ToolExposure = .all
+    package var expiresAt: Date?
+    package var requireAPITokenAuth = false
+    package var apiTokenSHA256: String?
+
+    package init() {}
+
+    static func parse(_ value: JSONValue, source: String) throws(AccountError) -> ServerSettings {
+        guard case .object(let object) = value else {
+            throw AccountError("\(source): field \"server\" must be an object")
+        }
+        let known: Set<String> = ["name", "methods", "tags", "tool_exposure", "expires_at", "require_api_token_auth", "api_token_sha256"]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw AccountError("\(source): unknown field \"server.\(unknown)\"")
+        }
+        var settings = ServerSettings()
+        if let name = object["name"], !name.isNull {
+            guard case .string(let text) = name else { throw AccountError("\(source): field \"server.name\" must be a string") }
+            settings.name = text
+        }
+        settings.methods = try stringList(object["methods"], field: "server.methods", source: source)
+        settings.tags = try stringList(object["tags"], field: "server.tags", source: source)
+        if let exposure = object["tool_exposure"], !exposure.isNull {
+            guard let text = exposure.stringValue, let parsed = ToolExposure(rawValue: text) else {
+                throw AccountError("\(source): field \"server.tool_exposure\" must be \"all\" or \"discovery\"")
+            }
+            settings.toolExposure = parsed
+        }
+        if let expiry = object["expires_at"], !expiry.isNull {
+            guard let text = expiry.stringValue, let date = parseTimestamp(text) else {
+                throw AccountError("\(source): field \"server.expires_at\" must be an ISO 8601 date-time such as 2026-12-31T23:59:59Z")
+            }
+            settings.expiresAt = date
+        }
+        if let flag = object["require_api_token_auth"], !flag.isNull {
+            guard let value = flag.boolValue else {
+                throw AccountError("\(source): field \"server.require_api_token_auth\" must be true or false")
+            }
+            settings.requireAPITokenAuth = value
+        }
+        if let hash = object["api_token_sha256"], !hash.isNull {
+            guard let text = hash.stringValue, text.count == 64, text.allSatisfy(\.isHexDigit) else {
+                throw AccountError("\(source): field \"server.api_token_sha256\" must be 64 hexadecimal digits (the SHA-256 of the token)")
+            }
+            settings.apiTokenSHA256 = text.lowercased()
+        }
+        if settings.requireAPITokenAuth && settings.apiTokenSHA256 == nil {
+            throw AccountError("\(source): field \"server.api_token_sha256\" is required when require_api_token_auth is true")
+        }
+        return settings
+    }
+
+    private static func stringList(_ value: JSONValue?, field: String, source: String) throws(AccountError) -> [String]? {
+        guard let value, !value.isNull else { return nil }
+        guard case .array(let elements) = value else {
+            throw AccountError("\(source): field \"\(field)\" must be an array of strings")
+        }
+        var result: [String] = []
+        for element in elements {
+            guard case .string(let text) = element else {
+                throw AccountError("\(source): field \"\(field)\" must be an array of strings")
+            }
+            result.append(text)
+        }
+        return result
+    }
+}
+
+/// Parses RFC 3339 / ISO 8601 timestamps with or without fractional seconds.
+package func parseTimestamp(_ text: String) -> Date? {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    if let date = formatter.date(from: text) { return date }
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.date(from: text)
+}

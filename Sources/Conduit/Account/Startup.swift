@@ -1,0 +1,84 @@
+import Foundation
+
+/// Assembles a server from the command line's account choice, or explains in one
+/// sentence per problem why it cannot start.
+package enum Startup {
+    /// The environment variable that may name the account file.
+    package static let accountVariable = "CONDUIT_ACCOUNT"
+    /// The environment variable holding the API token when `require_api_token_auth` is set.
+    package static let apiTokenVariable = "CONDUIT_API_TOKEN"
+
+    package struct Failure: Error, Sendable, CustomStringConvertible {
+        package var problems: [String]
+        package var description: String { problems.joined(separator: "\n") }
+
+        package init(_ problems: [String]) {
+            self.problems = problems
+        }
+    }
+
+    /// Loads the account and its definition and builds the catalog. With
+    /// `collectAll`, keeps going after a problem so `conduit check` can list them all.
+    package static func prepare(
+        accountPath: String?, environment: [String: String], now: Date = Date(), collectAll: Bool = false
+    ) throws(Failure) -> ServerConfiguration {
+        guard let path = accountPath ?? environment[accountVariable], !path.isEmpty else {
+            throw Failure(["no account file: pass --account FILE or set \(accountVariable)"])
+        }
+        let account: Account
+        do {
+            account = try Account.load(path: path, environment: environment)
+        } catch {
+            throw Failure([error.description])
+        }
+        var problems: [String] = []
+        let loaded: DefinitionLoader.Loaded
+        do {
+            loaded = try DefinitionLoader.load(account.integration, relativeTo: path)
+        } catch {
+            if error.problems.count == 1, error.problems[0].path.isEmpty, BundledIntegrations.source(named: account.integration) == nil {
+                throw Failure(["\(path): field \"integration\": \"\(account.integration)\" is not a bundled integration (\(BundledIntegrations.names.joined(separator: ", "))) nor a readable definition file"])
+            }
+            throw Failure(error.description.split(separator: "\n").map(String.init))
+        }
+        let definition = loaded.definition
+        for credential in account.credentials.keys.sorted() where !definition.credentials.contains(where: { $0.name == credential }) {
+            let known = definition.credentials.map(\.name).joined(separator: ", ")
+            problems.append("\(path): field \"credentials.\(credential)\" is not a \(definition.title) credential (expected \(known))")
+        }
+        if case .failure(let error) = Authenticator.chooseScheme(definition, credentials: account.credentials) {
+            problems.append("\(path): \(error.description)")
+        }
+        if let expiry = account.settings.expiresAt, now >= expiry {
+            problems.append("\(path): field \"server.expires_at\": this server expired at \(ISO8601DateFormatter().string(from: expiry)) and will not start")
+        }
+        if account.settings.requireAPITokenAuth, let expected = account.settings.apiTokenSHA256 {
+            if let token = environment[apiTokenVariable], !token.isEmpty {
+                if !constantTimeEqual(SHA256.hexDigest(Array(token.utf8)), expected) {
+                    problems.append("\(path): field \"server.api_token_sha256\": the SHA-256 of \(apiTokenVariable) does not match; refusing to start")
+                }
+            } else {
+                problems.append("\(path): field \"server.require_api_token_auth\" is true but \(apiTokenVariable) is not set; refusing to start")
+            }
+        }
+        if !problems.isEmpty && !collectAll { throw Failure(problems) }
+        let catalog: ToolCatalog
+        do {
+            catalog = try ToolCatalog(tools: loaded.tools, settings: account.settings, source: path)
+        } catch {
+            throw Failure(problems + [error.description])
+        }
+        if !problems.isEmpty { throw Failure(problems) }
+        return ServerConfiguration(definition: definition, account: account, catalog: catalog)
+    }
+
+    /// Compares two strings in time that depends only on their length.
+    package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<left.count { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+}

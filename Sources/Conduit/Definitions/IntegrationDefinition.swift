@@ -1,0 +1,193 @@
+/// An integration: how to reach one REST API and which of its operations become tools.
+///
+/// Built from a definition file (see Docs/definition-format.md) by `DefinitionDecoder`,
+/// which reports every problem with its JSON path instead of stopping at the first.
+package struct IntegrationDefinition: Sendable {
+    package var name: String
+    package var title: String
+    package var description: String
+    package var instructions: String?
+    package var baseURL: String
+    package var credentials: [CredentialSpec]
+    package var auth: [AuthScheme]
+    package var errorMessagePaths: [JSONPath]
+    package var rateLimitHeaders: RateLimitHeaders
+    package var binaryMediaTypes: [String]
+    package var resources: [ResourceDefinition]
+}
+
+/// A credential the account file must (or may) supply.
+package struct CredentialSpec: Sendable {
+    package var name: String
+    package var description: String
+    package var isSecret: Bool
+}
+
+/// How requests are authenticated. Each case names credentials, never holds them.
+package enum AuthScheme: Sendable {
+    case header(name: String, valueTemplate: String)
+    case basic(username: String, password: String)
+    case bearer(token: String)
+    case oauth2ClientCredentials(tokenPath: String, clientID: String, clientSecret: String, scope: String?)
+
+    /// The credentials this scheme needs, all of which must be present for it to be chosen.
+    package var credentialNames: [String] {
+        switch self {
+        case .header(_, let template): placeholders(in: template)
+        case .basic(let username, let password): [username, password]
+        case .bearer(let token): [token]
+        case .oauth2ClientCredentials(_, let clientID, let clientSecret, _): [clientID, clientSecret]
+        }
+    }
+
+    package var typeName: String {
+        switch self {
+        case .header: "header"
+        case .basic: "basic"
+        case .bearer: "bearer"
+        case .oauth2ClientCredentials: "oauth2_client_credentials"
+        }
+    }
+}
+
+/// Vendor header names for rate-limit state, beyond the common ones conduit always reads.
+package struct RateLimitHeaders: Sendable {
+    package enum ResetStyle: String, Sendable { case delta, epoch }
+    package var limit: [String] = []
+    package var remaining: [String] = []
+    package var reset: [String] = []
+    package var resetStyle: ResetStyle?
+}
+
+package struct ResourceDefinition: Sendable {
+    package var name: String
+    package var singular: String
+    package var title: String?
+    package var description: String?
+    package var tags: [String]
+    package var methods: [MethodDefinition]
+}
+
+/// The five CRUD kinds and everything else.
+package enum MethodKind: String, Sendable, CaseIterable {
+    case list, get, create, update, delete, custom
+
+    package init(methodName: String) {
+        self = MethodKind(rawValue: methodName) ?? .custom
+        if self == .custom, methodName == "custom" { self = .custom }
+    }
+
+    /// The account file's `server.methods` group this kind belongs to.
+    package var group: String {
+        switch self {
+        case .list, .get: "read"
+        case .create, .update, .delete: "write"
+        case .custom: "custom"
+        }
+    }
+}
+
+package struct MethodDefinition: Sendable {
+    package var name: String
+    package var kind: MethodKind
+    package var http: String
+    package var path: String
+    package var summary: String?
+    package var description: String?
+    package var scopes: [String]
+    package var tags: [String]
+    package var parameters: [ParameterDefinition]
+    package var body: BodyDefinition?
+    package var pagination: Pagination?
+    package var resultsPath: JSONPath?
+    package var binaryResponse: Bool
+    package var responseMediaTypes: [String]
+    package var asyncNote: String?
+    package var readOnly: Bool?
+    package var idempotent: Bool?
+    package var destructive: Bool?
+    package var outputSchema: JSONObject?
+    package var examples: [MethodExample]
+}
+
+package struct MethodExample: Sendable {
+    package var arguments: JSONObject
+    package var description: String?
+}
+
+package struct ParameterDefinition: Sendable {
+    package enum Location: String, Sendable { case path, query, header }
+    package var name: String
+    package var argument: String
+    package var location: Location
+    package var isRequired: Bool
+    package var description: String?
+    package var schema: JSONObject
+    package var commaSeparated: Bool
+    package var sendDefault: Bool
+}
+
+package struct BodyDefinition: Sendable {
+    package enum ContentType: String, Sendable, CaseIterable {
+        case json = "application/json"
+        case jsonAPI = "application/vnd.api+json"
+        case plainText = "text/plain"
+        case form = "application/x-www-form-urlencoded"
+    }
+
+    package var contentType: ContentType
+    package var isRequired: Bool
+    package var schema: JSONObject
+    package var jsonAPIType: String?
+
+    /// An object schema with properties is spread into one argument per property;
+    /// anything else is a single `body` argument.
+    package var isFlattened: Bool {
+        schema["type"] == .string("object") && schema["properties"]?.objectValue != nil
+    }
+
+    package var properties: JSONObject { schema["properties"]?.objectValue ?? [:] }
+
+    package var requiredProperties: [String] {
+        schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}
+
+package struct Pagination: Sendable {
+    package enum Style: String, Sendable, CaseIterable { case cursor, page, offset, none }
+    package enum CursorLocation: String, Sendable { case query, body }
+
+    package var style: Style
+    package var cursorParameter: String?
+    package var cursorLocation: CursorLocation = .query
+    package var nextCursorPath: JSONPath?
+    package var pageParameter: String?
+    package var pageStart: Int = 0
+    package var morePath: JSONPath?
+    package var offsetParameter: String?
+    package var totalPath: JSONPath?
+    package var limitParameter: String?
+    package var maximumLimit: Int?
+
+    /// Vendor request parameters that pagination owns, hidden from the tool's arguments.
+    package var ownedParameters: Set<String> {
+        Set([cursorParameter, pageParameter, offsetParameter, limitParameter].compactMap { $0 })
+    }
+}
+
+/// The `{name}` placeholders of a template, in order.
+package func placeholders(in template: String) -> [String] {
+    var names: [String] = []
+    var current: String?
+    for character in template {
+        if character == "{" {
+            current = ""
+        } else if character == "}", let name = current {
+            names.append(name)
+            current = nil
+        } else if current != nil {
+            current!.append(character)
+        }
+    }
+    return names
+}

@@ -1,0 +1,40 @@
+/// Everything a running server needs, assembled once at start.
+package struct ServerConfiguration: Sendable {
+    package var definition: IntegrationDefinition
+    package var account: Account
+    package var catalog: ToolCatalog
+
+    package init(definition: IntegrationDefinition, account: Account, catalog: ToolCatalog) {
+        self.definition = definition
+        self.account = account
+        self.catalog = catalog
+    }
+
+    package var serverName: String { "conduit-\(definition.name)" }
+    package var serverTitle: String { account.settings.name ?? "conduit: \(definition.title)" }
+
+    /// `serverInfo` for a revision (`title` exists from 2025-06-18).
+    package func serverInfo(_ revision: ProtocolRevision) -> JSONValue {
+        var info: JSONObject = ["name": .string(serverName), "version": .string(ConduitVersion.current)]
+        if revision.hasStructuredContent { info["title"] = .string(serverTitle) }
+        return .object(info)
+    }
+
+    /// Guidance for the model, written from the integration: what this server reaches
+    /// and how to use its tools well.
+    package var instructions: String {
+        var text = "This server gives access to \(definition.title) for one configured account. \(definition.description)"
+        if let extra = definition.instructions { text += "\n\n" + extra }
+        var areas: [String] = []
+        for tool in catalog.visible { for tag in tool.tags where !areas.contains(tag) { areas.append(tag) } }
+        text += "\n\n\(catalog.visible.count) tool\(catalog.visible.count == 1 ? "" : "s") available"
+        if !areas.isEmpty { text += ", covering: \(areas.joined(separator: ", "))" }
+        text += "."
+        text += " List tools (list_all_…) return {\"result\": [...], \"next_cursor\": ...}; pass next_cursor back exactly as received to page, and use limit to keep pages small."
+        text += " Errors come back as tool results with isError set, carrying the HTTP status and the API's own message: read them and adjust the arguments rather than retrying blindly."
+        if account.settings.toolExposure == .discovery {
+            text += " Tools are discovered on demand: use search_tools to find a tool, get_tool_schema to read its arguments, and call_tool to run it."
+        }
+        return text
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Produces the auth headers for upstream calls from the account's credentials,
+/// using the first scheme of the definition whose credentials are all present.
+package actor Authenticator {
+    private let scheme: AuthScheme
+    private let credentials: [String: String]
+    private let baseURL: String
+    private let http: HTTPClient
+    private var token: (value: String, refreshToken: String?, refreshAt: Date)?
+    private var pendingToken: Task<String, Error>?
+
+    /// Picks the scheme, or explains which credentials are missing.
+    package static func chooseScheme(_ definition: IntegrationDefinition, credentials: [String: String]) -> Result<AuthScheme, AccountError> {
+        for scheme in definition.auth where scheme.credentialNames.allSatisfy({ credentials[$0] != nil }) {
+            return .success(scheme)
+        }
+        let options = definition.auth.map { $0.credentialNames.joined(separator: " + ") }.joined(separator: ", or ")
+        return .failure(AccountError("missing credentials for \(definition.title): set \(options) under \"credentials\""))
+    }
+
+    package init(scheme: AuthScheme, credentials: [String: String], baseURL: String, http: HTTPClient) {
+        self.scheme = scheme
+        self.credentials = credentials
+        self.baseURL = baseURL
+        self.http = http
+    }
+
+    /// The headers for the next request. For OAuth2, fetches or refreshes the token
+    /// once for all concurrent callers.
+    package func headers() async throws(ToolCallError) -> [(String, String)] {
+        switch scheme {
+        case .header(let name, let template):
+            var value = template
+            for credential in scheme.credentialNames {
+                value = value.replacingOccurrences(of: "{\(credential)}", with: credentials[credential] ?? "")
+            }
+            return [(name, value)]
+        case .basic(let username, let password):
+            let pair = "\(credentials[username] ?? ""):\(credentials[password] ?? "")"
+            return [("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())]
+        case .bearer(let token):
+            return [("Authorization", "Bearer \(credentials[token] ?? "")")]
+        case .oauth2ClientCredentials:
+            return [("Authorization", "Bearer \(try await accessToken())")]
+        }
+    }
+
+    /// Forgets the cached token so the next call gets a new one (after a 401).
+    package func invalidate() {
+        token = nil
+    }
+
+    package var refreshesTokens: Bool {
+        if case .oauth2ClientCredentials = scheme { return true }
+        return false
+    }
+
+    private func accessToken() async throws(ToolCallError) -> String {
+        if let token, token.refreshAt > Date() { return token.value }
+        if let pendingToken {
+            do { return try await pendingToken.value } catch { throw error as? ToolCallError ?? .transport("\(error)") }
+        }
+        let refresh = token?.refreshToken
+        let task = Task { try await self.requestToken(refreshToken: refresh) }
+        pendingToken = task
+        defer { pendingToken = nil }
+        do {
+            return try await task.value
+        } catch {
+            throw error as? ToolCallError ?? .transport("\(error)")
+        }
+    }
+
+    private func requestToken(refreshToken: String?) async throws -> String {
+        guard case .oauth2ClientCredentials(let tokenPath, let clientIDName, let secretName, let scope) = scheme else {
+            throw ToolCallError.transport("no token scheme")
+        }
+        var form = refreshToken.map { "grant_type=refresh_token&refresh_token=\(RequestBuilder.percentEncode($0))" }
+            ?? "grant_type=client_credentials"
+        if let scope, refreshToken == nil { form += "&scope=\(RequestBuilder.percentEncode(scope))" }
+        guard let url = URL(string: baseURL + tokenPath) else { throw ToolCallError.transport("invalid token URL") }
+        let pair = "\(credentials[clientIDName] ?? ""):\(credentials[secretName] ?? "")"
+        let request = UpstreamRequest(
+            method: "POST", url: url,
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+            body: Array(form.utf8))
+        let response = try await http.send(request, extraHeaders: [("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())])
+        guard (200..<300).contains(response.status) else {
+            if refreshToken != nil {
+                // A refused refresh token: fall back to a new grant once.
+                token = nil
+                return try await requestToken(refreshToken: nil)
+            }
+            throw ToolCallError.transport("the token endpoint answered HTTP \(response.status); check client_id and client_secret")
+        }
+        guard let document = try? JSONValue.parse(response.body), let value = document["access_token"]?.stringValue else {
+            throw ToolCallError.transport("the token endpoint's answer has no access_token")
+        }
+        let lifetime = document["expires_in"]?.doubleValue ?? 3600
+        token = (value, document["refresh_token"]?.stringValue, Date().addingTimeInterval(max(lifetime / 2, 1)))
+        return value
+    }
+}

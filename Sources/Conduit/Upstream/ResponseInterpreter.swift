@@ -1,0 +1,152 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Turns an upstream HTTP response into a tool result: JSON bodies pass through,
+/// list bodies become `{"result": [...], "next_cursor": ...}`, and failures become
+/// `isError` results carrying the status, the vendor's own message and the body.
+package struct ResponseInterpreter {
+    package let definition: IntegrationDefinition
+    package let tool: Tool
+
+    /// How much of an upstream error body an error result repeats.
+    package static let errorBodyLimit = 2000
+
+    package func interpret(_ response: HTTPResponse, position: RequestBuilder.PagePosition?, limit: Int?) -> ToolCallResult {
+        let parsed: JSONValue? = response.body.isEmpty ? nil : try? JSONValue.parse(response.body)
+        guard (200..<300).contains(response.status) else {
+            return failure(response, parsed: parsed)
+        }
+        let isJSONType = response.contentType.isEmpty || response.contentType.contains("json")
+        if !response.body.isEmpty && parsed == nil && isJSONType {
+            return .failure(
+                "The \(definition.title) API answered HTTP \(response.status) with a body that is not valid JSON.",
+                details: ["type": "invalid_upstream_body", "status": .int(Int64(response.status)), "body": .string(trimmedBody(response.body))])
+        }
+        let body: JSONValue = parsed ?? (response.body.isEmpty ? .null : .string(String(decoding: response.body, as: UTF8.self)))
+
+        if tool.kind == .list, let position {
+            return listResult(body, position: position, limit: limit)
+        }
+        var structured: JSONObject
+        if case .object(let object) = body {
+            structured = object
+        } else if response.body.isEmpty {
+            structured = ["status": .int(Int64(response.status))]
+        } else {
+            structured = ["result": body]
+        }
+        if let note = tool.method.asyncNote {
+            structured["async"] = true
+            structured["async_note"] = .string("Accepted, not finished. \(note)")
+        }
+        return ToolCallResult(structured: structured)
+    }
+
+    private func listResult(_ body: JSONValue, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {
+        let pagination = tool.method.pagination ?? Pagination(style: .none)
+        var items: [JSONValue]
+        let container = tool.method.resultsPath.map { $0.steps.isEmpty ? body : ($0.value(in: body) ?? .null) } ?? body
+        switch container {
+        case .array(let elements): items = elements
+        case .null: items = []
+        default: items = [container]
+        }
+        let vendorCount = items.count
+        let skip = min(position.cursor.skip, items.count)
+        items.removeFirst(skip)
+
+        var next: ListCursor?
+        if let limit, items.count > limit {
+            items = Array(items.prefix(limit))
+            var same = position.cursor
+            same.skip = skip + limit
+            next = same
+        } else {
+            next = nextVendorPosition(body, pagination: pagination, position: position, vendorCount: vendorCount)
+        }
+        let cursorText: JSONValue = next.map { .string($0.encode(tool: tool.name)) } ?? .null
+        return ToolCallResult(structured: ["result": .array(items), "next_cursor": cursorText])
+    }
+
+    private func nextVendorPosition(
+        _ body: JSONValue, pagination: Pagination, position: RequestBuilder.PagePosition, vendorCount: Int
+    ) -> ListCursor? {
+        switch pagination.style {
+        case .none:
+            return nil
+        case .cursor:
+            guard let path = pagination.nextCursorPath, let value = path.value(in: body) else { return nil }
+            if case .string(let text) = value, text.isEmpty { return nil }
+            return ListCursor(vendorCursor: value)
+        case .page:
+            let page = position.cursor.page ?? pagination.pageStart
+            if let morePath = pagination.morePath {
+                guard morePath.value(in: body)?.boolValue == true else { return nil }
+            } else if vendorCount == 0 || (position.pageSize.map { vendorCount < $0 } ?? false) {
+                return nil
+            }
+            return ListCursor(page: page + 1)
+        case .offset:
+            let offset = position.cursor.offset ?? 0
+            let nextOffset = offset + vendorCount
+            if vendorCount == 0 { return nil }
+            if let totalPath = pagination.totalPath, let total = totalPath.value(in: body)?.intValue {
+                return nextOffset < total ? ListCursor(offset: nextOffset) : nil
+            }
+            if let size = position.pageSize, vendorCount < size { return nil }
+            return ListCursor(offset: nextOffset)
+        }
+    }
+
+    private func trimmedBody(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(Self.errorBodyLimit * 4), as: UTF8.self)
+        return text.count > Self.errorBodyLimit ? String(text.prefix(Self.errorBodyLimit)) + "… (trimmed)" : text
+    }
+
+    private func failure(_ response: HTTPResponse, parsed: JSONValue?) -> ToolCallResult {
+        let reason = HTTPStatus.reason(response.status)
+        var messages: [String] = []
+        if let parsed {
+            for path in definition.errorMessagePaths {
+                for value in path.values(in: parsed) {
+                    if case .string(let text) = value, !text.isEmpty, !messages.contains(text) { messages.append(text) }
+                }
+            }
+        }
+        var message = "The \(definition.title) API answered HTTP \(response.status) \(reason)"
+        if !messages.isEmpty { message += ": " + messages.joined(separator: "; ") }
+        message += "."
+        var details: JSONObject = ["type": "upstream_error", "status": .int(Int64(response.status))]
+        if !messages.isEmpty { details["upstream_message"] = .string(messages.joined(separator: "; ")) }
+        if !response.body.isEmpty { details["body"] = .string(trimmedBody(response.body)) }
+        return .failure(message, details: details)
+    }
+}
+
+/// Reason phrases for the statuses APIs commonly answer with.
+package enum HTTPStatus {
+    package static func reason(_ status: Int) -> String {
+        switch status {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 410: "Gone"
+        case 413: "Payload Too Large"
+        case 415: "Unsupported Media Type"
+        case 422: "Unprocessable Entity"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : ""
+        }
+    }
+}

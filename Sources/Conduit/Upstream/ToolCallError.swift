@@ -1,0 +1,10 @@
+/// Why a tool call produced no upstream result. Each case renders as an
+/// `isError` tool result the model can read and act on.
+package enum ToolCallError: Error, Sendable, Equatable {
+    case invalidArguments([String])
+    case invalidCursor
+    case missingCredentials(String)
+    case transport(String)
+    case cancelled
+    case expired
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// A fully built upstream HTTP request (without auth, which is added at send time).
+package struct UpstreamRequest: Sendable {
+    package var method: String
+    package var url: URL
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]?
+}
+
+/// Builds the vendor request for one tool call from the flat argument object.
+package enum RequestBuilder {
+    /// Characters that pass unencoded in a path segment or query component.
+    private static let unreserved: Set<UInt8> = Set(
+        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
+
+    /// Percent-encodes everything but unreserved characters, so `/`, `?`, `#` and `%`
+    /// in a value can never change the request target.
+    package static func percentEncode(_ text: String) -> String {
+        var out: [UInt8] = []
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A path segment value: like `percentEncode`, and `.`/`..` are encoded too so
+    /// they cannot be read as dot-segments.
+    package static func encodePathSegment(_ text: String) -> String {
+        if text == "." || text == ".." { return String(repeating: "%2E", count: text.count) }
+        return percentEncode(text)
+    }
+
+    /// The text form of a scalar argument on the wire.
+    static func wireText(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): s
+        case .bool(let b): b ? "true" : "false"
+        case .null: ""
+        default: value.jsonString
+        }
+    }
+
+    /// Where a list call should start, and how big a vendor page to ask for.
+    package struct PagePosition: Sendable {
+        package var cursor: ListCursor
+        package var pageSize: Int?
+    }
+
+    package static func build(
+        tool: Tool, arguments: JSONObject, baseURL: String, position: PagePosition?
+    ) throws(ToolCallError) -> UpstreamRequest {
+        var path = tool.method.path
+        var query: [(String, String)] = []
+        var headers: [(String, String)] = []
+        var bodyObject = JSONObject()
+        var wholeBody: JSONValue?
+
+        var effective = arguments
+        for (argument, value) in tool.defaults where effective[argument] == nil { effective[argument] = value }
+
+        for (argument, route) in tool.routes {
+            guard let value = effective[argument], !value.isNull else { continue }
+            switch route {
+            case .path(let name):
+                path = path.replacingOccurrences(of: "{\(name)}", with: encodePathSegment(wireText(value)))
+            case .query(let name, let comma):
+                if case .array(let elements) = value {
+                    if comma {
+                        query.append((name, elements.map(wireText).joined(separator: ",")))
+                    } else {
+                        for element in elements { query.append((name, wireText(element))) }
+                    }
+                } else {
+                    query.append((name, wireText(value)))
+                }
+            case .header(let name):
+                let text = wireText(value)
+                if text.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                    throw ToolCallError.invalidArguments(["argument \"\(argument)\" must not contain line breaks"])
+                }
+                headers.append((name, text))
+            case .bodyProperty(let property):
+                bodyObject[property] = value
+            case .body:
+                wholeBody = value
+            case .limit, .nextCursor:
+                break
+            }
+        }
+
+        if let position, let pagination = tool.method.pagination {
+            if let size = position.pageSize, let parameter = pagination.limitParameter {
+                query.removeAll { $0.0 == parameter }
+                query.append((parameter, String(size)))
+            }
+            switch pagination.style {
+            case .cursor:
+                if let parameter = pagination.cursorParameter, let vendor = position.cursor.vendorCursor {
+                    if pagination.cursorLocation == .body {
+                        bodyObject[parameter] = vendor
+                    } else {
+                        query.append((parameter, wireText(vendor)))
+                    }
+                }
+            case .page:
+                if let parameter = pagination.pageParameter {
+                    query.append((parameter, String(position.cursor.page ?? pagination.pageStart)))
+                }
+            case .offset:
+                if let parameter = pagination.offsetParameter {
+                    query.append((parameter, String(position.cursor.offset ?? 0)))
+                }
+            case .none:
+                break
+            }
+        }
+
+        var urlText = baseURL + path
+        if !query.isEmpty {
+            urlText += "?" + query.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+        }
+        guard let url = URL(string: urlText) else {
+            throw ToolCallError.invalidArguments(["the arguments do not form a valid URL"])
+        }
+
+        var body: [UInt8]?
+        if let definition = tool.method.body {
+            headers.append(("Content-Type", definition.contentType == .plainText ? "text/plain; charset=utf-8" : definition.contentType.rawValue))
+            switch definition.contentType {
+            case .json, .jsonAPI:
+                var payload: JSONValue
+                if definition.isFlattened {
+                    payload = .object(bodyObject)
+                    if let type = definition.jsonAPIType {
+                        payload = .object(["data": .object(["type": .string(type), "attributes": .object(bodyObject)])])
+                    }
+                } else {
+                    payload = wholeBody ?? .null
+                }
+                if definition.isFlattened || wholeBody != nil { body = payload.jsonBytes }
+            case .plainText:
+                if let wholeBody { body = Array(wireText(wholeBody).utf8) }
+            case .form:
+                body = Array(bodyObject.map { "\(percentEncode($0.key))=\(percentEncode(wireText($0.value)))" }.joined(separator: "&").utf8)
+            }
+        } else if !bodyObject.isEmpty {
+            // A cursor that travels in the body of a method without a declared body.
+            headers.append(("Content-Type", "application/json"))
+            body = JSONValue.object(bodyObject).jsonBytes
+        }
+        if let accept = tool.method.body?.contentType, accept == .jsonAPI {
+            headers.append(("Accept", "application/vnd.api+json, application/json"))
+        } else if !tool.method.binaryResponse {
+            headers.append(("Accept", "application/json"))
+        }
+        return UpstreamRequest(method: tool.method.http, url: url, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,156 @@
+import Conduit
+import Dispatch
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What each command does, returning the exit code.
+enum Commands {
+    static func run(_ command: CommandLineArguments, environment: [String: String]) throws -> Int32 {
+        switch command {
+        case .help:
+            print(CommandLineArguments.usage)
+            return 0
+        case .version:
+            print("conduit \(ConduitVersion.current)")
+            return 0
+        case .serve(let account, let sandbox, let level):
+            try rejectSandbox(sandbox)
+            let configuration = try Startup.prepare(accountPath: account, environment: environment)
+            serve(configuration, log: DiagnosticLog(level: level))
+        case .tools(let account, let sandbox, let json):
+            try rejectSandbox(sandbox)
+            let configuration = try Startup.prepare(accountPath: account, environment: environment)
+            printTools(configuration, json: json)
+            return 0
+        case .call(let tool, let arguments, let account, let sandbox):
+            try rejectSandbox(sandbox)
+            let configuration = try Startup.prepare(accountPath: account, environment: environment)
+            return try call(tool, argumentText: arguments, configuration: configuration)
+        case .check(let account):
+            return check(account, environment: environment)
+        case .integrations(let name):
+            return try integrations(name)
+        }
+    }
+
+    private static func rejectSandbox(_ sandbox: String?) throws {
+        if sandbox != nil { throw UsageError(message: "--sandbox is not available in this build yet") }
+    }
+
+    /// Speaks MCP until stdin closes; never returns.
+    static func serve(_ configuration: ServerConfiguration, log: DiagnosticLog) -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        let writer = MessageWriter(onBrokenPipe: {
+            // The client has gone: nobody can read anything more.
+            exit(0)
+        })
+        let server = MCPServer(
+            configuration: configuration, writer: writer, log: log,
+            invoker: UpstreamClient(definition: configuration.definition, account: configuration.account))
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        signal(SIGTERM, SIG_IGN)
+        terminate.setEventHandler { exit(0) }
+        terminate.resume()
+        let ended = DispatchSemaphore(value: 0)
+        let reader = LineReader(
+            onLine: { server.receive($0) },
+            onOversizedLine: { server.receiveOversizedLine() },
+            onEnd: { ended.signal() })
+        log.log(.info, "serving \(configuration.catalog.visible.count) \(configuration.definition.title) tools")
+        reader.start()
+        ended.wait()
+        server.drain()
+        exit(0)
+    }
+
+    static func printTools(_ configuration: ServerConfiguration, json: Bool) {
+        let tools = configuration.catalog.visible
+        if json {
+            let rendered = JSONValue.array(tools.map { ToolRendering.render($0, revision: .v2026_07_28) })
+            print(rendered.prettyJSONString)
+            return
+        }
+        let width = tools.map(\.name.count).max() ?? 0
+        for tool in tools {
+            let padding = String(repeating: " ", count: width - tool.name.count)
+            print("\(tool.name)\(padding)  \(tool.title)")
+        }
+    }
+
+    static func call(_ name: String, argumentText: String?, configuration: ServerConfiguration) throws -> Int32 {
+        var arguments = JSONObject()
+        if let argumentText {
+            var text = argumentText
+            if text.hasPrefix("@") {
+                let path = String(text.dropFirst())
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw UsageError(message: "--args: cannot read \(path)")
+                }
+                text = String(decoding: data, as: UTF8.self)
+            }
+            guard case .object(let object)? = try? JSONValue.parse(text) else {
+                throw UsageError(message: "--args must be a JSON object, e.g. --args '{\"limit\": 5}'")
+            }
+            arguments = object
+        }
+        guard let tool = configuration.catalog.tool(named: name) else {
+            throw UsageError(message: "unknown tool '\(name)'; 'conduit tools' lists them")
+        }
+        let client = UpstreamClient(definition: configuration.definition, account: configuration.account)
+        let outcome = Mutex<ToolCallResult?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let result = await client.call(tool, arguments: arguments, context: CallContext())
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        let result = outcome.withLock { $0 }!
+        var printed = result.structured
+        if result.isError { printed["isError"] = true }
+        print(isatty(1) == 1 ? JSONValue.object(printed).prettyJSONString : JSONValue.object(printed).jsonString)
+        return result.isError ? 1 : 0
+    }
+
+    static func check(_ account: String?, environment: [String: String]) -> Int32 {
+        do {
+            let configuration = try Startup.prepare(accountPath: account, environment: environment, collectAll: true)
+            print("ok: \(configuration.definition.title), \(configuration.catalog.visible.count) tools exposed")
+            return 0
+        } catch {
+            for problem in error.problems { writeFully(2, Array("\(problem)\n".utf8)) }
+            writeFully(2, Array("\(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") found\n".utf8))
+            return 1
+        }
+    }
+
+    static func integrations(_ name: String?) throws -> Int32 {
+        guard let name else {
+            for bundled in BundledIntegrations.names {
+                let loaded = try DefinitionLoader.load(bundled)
+                print("\(bundled)\t\(loaded.definition.title)\t\(loaded.tools.count) tools")
+            }
+            return 0
+        }
+        let loaded = try DefinitionLoader.load(name)
+        let definition = loaded.definition
+        print("\(definition.title) (\(definition.name)) — \(definition.baseURL)")
+        print(definition.description)
+        print("credentials: " + definition.credentials.map(\.name).joined(separator: ", "))
+        print("auth: " + definition.auth.map { "\($0.typeName) (\($0.credentialNames.joined(separator: " + ")))" }.joined(separator: " or "))
+        for resource in definition.resources {
+            print("\n\(resource.name)  [tags: \(resource.tags.joined(separator: ", "))]")
+            for method in resource.methods {
+                let tool = loaded.tools.first { $0.resource.name == resource.name && $0.method.name == method.name }
+                let exposure = tool?.name ?? "(not exposed: no description)"
+                print("  \(method.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(method.http.padding(toLength: 6, withPad: " ", startingAt: 0)) \(method.path)  →  \(exposure)")
+            }
+        }
+        print("\n\(loaded.tools.count) tools")
+        return 0
+    }
+}
