@@ -62,6 +62,8 @@ package final class LineReader: Sendable {
                 for index in 0..<count where buffer[index] == 0x0A {
                     if discarding {
                         discarding = false
+                    } else if pending.count + (index - start) > maximumLineLength {
+                        onOversizedLine()
                     } else {
                         pending.append(contentsOf: buffer[start..<index])
                         deliver(&pending)

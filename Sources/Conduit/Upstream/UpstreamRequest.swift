@@ -138,7 +138,13 @@ package enum RequestBuilder {
                 if definition.isFlattened {
                     payload = .object(bodyObject)
                     if let type = definition.jsonAPIType {
-                        payload = .object(["data": .object(["type": .string(type), "attributes": .object(bodyObject)])])
+                        var data: JSONObject = ["type": .string(type)]
+                        // JSON:API updates name the resource they change: the single path id.
+                        if tool.kind == .update, let id = effective["id"], tool.route(for: "id") != nil {
+                            data["id"] = .string(wireText(id))
+                        }
+                        data["attributes"] = .object(bodyObject)
+                        payload = .object(["data": .object(data)])
                     }
                 } else {
                     payload = wholeBody ?? .null

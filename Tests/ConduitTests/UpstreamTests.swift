@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+@testable import Conduit
+
+@Suite struct ArgumentValidationTests {
+    private func tool(_ name: String) throws -> Tool {
+        try #require(try sampleLoaded().tools.first { $0.name == name })
+    }
+
+    @Test func unknownMissingWrongTypeAndBadEnumAreEachNamed() throws {
+        let list = try tool("list_all_acme_widgets")
+        #expect(ArgumentValidator.problems(in: ["colour": "red"], schema: list.inputSchema).first?.contains("unknown argument \"colour\"") == true)
+        #expect(ArgumentValidator.problems(in: ["color": "green"], schema: list.inputSchema) == [#"argument "color" must be one of "red", "blue", not "green""#])
+        #expect(ArgumentValidator.problems(in: ["limit": "ten"], schema: list.inputSchema) == [#"argument "limit" must be an integer, not a string"#])
+        #expect(ArgumentValidator.problems(in: ["limit": 0], schema: list.inputSchema) == [#"argument "limit" must be at least 1"#])
+        let create = try tool("create_a_acme_widget")
+        #expect(ArgumentValidator.problems(in: ["size": 3], schema: create.inputSchema) == [#"missing required argument "name""#])
+        #expect(ArgumentValidator.problems(in: ["name": "w", "size": 3], schema: create.inputSchema).isEmpty)
+    }
+}
+
+@Suite struct RequestBuildingTests {
+    private func build(_ name: String, _ arguments: JSONObject, cursor: ListCursor? = nil) throws -> UpstreamRequest {
+        let tool = try #require(try sampleLoaded().tools.first { $0.name == name })
+        let position = tool.kind == .list ? RequestBuilder.PagePosition(cursor: cursor ?? ListCursor(), pageSize: nil) : nil
+        return try RequestBuilder.build(tool: tool, arguments: arguments, baseURL: "https://api.acme.test", position: position)
+    }
+
+    @Test(arguments: ["../../admin", "a/b", "x?y=1", "frag#ment", "..", "%2e%2e", "sp ace"])
+    func pathValuesCannotChangeTheTarget(value: String) throws {
+        let request = try build("get_single_acme_widget_by_id", ["id": .string(value)])
+        let path = request.url.absoluteString.replacingOccurrences(of: "https://api.acme.test", with: "")
+        #expect(path.hasPrefix("/v1/widgets/"))
+        let segment = path.dropFirst("/v1/widgets/".count)
+        #expect(segment.allSatisfy { $0 != "/" && $0 != "?" && $0 != "#" })
+        #expect(segment != "." && segment != "..")
+        #expect(request.url.query == nil && request.url.fragment == nil)
+    }
+
+    @Test func jsonAPIBodiesAreWrapped() throws {
+        let request = try build("create_a_acme_widget", ["name": "Sprocket", "size": 3])
+        let body = try JSONValue.parse(request.body ?? [])
+        #expect(body == ["data": ["type": "widget", "attributes": ["name": "Sprocket", "size": 3]]])
+        #expect(request.headers.contains { $0.name == "Content-Type" && $0.value == "application/vnd.api+json" })
+    }
+
+    @Test func textBodiesAreSentAsIs() throws {
+        let request = try build("acme_widgets_polish", ["body": "join https://zoom.us/j/1"])
+        #expect(request.body == Array("join https://zoom.us/j/1".utf8))
+    }
+
+    @Test func theVendorCursorTravelsInTheQuery() throws {
+        let request = try build("list_all_acme_widgets", ["color": "red"], cursor: ListCursor(vendorCursor: "abc/="))
+        #expect(request.url.query == "color=red&cursor=abc%2F%3D")
+    }
+}
+
+@Suite struct CursorTests {
+    @Test func aCursorRoundTripsForItsTool() {
+        let cursor = ListCursor(vendorCursor: "xyz", skip: 3)
+        #expect(ListCursor.decode(cursor.encode(tool: "t"), tool: "t") == cursor)
+    }
+
+    @Test func anEditedOrForeignCursorIsRejected() {
+        let text = ListCursor(page: 2).encode(tool: "t")
+        #expect(ListCursor.decode(text, tool: "other") == nil)
+        let tampered = ListCursor(page: 3).encode(tool: "t").split(separator: ".")[0] + "." + text.split(separator: ".")[1]
+        #expect(ListCursor.decode(String(tampered), tool: "t") == nil)
+        #expect(ListCursor.decode("garbage", tool: "t") == nil)
+    }
+}
+
+@Suite struct ResponseInterpretationTests {
+    private func interpret(_ tool: String, status: Int, body: String, cursor: ListCursor = ListCursor(), limit: Int? = nil) throws -> ToolCallResult {
+        let loaded = try sampleLoaded()
+        let found = try #require(loaded.tools.first { $0.name == tool })
+        let response = HTTPResponse(status: status, headers: ["content-type": "application/json"], body: Array(body.utf8))
+        return ResponseInterpreter(definition: loaded.definition, tool: found)
+            .interpret(response, position: RequestBuilder.PagePosition(cursor: cursor, pageSize: nil), limit: limit)
+    }
+
+    @Test func listsBecomeResultAndNextCursor() throws {
+        let result = try interpret("list_all_acme_widgets", status: 200, body: #"{"items":[{"id":1},{"id":2}],"next":"n2"}"#)
+        #expect(result.structured["result"] == [["id": 1], ["id": 2]])
+        let next = try #require(result.structured["next_cursor"]?.stringValue)
+        #expect(ListCursor.decode(next, tool: "list_all_acme_widgets")?.vendorCursor == "n2")
+    }
+
+    @Test func theLastPageHasANullCursor() throws {
+        let result = try interpret("list_all_acme_widgets", status: 200, body: #"{"items":[{"id":1}]}"#)
+        #expect(result.structured["next_cursor"] == .null)
+    }
+
+    @Test func aLimitSmallerThanThePageKeepsTheRestForTheNextCall() throws {
+        let body = #"{"items":[{"id":1},{"id":2},{"id":3}],"next":"n2"}"#
+        let first = try interpret("list_all_acme_widgets", status: 200, body: body, limit: 2)
+        #expect(first.structured["result"] == [["id": 1], ["id": 2]])
+        let cursor = try #require(ListCursor.decode(first.structured["next_cursor"]!.stringValue!, tool: "list_all_acme_widgets"))
+        #expect(cursor.skip == 2 && cursor.vendorCursor == nil)
+        let second = try interpret("list_all_acme_widgets", status: 200, body: body, cursor: cursor, limit: 2)
+        #expect(second.structured["result"] == [["id": 3]])
+        #expect(ListCursor.decode(second.structured["next_cursor"]!.stringValue!, tool: "list_all_acme_widgets")?.vendorCursor == "n2")
+    }
+
+    @Test func vendorErrorsCarryStatusMessageAndBody() throws {
+        let result = try interpret("get_single_acme_widget_by_id", status: 404, body: #"{"errors":[{"detail":"Widget 9 not found"}]}"#)
+        #expect(result.isError)
+        #expect(result.text.contains("404") && result.text.contains("Widget 9 not found"))
+        #expect(result.structured["error"]?["status"] == 404)
+        #expect(result.structured["error"]?["body"]?.stringValue?.contains("errors") == true)
+    }
+
+    @Test func invalidJSONFromTheVendorIsAnError() throws {
+        let result = try interpret("get_single_acme_widget_by_id", status: 200, body: #"{"truncated": "#)
+        #expect(result.isError)
+        #expect(result.text.contains("not valid JSON"))
+    }
+
+    @Test func asyncOperationsSayAcceptedNotDone() throws {
+        let result = try interpret("delete_a_acme_widget_by_id", status: 202, body: #"{"data":{"type":"task","id":"t1"}}"#)
+        #expect(result.structured["async"] == true)
+        #expect(result.structured["async_note"]?.stringValue?.contains("Accepted, not finished") == true)
+    }
+}

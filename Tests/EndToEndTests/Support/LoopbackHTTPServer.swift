@@ -1,0 +1,153 @@
+import Conduit
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A request as the fake vendor received it.
+struct RecordedRequest: Sendable {
+    var method: String
+    var target: String
+    var headers: [String: String]
+    var body: [UInt8]
+
+    var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
+
+    /// Decoded query items, in order.
+    var query: [(String, String)] {
+        guard let components = URLComponents(string: "http://x" + target) else { return [] }
+        return (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+    }
+
+    func queryValue(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
+
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    var json: JSONValue? { try? JSONValue.parse(body) }
+}
+
+/// What the fake answers.
+enum FakeResponse: Sendable {
+    case respond(status: Int, headers: [(String, String)], body: [UInt8])
+    /// Close the connection without answering.
+    case closeImmediately
+
+    static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> FakeResponse {
+        .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: value.jsonBytes)
+    }
+}
+
+/// A real HTTP/1.1 server on 127.0.0.1 standing in for a vendor API: one thread per
+/// connection, one request per connection, every request recorded.
+final class LoopbackHTTPServer: Sendable {
+    let port: Int
+    private let listener: Int32
+    private let handler: @Sendable (RecordedRequest) -> FakeResponse
+    private let recorded = Mutex<[RecordedRequest]>([])
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var requests: [RecordedRequest] { recorded.withLock { $0 } }
+
+    init(handler: @escaping @Sendable (RecordedRequest) -> FakeResponse) throws {
+        self.handler = handler
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var reuse: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, 128) == 0 else { throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        _ = self.port
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    deinit { stop() }
+
+    private func acceptLoop() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            let thread = Thread { [self] in serve(connection) }
+            thread.start()
+        }
+    }
+
+    private func serve(_ connection: Int32) {
+        defer { close(connection) }
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var headerEnd: Int?
+        while headerEnd == nil {
+            let count = read(connection, &chunk, chunk.count)
+            if count <= 0 { return }
+            buffer.append(contentsOf: chunk[0..<count])
+            headerEnd = Self.find([13, 10, 13, 10], in: buffer)
+        }
+        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
+        var lines = head.components(separatedBy: "\r\n")
+        let requestLine = lines.removeFirst().split(separator: " ")
+        guard requestLine.count >= 2 else { return }
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var body = Array(buffer[(headerEnd! + 4)...])
+        let expected = Int(headers["content-length"] ?? "0") ?? 0
+        while body.count < expected {
+            let count = read(connection, &chunk, chunk.count)
+            if count <= 0 { break }
+            body.append(contentsOf: chunk[0..<count])
+        }
+        let request = RecordedRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
+        recorded.withLock { $0.append(request) }
+        switch handler(request) {
+        case .closeImmediately:
+            return
+        case .respond(let status, let extraHeaders, let responseBody):
+            var text = "HTTP/1.1 \(status) \(status < 400 ? "OK" : "Error")\r\n"
+            for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
+            text += "Content-Length: \(responseBody.count)\r\nConnection: close\r\n\r\n"
+            _ = writeAll(connection, Array(text.utf8) + responseBody)
+        }
+    }
+
+    private func writeAll(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count) where haystack[index] == needle[0] {
+            if Array(haystack[index..<index + needle.count]) == needle { return index }
+        }
+        return nil
+    }
+}
