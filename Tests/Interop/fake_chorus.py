@@ -19,6 +19,7 @@ Anything else is a JSON:API 404. A wrong or missing token is a JSON:API 401.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -95,6 +96,17 @@ def jsonapi_error(status: int, title: str, detail: str) -> dict[str, Any]:
     return {"errors": [{"status": str(status), "title": title, "detail": detail}]}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops its connection (conduit cancelling an upstream request)
+        # is expected; anything else is still reported.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @dataclass
 class RecordedRequest:
     method: str
@@ -138,8 +150,7 @@ class FakeChorus:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self

@@ -89,6 +89,14 @@ final class ConduitProcess: Sendable {
         send(message.jsonString)
     }
 
+    func stdinRaw(_ bytes: [UInt8]) {
+        stdin.write(Data(bytes))
+    }
+
+    func setRevisionForTranscript(_ revision: String) {
+        transcript.setRevision(revision)
+    }
+
     func closeInput() {
         try? stdin.close()
     }

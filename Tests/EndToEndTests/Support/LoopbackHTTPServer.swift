@@ -40,7 +40,7 @@ enum FakeResponse: Sendable {
 }
 
 /// A real HTTP/1.1 server on 127.0.0.1 standing in for a vendor API: one thread per
-/// connection, one request per connection, every request recorded.
+/// connection (kept alive), every request recorded.
 final class LoopbackHTTPServer: Sendable {
     let port: Int
     private let listener: Int32
@@ -74,7 +74,16 @@ final class LoopbackHTTPServer: Sendable {
         thread.start()
     }
 
+    private let stopped = Mutex(false)
+
+    /// Stops accepting. Safe to call twice: closing an fd twice could close a
+    /// descriptor number another server has reused since.
     func stop() {
+        let already = stopped.withLock { value -> Bool in
+            defer { value = true }
+            return value
+        }
+        guard !already else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
@@ -97,39 +106,45 @@ final class LoopbackHTTPServer: Sendable {
         defer { close(connection) }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        var headerEnd: Int?
-        while headerEnd == nil {
-            let count = read(connection, &chunk, chunk.count)
-            if count <= 0 { return }
-            buffer.append(contentsOf: chunk[0..<count])
-            headerEnd = Self.find([13, 10, 13, 10], in: buffer)
-        }
-        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let requestLine = lines.removeFirst().split(separator: " ")
-        guard requestLine.count >= 2 else { return }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        var body = Array(buffer[(headerEnd! + 4)...])
-        let expected = Int(headers["content-length"] ?? "0") ?? 0
-        while body.count < expected {
-            let count = read(connection, &chunk, chunk.count)
-            if count <= 0 { break }
-            body.append(contentsOf: chunk[0..<count])
-        }
-        let request = RecordedRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
-        recorded.withLock { $0.append(request) }
-        switch handler(request) {
-        case .closeImmediately:
-            return
-        case .respond(let status, let extraHeaders, let responseBody):
-            var text = "HTTP/1.1 \(status) \(status < 400 ? "OK" : "Error")\r\n"
-            for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
-            text += "Content-Length: \(responseBody.count)\r\nConnection: close\r\n\r\n"
-            _ = writeAll(connection, Array(text.utf8) + responseBody)
+        // Keep-alive: serve requests on this connection until the client closes it.
+        while true {
+            var headerEnd = Self.find([13, 10, 13, 10], in: buffer)
+            while headerEnd == nil {
+                let count = read(connection, &chunk, chunk.count)
+                if count <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<count])
+                headerEnd = Self.find([13, 10, 13, 10], in: buffer)
+            }
+            let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
+            var lines = head.components(separatedBy: "\r\n")
+            let requestLine = lines.removeFirst().split(separator: " ")
+            guard requestLine.count >= 2 else { return }
+            var headers: [String: String] = [:]
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            buffer.removeFirst(headerEnd! + 4)
+            let expected = Int(headers["content-length"] ?? "0") ?? 0
+            while buffer.count < expected {
+                let count = read(connection, &chunk, chunk.count)
+                if count <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<count])
+            }
+            let body = Array(buffer.prefix(expected))
+            buffer.removeFirst(expected)
+            let request = RecordedRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
+            recorded.withLock { $0.append(request) }
+            switch handler(request) {
+            case .closeImmediately:
+                return
+            case .respond(let status, let extraHeaders, let responseBody):
+                var text = "HTTP/1.1 \(status) \(status < 400 ? "OK" : "Error")\r\n"
+                for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
+                text += "Content-Length: \(responseBody.count)\r\n\r\n"
+                guard writeAll(connection, Array(text.utf8) + responseBody) else { return }
+            }
+            if headers["connection"]?.lowercased() == "close" { return }
         }
     }
 

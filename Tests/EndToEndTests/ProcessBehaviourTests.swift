@@ -1,0 +1,98 @@
+import Conduit
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the process behaves as a process: start-up errors, framing, shutdown.
+@Suite(.serialized) struct ProcessBehaviourTests {
+    private func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> (status: Int32?, stdout: [String], stderr: String) {
+        let conduit = try ConduitProcess(arguments, environment: environment)
+        if let input { conduit.send(input) }
+        conduit.closeInput()
+        let status = conduit.waitForExit(timeout: 10)
+        usleep(50_000)
+        return (status, conduit.output, conduit.standardError)
+    }
+
+    @Test func aMissingAccountFileIsOneClearSentenceAndANonZeroExit() throws {
+        let result = try run(["serve", "--account", "/nonexistent/account.json"])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("/nonexistent/account.json") && result.stderr.contains("not found"))
+    }
+
+    @Test func anUnsetCredentialVariableNamesTheField() throws {
+        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9")
+        let result = try run(["serve", "--account", account])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("credentials.api_token") && result.stderr.contains("CHORUS_TOKEN"))
+    }
+
+    @Test func anUnknownIntegrationIsNamed() throws {
+        let path = NSTemporaryDirectory() + "conduit-bad-\(UUID().uuidString).json"
+        try #"{"integration": "salesforce", "credentials": {}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try run(["serve", "--account", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("salesforce") && result.stderr.contains("integration"))
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        #expect(try run(["frobnicate"]).status == 2)
+        #expect(try run(["serve", "--account"]).status == 2)
+        #expect(try run(["--version"]).status == 0)
+    }
+
+    @Test func theAccountCanComeFromTheEnvironment() throws {
+        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9")
+        let result = try run(["tools"], environment: ["CONDUIT_ACCOUNT": account, "CHORUS_TOKEN": "x"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains { $0.hasPrefix("list_all_chorus_conversations") })
+    }
+
+    @Test func endOfInputLetsARunningCallFinishThenExitsZero() throws {
+        let fake = try LoopbackHTTPServer { request in
+            usleep(500_000)
+            return FakeChorus.handle(request)
+        }
+        defer { fake.stop() }
+        let account = try FakeChorus.accountFile(baseURL: fake.baseURL)
+        let conduit = try ConduitProcess(["serve", "--account", account], environment: ["CHORUS_TOKEN": FakeChorus.token], transcriptName: "eof")
+        conduit.send(["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": .object(initializeParams("2025-11-25"))], revision: "2025-11-25")
+        conduit.send(["jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": ["name": "list_all_chorus_me", "arguments": [:]]], revision: "2025-11-25")
+        conduit.closeInput()
+        #expect(conduit.waitForExit(timeout: 8) == 0)
+        #expect(conduit.output.contains { $0.contains("\"id\":2") })
+    }
+
+    @Test func sigtermExitsPromptly() throws {
+        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9")
+        let conduit = try ConduitProcess(["serve", "--account", account], environment: ["CHORUS_TOKEN": "x"])
+        _ = conduit.request(1, "initialize", initializeParams("2025-11-25"), revision: "2025-11-25")
+        let start = Date()
+        conduit.terminate()
+        #expect(conduit.waitForExit(timeout: 3) != nil)
+        #expect(Date().timeIntervalSince(start) < 2)
+    }
+
+    @Test func everyStdoutLineIsJSONEvenForHostileInput() throws {
+        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9")
+        let conduit = try ConduitProcess(["serve", "--account", account], environment: ["CHORUS_TOKEN": "x"], transcriptName: "hostile")
+        defer { conduit.terminate() }
+        conduit.setRevisionForTranscript("2025-11-25")
+        for line in ["{", "[]", "null", "\"text\"", #"{"jsonrpc":"2.0","id":{},"method":"x"}"#, String(repeating: "[", count: 5000)] {
+            conduit.send(line)
+        }
+        conduit.stdinRaw([0x7B, 0xFF, 0xFE, 0x7D, 0x0A])
+        let huge = #"{"jsonrpc":"2.0","id":77,"method":"ping","params":{"pad":""# + String(repeating: "a", count: 10 * 1024 * 1024) + #""}}"#
+        conduit.send(["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": .object(initializeParams("2025-11-25"))], revision: "2025-11-25")
+        conduit.send(huge)
+        #expect(conduit.response(to: 77, timeout: 20)?["result"] == .object([:]))
+        let lines = conduit.output
+        #expect(lines.count >= 8)
+        for line in lines { #expect((try? JSONValue.parse(line)) != nil, "not JSON: \(line.prefix(200))") }
+        #expect(lines.filter { $0.contains("-32700") }.count >= 3)
+    }
+}

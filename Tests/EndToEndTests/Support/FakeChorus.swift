@@ -1,0 +1,59 @@
+import Conduit
+import Foundation
+
+/// A loopback stand-in for the Chorus API: bare-token auth, engagements paged by
+/// `continuation_key`, JSON:API conversations and errors.
+enum FakeChorus {
+    static let token = "canary-chorus-token-5d1e9"
+    static let engagementIDs = (1...10).map { String(format: "E%031d", $0) }
+    static let pageKeys: [String?] = [nil, "k2", "k3"]
+
+    static func start() throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { request in handle(request) }
+    }
+
+    static func handle(_ request: RecordedRequest) -> FakeResponse {
+        guard request.header("Authorization") == token else {
+            return .json(["errors": [["status": "401", "title": "Unauthorized", "detail": "Invalid or missing API token"]]], status: 401)
+        }
+        if request.method == "GET" && request.path == "/v3/engagements" {
+            let key = request.queryValue("continuation_key")
+            guard let page = pageKeys.firstIndex(where: { $0 == key }) else {
+                return .json(["message": "bad continuation_key"], status: 400)
+            }
+            let slice = engagementIDs[(page * 4)..<min(page * 4 + 4, engagementIDs.count)]
+            var body: JSONObject = [
+                "engagements": .array(slice.map { ["engagement_id": .string($0), "subject": .string("Call \($0.suffix(2))"), "engagement_type": "meeting"] }),
+            ]
+            if page + 1 < pageKeys.count, let next = pageKeys[page + 1] { body["continuation_key"] = .string(next) }
+            return .json(.object(body))
+        }
+        if request.method == "GET" && request.path.hasPrefix("/api/v1/conversations/") {
+            let id = String(request.path.dropFirst("/api/v1/conversations/".count))
+            guard engagementIDs.contains(id) else {
+                return .json(["errors": [["status": "404", "title": "Not Found", "detail": .string("Conversation \(id) was not found")]]], status: 404)
+            }
+            return .json([
+                "data": [
+                    "type": "conversation", "id": .string(id),
+                    "attributes": [
+                        "name": "Discovery call",
+                        "recording": ["utterances": [["snippet": "Hello there", "speaker_name": "Ana", "snippet_time": 1.5]]],
+                    ],
+                ],
+            ])
+        }
+        return .json(["errors": [["status": "404", "title": "Not Found", "detail": .string("No route \(request.path)")]]], status: 404)
+    }
+
+    /// Writes an account file for the fake and returns its path.
+    static func accountFile(baseURL: String, server: JSONObject? = nil) throws -> String {
+        var account: JSONObject = [
+            "integration": "chorus", "base_url": .string(baseURL), "credentials": ["api_token": "${CHORUS_TOKEN}"],
+        ]
+        if let server { account["server"] = .object(server) }
+        let path = NSTemporaryDirectory() + "conduit-account-\(UUID().uuidString).json"
+        try JSONValue.object(account).jsonString.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
