@@ -95,9 +95,15 @@ def _cancel_in_flight(proc: ConduitProcess, fake: FakeChorus, conv: Conversation
         params["_meta"] = meta
     proc.request("tools/call", params, request_id="held-call")
     conv.notes["hold_reached_upstream"] = fake.wait_until_held(10)
+    start = len(proc.received)
     proc.notify("notifications/cancelled", {"requestId": "held-call", "reason": "test cancels"})
     fake.release_hold()
     conv.notes["cancelled_call_silent"] = proc.quiet_for(lambda m: _answers(m, "held-call"), 1.0)
+    # Nothing at all about the cancelled call after the cancellation (2026-07-28: "MUST NOT
+    # send any further messages for it"; the modern call asks for debug logs to make this bite).
+    conv.notes["after_cancel_mentions"] = [
+        m for m in proc.received[start:] if HOLD_ID in json.dumps(m) or "held-call" in json.dumps(m)
+    ]
 
 
 def _answers(message: Any, request_id: Any) -> bool:
@@ -240,7 +246,7 @@ def run_modern_conversation(binary: Path, account: Path, fake: FakeChorus) -> Co
         proc.request("subscriptions/listen", {"_meta": meta, "notifications": {}}, request_id=2000)
         conv.notes["ack_2"] = proc.wait_for(lambda m: _acknowledges(m, 2000))
 
-        _cancel_in_flight(proc, fake, conv, meta=meta)
+        _cancel_in_flight(proc, fake, conv, meta=modern_meta(**{"io.modelcontextprotocol/logLevel": "debug"}))
         a["discover_after_cancel"] = proc.call("server/discover", {"_meta": meta})
 
         conv.returncode = proc.close()
@@ -372,6 +378,10 @@ def test_protocol_errors(conversation: Conversation) -> None:
 def test_cancelled_request_gets_no_response(conversation: Conversation) -> None:
     assert conversation.notes.get("hold_reached_upstream"), "the held call never reached the fake"
     assert conversation.notes.get("cancelled_call_silent"), "a response was sent for a cancelled request"
+    if conversation.revision == MODERN_REVISION:
+        assert conversation.notes.get("after_cancel_mentions") == [], (
+            f"messages about the cancelled request after its cancellation: {conversation.notes['after_cancel_mentions']}"
+        )
     # The server is still serving afterwards.
     after = "discover_after_cancel" if conversation.revision == MODERN_REVISION else "ping_after_cancel"
     assert "result" in conversation.answer(after)
