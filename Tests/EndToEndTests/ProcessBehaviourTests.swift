@@ -95,4 +95,50 @@ import Glibc
         for line in lines { #expect((try? JSONValue.parse(line)) != nil, "not JSON: \(line.prefix(200))") }
         #expect(lines.filter { $0.contains("-32700") }.count >= 3)
     }
+
+    @Test func anExpiredServerRefusesToStart() throws {
+        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9", server: ["expires_at": "2020-01-01T00:00:00Z"])
+        let result = try run(["serve", "--account", account], environment: ["CHORUS_TOKEN": "x"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("server.expires_at") && result.stderr.contains("expired"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func theAPITokenMustBeSetAndMatchItsHash() throws {
+        let hash = SHA256.hexDigest(Array("let-me-in".utf8))
+        let account = try FakeChorus.accountFile(
+            baseURL: "http://127.0.0.1:9", server: ["require_api_token_auth": true, "api_token_sha256": .string(hash)])
+        let missing = try run(["tools", "--account", account], environment: ["CHORUS_TOKEN": "x"])
+        #expect(missing.status == 1 && missing.stderr.contains("CONDUIT_API_TOKEN is not set"))
+        let wrong = try run(["tools", "--account", account], environment: ["CHORUS_TOKEN": "x", "CONDUIT_API_TOKEN": "guess"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("does not match"))
+        #expect(!wrong.stderr.contains("guess"))
+        let right = try run(["tools", "--account", account], environment: ["CHORUS_TOKEN": "x", "CONDUIT_API_TOKEN": "let-me-in"])
+        #expect(right.status == 0)
+    }
+
+    @Test func filtersDecideWhatIsListedAndWhatIsCallable() throws {
+        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9", server: ["methods": ["read"], "tags": ["users"]])
+        let listed = try run(["tools", "--account", account], environment: ["CHORUS_TOKEN": "x"])
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains { $0.hasPrefix("list_all_chorus_me") })
+        #expect(!listed.stdout.contains { $0.hasPrefix("list_all_chorus_conversations") || $0.hasPrefix("create_") || $0.hasPrefix("delete_") })
+
+        let conduit = try ConduitProcess(["serve", "--account", account], environment: ["CHORUS_TOKEN": "x"], transcriptName: "filters")
+        defer { conduit.terminate() }
+        _ = conduit.request(1, "initialize", initializeParams("2025-11-25"), revision: "2025-11-25")
+        let hidden = conduit.request(2, "tools/call", ["name": "delete_a_chorus_conversation_by_id", "arguments": ["id": "x"]], revision: "2025-11-25")
+        #expect(hidden?["error"]?["code"] == -32602)
+        #expect(hidden?["error"]?["message"] == "Invalid params: Unknown tool: delete_a_chorus_conversation_by_id")
+
+        let nothing = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9", server: ["tags": ["no-such-tag"]])
+        let refused = try run(["serve", "--account", nothing], environment: ["CHORUS_TOKEN": "x"])
+        #expect(refused.status == 1 && refused.stderr.contains("leave no tools"))
+    }
+
+    @Test func discoveryExposureIsRefusedUntilItExists() throws {
+        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9", server: ["tool_exposure": "discovery"])
+        let result = try run(["serve", "--account", account], environment: ["CHORUS_TOKEN": "x"])
+        #expect(result.status == 1 && result.stderr.contains("tool_exposure"))
+    }
 }

@@ -51,7 +51,7 @@ package struct Account: Sendable {
         guard case .object(let root) = document else {
             throw AccountError("\(source): the account file must hold a JSON object")
         }
-        let known: Set<String> = ["$comment", "integration", "base_url", "credentials", "server", "retry", "timeouts", "media"]
+        let known: Set<String> = ["$comment", "integration", "base_url", "credentials", "server"]
         if let unknown = root.keys.first(where: { !known.contains($0) }) {
             throw AccountError("\(source): unknown field \"\(unknown)\" (expected integration, base_url, credentials, server)")
         }
