@@ -122,4 +122,15 @@ import Testing
         #expect(result.structured["async"] == true)
         #expect(result.structured["async_note"]?.stringValue?.contains("Accepted, not finished") == true)
     }
+
+    @Test func binaryBodiesAreRefusedNotInlined() throws {
+        let loaded = try sampleLoaded()
+        let tool = try #require(loaded.tools.first { $0.name == "get_single_acme_widget_by_id" })
+        let bytes = [UInt8](repeating: 0xFF, count: 100_000)
+        let response = HTTPResponse(status: 200, headers: ["content-type": "audio/webm"], body: bytes)
+        let result = ResponseInterpreter(definition: loaded.definition, tool: tool).interpret(response, position: nil, limit: nil)
+        #expect(result.isError)
+        #expect(result.text.count < 1000)
+        #expect(result.text.contains("audio/webm"))
+    }
 }

@@ -7,6 +7,9 @@ scheme), records every request for assertions, and serves:
 - ``GET /v3/engagements``: plain JSON, three pages chained by
   ``continuation_key`` (the real keys contain a space, so these do too); the
   last page carries no key. An unknown key is a 400.
+- ``GET /api/v1/conversations/{id}/media``: JSON:API metadata with a download
+  link when ``info=true``, else the recording itself (``audio/webm``,
+  ``MEDIA_BYTES``).
 - ``GET /api/v1/conversations/{id}``: a JSON:API document
   (``application/vnd.api+json``) with summary, action items and
   ``recording.utterances``; an unknown id is a JSON:API 404. The id
@@ -55,6 +58,11 @@ ENGAGEMENT_PAGES: list[list[dict[str, Any]]] = [
     [_engagement(i) for i in range(7, 9)],
 ]
 ALL_ENGAGEMENT_IDS: list[str] = [e["engagement_id"] for page in ENGAGEMENT_PAGES for e in page]
+
+
+# The recording GET /api/v1/conversations/{id}/media streams (info=false): 1 MiB of
+# deterministic non-UTF-8 bytes behind a WebM magic number.
+MEDIA_BYTES: bytes = b"\x1a\x45\xdf\xa3" + bytes((i * 131 + 7) % 256 for i in range(1024 * 1024 - 4))
 
 
 def conversation_document(conversation_id: str) -> dict[str, Any]:
@@ -218,6 +226,8 @@ class FakeChorus:
         prefix = "/api/v1/conversations/"
         if record.method == "GET" and record.path.startswith(prefix) and "/" not in record.path[len(prefix):]:
             return self._conversation(h, record.path[len(prefix):])
+        if record.method == "GET" and record.path.startswith(prefix) and record.path.endswith("/media"):
+            return self._media(h, record, record.path[len(prefix):-len("/media")])
         return self._send(h, 404, jsonapi_error(404, "Not Found", f"no route for {record.method} {record.path}"),
                           "application/vnd.api+json")
 
@@ -239,6 +249,25 @@ class FakeChorus:
             return self._send(h, 200, conversation_document(conversation_id), "application/vnd.api+json")
         return self._send(h, 404, jsonapi_error(404, "Not Found", f"conversation {conversation_id} was not found"),
                           "application/vnd.api+json")
+
+    def _media(self, h: BaseHTTPRequestHandler, record: RecordedRequest, conversation_id: str) -> None:
+        if conversation_id not in ALL_ENGAGEMENT_IDS:
+            return self._send(h, 404, jsonapi_error(404, "Not Found", f"conversation {conversation_id} was not found"),
+                              "application/vnd.api+json")
+        if (record.query.get("info") or ["false"])[0] == "true":
+            document = {"data": {"type": "media", "id": conversation_id, "attributes": {
+                "url": f"https://media.example/{conversation_id}.webm?sig=abc", "mime_type": "audio/webm",
+                "expires_in": 3600}}}
+            return self._send(h, 200, document, "application/vnd.api+json")
+        h.send_response(200)
+        h.send_header("Content-Type", "audio/webm")
+        h.send_header("Content-Length", str(len(MEDIA_BYTES)))
+        h.end_headers()
+        try:
+            for start in range(0, len(MEDIA_BYTES), 64 * 1024):
+                h.wfile.write(MEDIA_BYTES[start:start + 64 * 1024])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, payload: Any, content_type: str) -> None:

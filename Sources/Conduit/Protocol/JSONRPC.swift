@@ -141,8 +141,18 @@ package enum OutgoingMessage {
         .object(["jsonrpc": "2.0", "id": id.json, "result": result])
     }
 
-    package static func error(id: RequestID?, _ error: JSONRPCError) -> JSONValue {
-        .object(["jsonrpc": "2.0", "id": id?.json ?? .null, "error": error.json])
+    /// An error response. When the request's id could not be read, `nullID` decides
+    /// between JSON-RPC 2.0's `"id": null` (what revisions before 2025-11-25 expect)
+    /// and leaving `id` out (2025-11-25 onwards, whose schema allows no null id).
+    package static func error(id: RequestID?, _ error: JSONRPCError, nullID: Bool = false) -> JSONValue {
+        var object: JSONObject = ["jsonrpc": "2.0"]
+        if let id {
+            object["id"] = id.json
+        } else if nullID {
+            object["id"] = .null
+        }
+        object["error"] = error.json
+        return .object(object)
     }
 
     package static func notification(method: String, params: JSONObject) -> JSONValue {

@@ -51,7 +51,7 @@ package final class MCPServer: Sendable {
             value = try JSONValue.parse(line)
         } catch {
             let detail = error.reason == .invalidUTF8 ? "the message is not valid UTF-8" : error.description
-            writer.send(OutgoingMessage.error(id: nil, .parseError(detail)))
+            writer.send(unidentifiedError(.parseError(detail)))
             return
         }
         if case .array(let elements) = value {
@@ -64,18 +64,17 @@ package final class MCPServer: Sendable {
     /// A line longer than the reader accepts: answered once, then ignored.
     package func receiveOversizedLine() {
         writer.send(
-            OutgoingMessage.error(
-                id: nil, .invalidRequest("the message exceeds \(LineReader.defaultMaximumLineLength / (1024 * 1024)) MiB and was discarded")))
+            unidentifiedError(.invalidRequest("the message exceeds \(LineReader.defaultMaximumLineLength / (1024 * 1024)) MiB and was discarded")))
     }
 
     private func receiveBatch(_ elements: [JSONValue]) {
         let revision = session.withLock { $0.legacyRevision }
         guard revision?.acceptsBatches == true else {
-            writer.send(OutgoingMessage.error(id: nil, .invalidRequest("JSON-RPC batches are only accepted in a 2025-03-26 session")))
+            writer.send(unidentifiedError(.invalidRequest("JSON-RPC batches are only accepted in a 2025-03-26 session")))
             return
         }
         guard !elements.isEmpty else {
-            writer.send(OutgoingMessage.error(id: nil, .invalidRequest("an empty batch")))
+            writer.send(unidentifiedError(.invalidRequest("an empty batch")))
             return
         }
         let collector = BatchCollector(expected: elements.count, writer: writer)
@@ -90,12 +89,18 @@ package final class MCPServer: Sendable {
         }
     }
 
+    /// An error for a message whose id could not be read, shaped for the era in use.
+    private func unidentifiedError(_ error: JSONRPCError) -> JSONValue {
+        let revision = session.withLock { $0.legacyRevision }
+        return OutgoingMessage.error(id: nil, error, nullID: revision.map { $0 < .v2025_11_25 } ?? false)
+    }
+
     private func handle(_ message: IncomingMessage, respond: @escaping @Sendable (JSONValue) -> Void) {
         switch message {
         case .response:
             return
         case .invalid(let id, let error):
-            respond(OutgoingMessage.error(id: id, error))
+            respond(id.map { OutgoingMessage.error(id: $0, error) } ?? unidentifiedError(error))
         case .notification(let method, let params):
             handleNotification(method, params)
         case .request(let id, let method, let params):
@@ -207,11 +212,19 @@ package final class MCPServer: Sendable {
             return .failure(.invalidParams("_meta[\"\(MetaKey.protocolVersion)\"] must be a string"))
         }
         guard let revision = ProtocolRevision(rawValue: version), revision.isStateless else {
+            // Before the era is fixed every revision is still possible (older ones through
+            // initialize); once this connection is stateless, only the stateless ones are.
+            let modernOnly = session.withLock { state -> Bool in
+                if case .modern = state.era { return true }
+                return false
+            }
+            let supported = modernOnly ? ProtocolRevision.statelessRevisions : ProtocolRevision.allCases
+            let names = supported.map(\.rawValue).joined(separator: ", ")
             return .failure(
                 JSONRPCError(
                     code: JSONRPCError.unsupportedProtocolVersionCode,
-                    message: "Unsupported protocol version \(version); this server supports \(ProtocolRevision.allCases.map(\.rawValue).joined(separator: ", ")) (2025-11-25 and earlier through initialize)",
-                    data: ["supported": .array(ProtocolRevision.allVersionStrings), "requested": .string(version)]))
+                    message: "Unsupported protocol version \(version); this connection supports \(names)\(modernOnly ? "" : " (2025-11-25 and earlier through initialize)")",
+                    data: ["supported": .array(supported.map { .string($0.rawValue) }), "requested": .string(version)]))
         }
         guard case .object? = meta[MetaKey.clientCapabilities] else {
             return .failure(.invalidParams("_meta[\"\(MetaKey.clientCapabilities)\"] is required and must be an object (MCP 2026-07-28)"))

@@ -18,6 +18,14 @@ package struct ResponseInterpreter {
         guard (200..<300).contains(response.status) else {
             return failure(response, parsed: parsed)
         }
+        if isBinary(response.contentType) {
+            // Media is never put into a JSON-RPC line or the model's context. Saving it to a
+            // private file is not built yet, so say so plainly instead of sending bytes.
+            let size = response.headers["content-length"] ?? String(response.body.count)
+            return .failure(
+                "The \(definition.title) API answered with binary content (\(response.contentType), \(size) bytes). This version of conduit does not yet save media to files, so the content was not returned.",
+                details: ["type": "binary_content_not_supported", "status": .int(Int64(response.status)), "content_type": .string(response.contentType)])
+        }
         let isJSONType = response.contentType.isEmpty || response.contentType.contains("json")
         if !response.body.isEmpty && parsed == nil && isJSONType {
             return .failure(
@@ -42,6 +50,18 @@ package struct ResponseInterpreter {
             structured["async_note"] = .string("Accepted, not finished. \(note)")
         }
         return ToolCallResult(structured: structured)
+    }
+
+    /// Media types that are files, not data: the common binary families plus what the
+    /// definition and method declare (`type/*` wildcards allowed).
+    private func isBinary(_ contentType: String) -> Bool {
+        let declared = definition.binaryMediaTypes + tool.method.responseMediaTypes
+        let families = ["audio/", "video/", "image/"]
+        if families.contains(where: contentType.hasPrefix) { return true }
+        if ["application/octet-stream", "application/pdf", "application/zip"].contains(contentType) { return true }
+        return declared.contains { pattern in
+            pattern.hasSuffix("/*") ? contentType.hasPrefix(String(pattern.dropLast())) : pattern == contentType
+        }
     }
 
     private func listResult(_ body: JSONValue, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {
