@@ -61,14 +61,22 @@ import Testing
         #expect(await harness.response(4)?["error"]?["code"] == -32602)
     }
 
-    @Test func parseErrorsAnswerWithANullId() async throws {
+    @Test func parseErrorsLeaveTheIdOutBeforeAnEraAndIn2025_11_25() async throws {
         let harness = ServerHarness(configuration: try sampleConfiguration())
         harness.send("{not json")
         let reply = try #require(await harness.wait { $0["error"] != nil })
-        #expect(reply["id"] == .null)
+        #expect(reply.objectValue?.keys.contains("id") == false)
         #expect(reply["error"]?["code"] == -32700)
         harness.server.receive([0x22, 0xC3, 0x28, 0x22])
         #expect(await harness.wait { $0["error"]?["message"]?.stringValue?.contains("UTF-8") == true } != nil)
+    }
+
+    @Test func parseErrorsCarryANullIdInOlderRevisions() async throws {
+        let harness = ServerHarness(configuration: try sampleConfiguration())
+        harness.send(legacyInitialize)
+        harness.send("{not json")
+        let reply = try #require(await harness.wait { $0["error"] != nil })
+        #expect(reply["id"] == .null)
     }
 
     @Test func notificationsAreNeverAnswered() async throws {
