@@ -88,6 +88,7 @@ import Glibc
         conduit.stdinRaw([0x7B, 0xFF, 0xFE, 0x7D, 0x0A])
         let huge = #"{"jsonrpc":"2.0","id":77,"method":"ping","params":{"pad":""# + String(repeating: "a", count: 10 * 1024 * 1024) + #""}}"#
         conduit.send(["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": .object(initializeParams("2025-11-25"))], revision: "2025-11-25")
+        conduit.expectResponse(id: 77, method: "ping", revision: "2025-11-25")
         conduit.send(huge)
         #expect(conduit.response(to: 77, timeout: 20)?["result"] == .object([:]))
         let lines = conduit.output

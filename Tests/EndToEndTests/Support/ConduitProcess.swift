@@ -93,6 +93,11 @@ final class ConduitProcess: Sendable {
         stdin.write(Data(bytes))
     }
 
+    /// Tells the transcript which method a raw-text request with this id calls.
+    func expectResponse(id: JSONValue, method: String, revision: String) {
+        transcript.expect(id: id, method: method, revision: revision)
+    }
+
     func setRevisionForTranscript(_ revision: String) {
         transcript.setRevision(revision)
     }
