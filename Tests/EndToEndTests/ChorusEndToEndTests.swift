@@ -132,4 +132,19 @@ import Testing
         #expect(result["structuredContent"]?["error"]?["status"] == 401)
         #expect(result["structuredContent"]?["error"]?["upstream_message"]?.stringValue?.contains("Invalid or missing API token") == true)
     }
+
+    @Test func aProgressTokenGetsIncreasingProgressForARealCall() throws {
+        let fake = try FakeChorus.start()
+        defer { fake.stop() }
+        let conduit = try start(fake, name: "chorus-progress")
+        defer { conduit.terminate() }
+        _ = conduit.request(1, "initialize", initializeParams("2025-11-25"), revision: "2025-11-25")
+        let result = conduit.request(2, "tools/call", ["name": "list_all_chorus_me", "arguments": [:], "_meta": ["progressToken": "tok-1"]], revision: "2025-11-25")
+        #expect(result?["result"] != nil)
+        let progress = conduit.output.compactMap { try? JSONValue.parse($0) }.filter { $0["method"] == "notifications/progress" }
+        #expect(progress.count == 2)
+        #expect(progress.allSatisfy { $0["params"]?["progressToken"] == "tok-1" })
+        let values = progress.compactMap { $0["params"]?["progress"]?.doubleValue }
+        #expect(values == values.sorted() && Set(values).count == values.count)
+    }
 }

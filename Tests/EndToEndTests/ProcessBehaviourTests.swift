@@ -32,7 +32,7 @@ import Glibc
     }
 
     @Test func anUnknownIntegrationIsNamed() throws {
-        let path = NSTemporaryDirectory() + "conduit-bad-\(UUID().uuidString).json"
+        let path = TemporaryFiles.folder + "/bad-\(UUID().uuidString).json"
         try #"{"integration": "salesforce", "credentials": {}}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let result = try run(["serve", "--account", path])
         #expect(result.status == 1)

@@ -66,6 +66,7 @@ package final class UpstreamClient: Sendable {
         }
 
         let request = try RequestBuilder.build(tool: tool, arguments: arguments, baseURL: baseURL, position: position)
+        context.progress(0, 2, "calling \(definition.title)")
         let started = Date()
         var response = try await http.send(request, extraHeaders: try await authenticator.headers())
         if response.status == 401, await authenticator.refreshesTokens {
@@ -74,6 +75,7 @@ package final class UpstreamClient: Sendable {
             response = try await http.send(request, extraHeaders: try await authenticator.headers())
         }
         context.log(.debug, "\(request.method) \(request.url.path) -> \(response.status) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        context.progress(1, 2, "\(definition.title) answered HTTP \(response.status)")
         return ResponseInterpreter(definition: definition, tool: tool).interpret(response, position: position, limit: limit)
     }
 }

@@ -52,8 +52,20 @@ enum FakeChorus {
             "integration": "chorus", "base_url": .string(baseURL), "credentials": ["api_token": "${CHORUS_TOKEN}"],
         ]
         if let server { account["server"] = .object(server) }
-        let path = NSTemporaryDirectory() + "conduit-account-\(UUID().uuidString).json"
+        let path = TemporaryFiles.folder + "/account-\(UUID().uuidString).json"
         try JSONValue.object(account).jsonString.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+}
+
+/// One folder per test process for the files tests write, removed when the process exits.
+enum TemporaryFiles {
+    static let folder: String = {
+        let path = NSTemporaryDirectory() + "conduit-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit {
+            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "conduit-tests-\(getpid())")
+        }
+        return path
+    }()
 }
