@@ -58,6 +58,16 @@ def run(flow: Any, *args: Any) -> None:
     anyio.run(bounded)
 
 
+def run_showing_stderr(flow: Any, errlog: Any) -> None:
+    """Runs a flow; if it fails, prints what conduit wrote to stderr before re-raising."""
+    try:
+        run(flow)
+    except BaseException:
+        errlog.seek(0)
+        print("conduit stderr:\n" + errlog.read())
+        raise
+
+
 def payload_of(result: CallToolResult, structured: bool) -> Any:
     """The JSON a tool returned: structuredContent where the revision has it, else the text.
 
@@ -161,12 +171,7 @@ def test_handshake_era(version: str, conduit_binary: Path, conduit_version: str,
             assert client.server_capabilities.tools is not None, "the tools capability must be advertised"
             await exercise_chorus_tools(client, fake_chorus, structured=version >= "2025-06-18")
 
-    try:
-        run(flow)
-    except BaseException:
-        errlog.seek(0)
-        print("conduit stderr:\n" + errlog.read())
-        raise
+    run_showing_stderr(flow, errlog)
 
 
 @pytest.mark.parametrize("mode", ["auto", "2026-07-28"])
@@ -192,12 +197,7 @@ def test_stateless_era(mode: str, conduit_binary: Path, conduit_version: str, ac
                 assert info.version == conduit_version
             await exercise_chorus_tools(client, fake_chorus, structured=True)
 
-    try:
-        run(flow)
-    except BaseException:
-        errlog.seek(0)
-        print("conduit stderr:\n" + errlog.read())
-        raise
+    run_showing_stderr(flow, errlog)
 
 
 def test_limit_pages_without_gaps_or_duplicates(conduit_binary: Path, account_file: Path, fake_chorus: FakeChorus,

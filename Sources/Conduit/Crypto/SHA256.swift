@@ -26,18 +26,11 @@ package struct SHA256: Sendable {
     }
 
     package mutating func update(_ bytes: some Collection<UInt8>) {
-        length &+= UInt64(bytes.count)
-        var iterator = bytes.makeIterator()
-        // Top up a partial block first, then hash whole blocks straight from the input.
-        while let byte = iterator.next() {
-            pending.append(byte)
-            if pending.count == 64 {
-                compress(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if handled == nil { Array(bytes).withUnsafeBytes { update($0) } }
     }
 
+    /// Tops up a partial block first, then hashes whole blocks from the input.
     package mutating func update(_ buffer: UnsafeRawBufferPointer) {
         length &+= UInt64(buffer.count)
         var offset = 0

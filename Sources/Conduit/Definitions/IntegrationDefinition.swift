@@ -74,7 +74,6 @@ package enum MethodKind: String, Sendable, CaseIterable {
 
     package init(methodName: String) {
         self = MethodKind(rawValue: methodName) ?? .custom
-        if self == .custom, methodName == "custom" { self = .custom }
     }
 
     /// The account file's `server.methods` group this kind belongs to.

@@ -110,8 +110,6 @@ package final class MCPServer: Sendable {
 
     private func handleNotification(_ method: String, _ params: JSONObject) {
         switch method {
-        case "notifications/initialized":
-            session.withLock { $0.clientInitialized = true }
         case "notifications/cancelled":
             guard let raw = params["requestId"], let id = RequestID(raw) else { return }
             let cancelled = inFlight.withLock { $0.cancel(id) }
@@ -120,7 +118,7 @@ package final class MCPServer: Sendable {
                 cancelled.cancel()
             }
         default:
-            // Other notifications (progress, roots changes) need no action.
+            // Other notifications (initialized, progress, roots changes) need no action.
             return
         }
     }
@@ -133,12 +131,11 @@ package final class MCPServer: Sendable {
             return
         }
         let meta = params["_meta"]?.objectValue
-        let era = session.withLock { $0.era }
+        let (era, legacyLevel) = session.withLock { ($0.era, $0.legacyLogLevel) }
         let request: RequestEnvelope
         switch era {
         case .legacy(let revision):
-            let level = session.withLock { $0.legacyLogLevel }
-            request = RequestEnvelope(id: id, method: method, params: params, revision: revision, logLevel: level)
+            request = RequestEnvelope(id: id, method: method, params: params, revision: revision, logLevel: legacyLevel)
         case .modern, .undecided:
             if meta?[MetaKey.protocolVersion] != nil {
                 switch modernEnvelope(id: id, method: method, params: params, meta: meta!) {
@@ -394,7 +391,6 @@ struct SessionState {
     }
 
     var era = Era.undecided
-    var clientInitialized = false
     var legacyLogLevel: LogLevel?
 
     var legacyRevision: ProtocolRevision? {

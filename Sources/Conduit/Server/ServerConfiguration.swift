@@ -32,9 +32,6 @@ package struct ServerConfiguration: Sendable {
         text += "."
         text += " List tools (list_all_…) return {\"result\": [...], \"next_cursor\": ...}; pass next_cursor back exactly as received to page, and use limit to keep pages small."
         text += " Errors come back as tool results with isError set, carrying the HTTP status and the API's own message: read them and adjust the arguments rather than retrying blindly."
-        if account.settings.toolExposure == .discovery {
-            text += " Tools are discovered on demand: use search_tools to find a tool, get_tool_schema to read its arguments, and call_tool to run it."
-        }
         return text
     }
 }

@@ -37,13 +37,18 @@ package actor Authenticator {
             }
             return [(name, value)]
         case .basic(let username, let password):
-            let pair = "\(credentials[username] ?? ""):\(credentials[password] ?? "")"
-            return [("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())]
+            return [("Authorization", basicAuthorization(username, password))]
         case .bearer(let token):
             return [("Authorization", "Bearer \(credentials[token] ?? "")")]
         case .oauth2ClientCredentials:
             return [("Authorization", "Bearer \(try await accessToken())")]
         }
+    }
+
+    /// `Basic base64(user:password)` from two credential names.
+    private func basicAuthorization(_ user: String, _ password: String) -> String {
+        let pair = "\(credentials[user] ?? ""):\(credentials[password] ?? "")"
+        return "Basic " + Data(pair.utf8).base64EncodedString()
     }
 
     /// Forgets the cached token so the next call gets a new one (after a 401).
@@ -80,12 +85,11 @@ package actor Authenticator {
             ?? "grant_type=client_credentials"
         if let scope, refreshToken == nil { form += "&scope=\(RequestBuilder.percentEncode(scope))" }
         guard let url = URL(string: baseURL + tokenPath) else { throw ToolCallError.transport("invalid token URL") }
-        let pair = "\(credentials[clientIDName] ?? ""):\(credentials[secretName] ?? "")"
         let request = UpstreamRequest(
             method: "POST", url: url,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
             body: Array(form.utf8))
-        let response = try await http.send(request, extraHeaders: [("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())])
+        let response = try await http.send(request, extraHeaders: [("Authorization", basicAuthorization(clientIDName, secretName))])
         guard (200..<300).contains(response.status) else {
             if refreshToken != nil {
                 // A refused refresh token: fall back to a new grant once.
