@@ -69,15 +69,27 @@ enum Commands {
 
     static func printTools(_ configuration: ServerConfiguration, json: Bool) {
         let tools = configuration.catalog.visible
+        let discovery = configuration.account.settings.toolExposure == .discovery
         if json {
-            let rendered = JSONValue.array(tools.map { ToolRendering.render($0, revision: .v2026_07_28) })
-            print(rendered.prettyJSONString)
+            let rendered: [JSONValue] =
+                discovery
+                ? DiscoveryTools(catalog: configuration.catalog).render(revision: .v2026_07_28)
+                : tools.map { ToolRendering.render($0, revision: .v2026_07_28) }
+            print(JSONValue.array(rendered).prettyJSONString)
             return
         }
-        let width = tools.map(\.name.count).max() ?? 0
-        for tool in tools {
-            let padding = String(repeating: " ", count: width - tool.name.count)
-            print("\(tool.name)\(padding)  \(tool.title)")
+        var rows = tools.map { ($0.name, $0.title) }
+        if discovery {
+            rows = DiscoveryTools(catalog: configuration.catalog).render(revision: .v2026_07_28).map {
+                ($0["name"]?.stringValue ?? "", $0["title"]?.stringValue ?? "")
+            }
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        for (name, title) in rows {
+            print("\(name)\(String(repeating: " ", count: width - name.count))  \(title)")
+        }
+        if discovery {
+            print("\ntool_exposure is \"discovery\": clients see these three meta-tools, through which \(tools.count) tools are reachable.")
         }
     }
 
@@ -97,14 +109,25 @@ enum Commands {
             }
             arguments = object
         }
-        guard let tool = configuration.catalog.tool(named: name) else {
+        var work: DiscoveryTools.Outcome
+        if let tool = configuration.catalog.tool(named: name) {
+            work = .run(tool, arguments)
+        } else if configuration.account.settings.toolExposure == .discovery,
+            let outcome = DiscoveryTools(catalog: configuration.catalog).handle(name: name, arguments: arguments, revision: .v2026_07_28)
+        {
+            work = outcome
+        } else {
             throw UsageError(message: "unknown tool '\(name)'; 'conduit tools' lists them")
         }
         let client = UpstreamClient(definition: configuration.definition, account: configuration.account)
         let outcome = Mutex<ToolCallResult?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
-            let result = await client.call(tool, arguments: arguments, context: CallContext())
+        Task { [work] in
+            let result: ToolCallResult
+            switch work {
+            case .answered(let answer): result = answer
+            case .run(let tool, let arguments): result = await client.call(tool, arguments: arguments, context: CallContext())
+            }
             outcome.withLock { $0 = result }
             done.signal()
         }

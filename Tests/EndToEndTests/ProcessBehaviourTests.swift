@@ -137,9 +137,42 @@ import Glibc
         #expect(refused.status == 1 && refused.stderr.contains("leave no tools"))
     }
 
-    @Test func discoveryExposureIsRefusedUntilItExists() throws {
-        let account = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9", server: ["tool_exposure": "discovery"])
-        let result = try run(["serve", "--account", account], environment: ["CHORUS_TOKEN": "x"])
-        #expect(result.status == 1 && result.stderr.contains("tool_exposure"))
+    @Test func discoveryExposureFindsDescribesAndRunsToolsWithinTheFilters() throws {
+        let fake = try FakeChorus.start()
+        defer { fake.stop() }
+        let account = try FakeChorus.accountFile(baseURL: fake.baseURL, server: ["tool_exposure": "discovery", "methods": ["read"]])
+        let listed = try run(["tools", "--account", account], environment: ["CHORUS_TOKEN": FakeChorus.token])
+        #expect(listed.status == 0 && listed.stdout.first?.hasPrefix("search_tools") == true)
+
+        let conduit = try ConduitProcess(["serve", "--account", account], environment: ["CHORUS_TOKEN": FakeChorus.token], transcriptName: "discovery")
+        defer { conduit.terminate() }
+        _ = conduit.request(1, "initialize", initializeParams("2025-11-25"), revision: "2025-11-25")
+        let tools = conduit.request(2, "tools/list", revision: "2025-11-25")?["result"]?["tools"]?.arrayValue ?? []
+        #expect(tools.compactMap { $0["name"]?.stringValue } == ["search_tools", "get_tool_schema", "call_tool"])
+
+        let search = conduit.request(3, "tools/call", ["name": "search_tools", "arguments": ["query": "conversations"]], revision: "2025-11-25")
+        let matches = search?["result"]?["structuredContent"]?["matches"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(matches.contains("list_all_chorus_conversations"))
+        #expect(!matches.contains { $0.hasPrefix("delete_") })
+
+        let schema = conduit.request(4, "tools/call", ["name": "get_tool_schema", "arguments": ["names": ["list_all_chorus_conversation"]]], revision: "2025-11-25")
+        #expect(schema?["result"]?["isError"] == true)
+        #expect(schema?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("did you mean \"list_all_chorus_conversations\"") == true)
+
+        let ran = conduit.request(
+            5, "tools/call", ["name": "call_tool", "arguments": ["name": "list_all_chorus_conversations", "arguments": ["limit": 2]]],
+            revision: "2025-11-25")
+        #expect(ran?["result"]?["structuredContent"]?["result"]?.arrayValue?.count == 2)
+        #expect(fake.requests.contains { $0.path == "/v3/engagements" })
+
+        let hidden = conduit.request(
+            6, "tools/call", ["name": "call_tool", "arguments": ["name": "delete_a_chorus_conversation_by_id", "arguments": ["id": "x"]]],
+            revision: "2025-11-25")
+        #expect(hidden?["result"]?["isError"] == true)
+        #expect(hidden?["result"]?["structuredContent"]?["error"]?["type"] == "unknown_tool")
+        #expect(!fake.requests.contains { $0.method == "DELETE" })
+
+        let direct = conduit.request(7, "tools/call", ["name": "list_all_chorus_conversations", "arguments": [:]], revision: "2025-11-25")
+        #expect(direct?["error"]?["code"] == -32602)
     }
 }

@@ -35,11 +35,6 @@ package struct ServerSettings: Sendable {
             guard let text = exposure.stringValue, let parsed = ToolExposure(rawValue: text) else {
                 throw AccountError("\(source): field \"server.tool_exposure\" must be \"all\" or \"discovery\"")
             }
-            // Discovery mode (search_tools / get_tool_schema / call_tool) is not built yet;
-            // refusing is better than silently listing every tool.
-            guard parsed == .all else {
-                throw AccountError("\(source): field \"server.tool_exposure\": \"discovery\" is not supported by this version of conduit yet; use \"all\"")
-            }
             settings.toolExposure = parsed
         }
         if let expiry = object["expires_at"], !expiry.isNull {

@@ -25,6 +25,7 @@ package final class MCPServer: Sendable {
     private let session = Mutex(SessionState())
     private let inFlight = Mutex(InFlightTable())
     private let rendered: RenderedTools
+    private let discovery: DiscoveryTools
     private let now: @Sendable () -> Date
 
     /// How long EOF on stdin waits for running requests before exiting anyway.
@@ -40,6 +41,7 @@ package final class MCPServer: Sendable {
         self.invoker = invoker
         self.now = now
         rendered = RenderedTools(configuration: configuration)
+        discovery = DiscoveryTools(catalog: configuration.catalog)
     }
 
     // MARK: Input
@@ -317,9 +319,22 @@ package final class MCPServer: Sendable {
             respond(OutgoingMessage.error(id: request.id, .invalidParams("\"arguments\" must be an object, not \(other.typeName)")))
             return
         }
-        guard let tool = configuration.catalog.tool(named: name) else {
-            respond(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)")))
-            return
+        // A tool the filters hide, or (in discovery mode) any tool but the three
+        // meta-tools, is refused exactly like a name that does not exist.
+        let work: DiscoveryTools.Outcome
+        switch configuration.account.settings.toolExposure {
+        case .all:
+            guard let tool = configuration.catalog.tool(named: name) else {
+                respond(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)")))
+                return
+            }
+            work = .run(tool, arguments)
+        case .discovery:
+            guard let outcome = discovery.handle(name: name, arguments: arguments, revision: request.revision) else {
+                respond(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)")))
+                return
+            }
+            work = outcome
         }
         let progressToken = request.params["_meta"]?["progressToken"]
         let writer = writer
@@ -345,7 +360,10 @@ package final class MCPServer: Sendable {
             if let expiresAt, now() >= expiresAt {
                 result = .failure(.expired, integration: configuration.definition.title)
             } else {
-                result = await invoker.call(tool, arguments: arguments, context: context)
+                switch work {
+                case .answered(let answer): result = answer
+                        case .run(let tool, let arguments): result = await invoker.call(tool, arguments: arguments, context: context)
+                }
             }
             let shouldRespond = self.inFlight.withLock { $0.finish(id) }
             guard shouldRespond else { return }

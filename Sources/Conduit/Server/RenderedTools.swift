@@ -12,7 +12,11 @@ final class RenderedTools: Sendable {
 
     func tools(for revision: ProtocolRevision) -> JSONValue {
         if let cached = cache.withLock({ $0[revision] }) { return cached }
-        let rendered = JSONValue.array(configuration.catalog.visible.map { ToolRendering.render($0, revision: revision) })
+        let rendered: JSONValue
+        switch configuration.account.settings.toolExposure {
+        case .all: rendered = .array(configuration.catalog.visible.map { ToolRendering.render($0, revision: revision) })
+        case .discovery: rendered = .array(DiscoveryTools(catalog: configuration.catalog).render(revision: revision))
+        }
         cache.withLock { $0[revision] = rendered }
         return rendered
     }
@@ -33,22 +37,31 @@ final class RenderedTools: Sendable {
 /// The wire form of one tool in a given revision: only the fields that revision defines.
 package enum ToolRendering {
     package static func render(_ tool: Tool, revision: ProtocolRevision) -> JSONValue {
-        var object: JSONObject = ["name": .string(tool.name)]
-        if revision.hasStructuredContent { object["title"] = .string(tool.title) }
-        object["description"] = .string(tool.description)
-        object["inputSchema"] = .object(tool.inputSchema)
-        if revision.hasStructuredContent, let output = tool.outputSchema { object["outputSchema"] = .object(output) }
+        render(
+            name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema,
+            outputSchema: tool.outputSchema, annotations: tool.annotations, tags: tool.tags, revision: revision)
+    }
+
+    package static func render(
+        name: String, title: String, description: String, inputSchema: JSONObject, outputSchema: JSONObject?,
+        annotations: ToolAnnotations, tags: [String], revision: ProtocolRevision
+    ) -> JSONValue {
+        var object: JSONObject = ["name": .string(name)]
+        if revision.hasStructuredContent { object["title"] = .string(title) }
+        object["description"] = .string(description)
+        object["inputSchema"] = .object(inputSchema)
+        if revision.hasStructuredContent, let outputSchema { object["outputSchema"] = .object(outputSchema) }
         if revision.hasToolAnnotations {
             object["annotations"] = .object([
-                "title": .string(tool.annotations.title),
-                "readOnlyHint": .bool(tool.annotations.readOnly),
-                "destructiveHint": .bool(tool.annotations.destructive),
-                "idempotentHint": .bool(tool.annotations.idempotent),
-                "openWorldHint": .bool(tool.annotations.openWorld),
+                "title": .string(annotations.title),
+                "readOnlyHint": .bool(annotations.readOnly),
+                "destructiveHint": .bool(annotations.destructive),
+                "idempotentHint": .bool(annotations.idempotent),
+                "openWorldHint": .bool(annotations.openWorld),
             ])
         }
-        if revision.hasStructuredContent, !tool.tags.isEmpty {
-            object["_meta"] = .object(["conduit/tags": .array(tool.tags.map { .string($0) })])
+        if revision.hasStructuredContent, !tags.isEmpty {
+            object["_meta"] = .object(["conduit/tags": .array(tags.map { .string($0) })])
         }
         return .object(object)
     }
