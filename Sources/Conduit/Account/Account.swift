@@ -18,6 +18,12 @@ package struct Account: Sendable {
     /// Credential values after `${ENV}` expansion. Never printed.
     package var credentials: [String: String]
     package var settings: ServerSettings
+    /// Upstream timeouts (`timeouts`).
+    package var timeouts = HTTPTimeouts()
+    /// Opt-in waiting on 429/503 (`retry`); nil = never retry.
+    package var retry: RetryPolicy?
+    /// Where and how downloaded files are kept (`files`).
+    package var files = FileSettings()
     /// Where the account came from, for messages.
     package var source: String
 
@@ -51,9 +57,9 @@ package struct Account: Sendable {
         guard case .object(let root) = document else {
             throw AccountError("\(source): the account file must hold a JSON object")
         }
-        let known: Set<String> = ["$comment", "integration", "base_url", "credentials", "server"]
+        let known: Set<String> = ["$comment", "integration", "base_url", "credentials", "server", "timeouts", "retry", "files"]
         if let unknown = root.keys.first(where: { !known.contains($0) }) {
-            throw AccountError("\(source): unknown field \"\(unknown)\" (expected integration, base_url, credentials, server)")
+            throw AccountError("\(source): unknown field \"\(unknown)\" (expected integration, base_url, credentials, server, timeouts, retry, files)")
         }
         guard case .string(let integration)? = root["integration"], !integration.isEmpty else {
             throw AccountError("\(source): field \"integration\" is missing; name a bundled integration (chorus, gong, coviu) or a definition file")
@@ -84,7 +90,40 @@ package struct Account: Sendable {
         if let value = root["server"], !value.isNull {
             settings = try ServerSettings.parse(value, source: source)
         }
-        return Account(integration: integration, baseURL: baseURL, credentials: credentials, settings: settings, source: source)
+        var account = Account(integration: integration, baseURL: baseURL, credentials: credentials, settings: settings, source: source)
+        let fields = SettingsReader(source: source)
+        if let object = try fields.object(root["timeouts"], "timeouts", allowed: ["idle_seconds", "total_seconds", "download_seconds"]) {
+            account.timeouts.idle = try fields.seconds(object, "timeouts", "idle_seconds") ?? account.timeouts.idle
+            account.timeouts.total = try fields.seconds(object, "timeouts", "total_seconds") ?? account.timeouts.total
+            account.timeouts.download = try fields.seconds(object, "timeouts", "download_seconds") ?? account.timeouts.download
+        }
+        if let object = try fields.object(root["retry"], "retry", allowed: ["max_attempts", "max_wait_seconds"]) {
+            var policy = RetryPolicy()
+            policy.maxAttempts = try fields.integer(object, "retry", "max_attempts", range: 1...10) ?? policy.maxAttempts
+            policy.maxWait = try fields.seconds(object, "retry", "max_wait_seconds") ?? policy.maxWait
+            account.retry = policy
+        }
+        if let object = try fields.object(
+            root["files"], "files", allowed: ["directory", "max_bytes", "retention_hours", "inline_limit_bytes"])
+        {
+            if let value = object["directory"], !value.isNull {
+                guard case .string(let text) = value, !text.isEmpty else {
+                    throw AccountError("\(source): field \"files.directory\" must be a folder path")
+                }
+                let expanded = try expand(text, field: "files.directory", source: source, environment: environment)
+                account.files.directory = expanded.hasPrefix("/") ? expanded : Account.folder(of: source) + "/" + expanded
+            }
+            account.files.maxBytes = try fields.integer(object, "files", "max_bytes", range: 1...Int.max) ?? account.files.maxBytes
+            account.files.retentionHours = try fields.integer(object, "files", "retention_hours", range: 0...100_000) ?? account.files.retentionHours
+            account.files.inlineLimitBytes = try fields.integer(object, "files", "inline_limit_bytes", range: 1024...Int.max) ?? account.files.inlineLimitBytes
+        }
+        return account
+    }
+
+    /// The folder holding the account file, for relative paths in it.
+    static func folder(of source: String) -> String {
+        let url = URL(fileURLWithPath: source).deletingLastPathComponent()
+        return url.path
     }
 
     /// Replaces every `${NAME}` with the environment variable's value; an unset variable is an error.
@@ -105,5 +144,63 @@ package struct Account: Sendable {
             rest = rest[rest.index(after: end)...]
         }
         return result + rest
+    }
+}
+
+/// Opt-in retries for rate limits and unavailability (`"retry"` in the account file).
+package struct RetryPolicy: Sendable, Equatable {
+    /// Attempts in all, the first included.
+    package var maxAttempts = 3
+    /// The longest single wait; a longer announced wait is not waited for.
+    package var maxWait: TimeInterval = 30
+
+    package init(maxAttempts: Int = 3, maxWait: TimeInterval = 30) {
+        self.maxAttempts = maxAttempts
+        self.maxWait = maxWait
+    }
+}
+
+/// Where downloaded files go and how long they stay (`"files"` in the account file).
+package struct FileSettings: Sendable, Equatable {
+    /// nil = a private folder under the system temporary directory.
+    package var directory: String?
+    /// A download larger than this is aborted and deleted.
+    package var maxBytes = 4 << 30
+    /// Files older than this are removed at start; 0 keeps them.
+    package var retentionHours = 24
+    /// JSON responses larger than this are written to a file, with a preview inline.
+    package var inlineLimitBytes = 64 << 10
+
+    package init() {}
+}
+
+/// Typed reads of optional settings objects, with errors naming the field.
+struct SettingsReader {
+    var source: String
+
+    func object(_ value: JSONValue?, _ field: String, allowed: Set<String>) throws(AccountError) -> JSONObject? {
+        guard let value, !value.isNull else { return nil }
+        guard case .object(let object) = value else { throw AccountError("\(source): field \"\(field)\" must be an object") }
+        if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
+            throw AccountError("\(source): unknown field \"\(field).\(unknown)\" (expected \(allowed.sorted().joined(separator: ", ")))")
+        }
+        return object
+    }
+
+    func seconds(_ object: JSONObject, _ parent: String, _ name: String) throws(AccountError) -> TimeInterval? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard let number = value.doubleValue, number > 0, number <= 86_400 else {
+            throw AccountError("\(source): field \"\(parent).\(name)\" must be a number of seconds above 0 and at most 86400")
+        }
+        return number
+    }
+
+    func integer(_ object: JSONObject, _ parent: String, _ name: String, range: ClosedRange<Int>) throws(AccountError) -> Int? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard case .int(let number) = value, number >= range.lowerBound, number <= range.upperBound else {
+            let bound = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+            throw AccountError("\(source): field \"\(parent).\(name)\" must be a whole number \(bound)")
+        }
+        return Int(number)
     }
 }

@@ -4,80 +4,121 @@ import Synchronization
 import FoundationNetworking
 #endif
 
-/// A buffered upstream HTTP response. Header names are lower-cased.
+/// An upstream HTTP response. Header names are lower-cased. The body is either in
+/// memory (`body`) or, for media and very large bodies, in a private file (`file`).
 package struct HTTPResponse: Sendable {
     package var status: Int
     package var headers: [String: String]
     package var body: [UInt8]
     package var url: URL?
+    package var file: DownloadedFile?
+
+    package init(status: Int, headers: [String: String], body: [UInt8], url: URL? = nil, file: DownloadedFile? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.url = url
+        self.file = file
+    }
 
     package var contentType: String {
         headers["content-type"].map { String($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 }
 
-/// Timeouts for upstream calls.
-package struct HTTPTimeouts: Sendable {
-    /// Longest silence while connecting or waiting for bytes.
-    package var idle: TimeInterval = 30
-    /// Longest a whole call may take.
-    package var total: TimeInterval = 120
+/// Where a response body goes, decided when the response head arrives.
+package struct BodyPolicy: Sendable {
+    /// True when the body should be streamed to a file (media).
+    package var streamToFile: @Sendable (_ status: Int, _ headers: [String: String]) -> Bool
+    /// The store for streamed bodies; nil = everything stays in memory.
+    package var store: FileStore?
+    /// Bytes received so far and the expected total, for progress reports.
+    package var progress: (@Sendable (_ received: Int64, _ expected: Int64?) -> Void)?
+    /// A buffered body larger than this moves to a file instead of growing in memory.
+    package var memoryLimit: Int
 
-    package init(idle: TimeInterval = 30, total: TimeInterval = 120) {
+    package init(
+        streamToFile: @escaping @Sendable (Int, [String: String]) -> Bool = { _, _ in false }, store: FileStore? = nil,
+        progress: (@Sendable (Int64, Int64?) -> Void)? = nil, memoryLimit: Int = 32 << 20
+    ) {
+        self.streamToFile = streamToFile
+        self.store = store
+        self.progress = progress
+        self.memoryLimit = memoryLimit
+    }
+
+    /// Everything in memory (token requests, tests).
+    package static let buffered = BodyPolicy()
+}
+
+/// Timeouts for upstream calls.
+package struct HTTPTimeouts: Sendable, Equatable {
+    /// Longest silence while connecting, waiting for the response or between bytes.
+    package var idle: TimeInterval = 30
+    /// Longest a whole call with a JSON (or other buffered) response may take.
+    package var total: TimeInterval = 120
+    /// Longest a call whose body is streamed to a file may take.
+    package var download: TimeInterval = 3600
+
+    package init(idle: TimeInterval = 30, total: TimeInterval = 120, download: TimeInterval = 3600) {
         self.idle = idle
         self.total = total
+        self.download = download
     }
 }
 
-/// Sends requests with URLSession; cancelling the calling task cancels the transfer.
+/// Sends requests with URLSession through one delegate, so that it can:
+/// stream bodies to files as they arrive, follow redirects only within the same origin
+/// with credentials (to another origin without them), and enforce its own overall
+/// deadline. Cancelling the calling task cancels the transfer.
 package final class HTTPClient: Sendable {
     private let session: URLSession
+    private let delegate: SessionDelegate
+    package let timeouts: HTTPTimeouts
 
     package init(timeouts: HTTPTimeouts = HTTPTimeouts()) {
+        self.timeouts = timeouts
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeouts.idle
-        configuration.timeoutIntervalForResource = timeouts.total
+        // conduit keeps its own overall deadline (longer for downloads); this is a backstop.
+        configuration.timeoutIntervalForResource = max(timeouts.total, timeouts.download) + 60
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = 64
-        session = URLSession(configuration: configuration)
+        delegate = SessionDelegate()
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
     }
 
-    package func send(_ request: UpstreamRequest, extraHeaders: [(String, String)]) async throws(ToolCallError) -> HTTPResponse {
+    /// Sends `request` with `credentials` (auth headers, never sent to another origin).
+    package func send(
+        _ request: UpstreamRequest, extraHeaders credentials: [(String, String)], policy: BodyPolicy = .buffered
+    ) async throws(ToolCallError) -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        for (name, value) in extraHeaders { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        for (name, value) in credentials { urlRequest.setValue(value, forHTTPHeaderField: name) }
         if let body = request.body { urlRequest.httpBody = Data(body) }
         urlRequest.setValue("conduit/\(ConduitVersion.current)", forHTTPHeaderField: "User-Agent")
 
-        let box = TaskBox()
+        let transfer = Transfer(
+            url: request.url, credentialNames: Set(credentials.map { $0.0.lowercased() }), policy: policy, timeouts: timeouts)
         let result: Result<HTTPResponse, ToolCallError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let task = session.dataTask(with: urlRequest) { data, response, error in
-                    if let error {
-                        continuation.resume(returning: .failure(Self.describe(error, url: request.url)))
-                        return
-                    }
-                    guard let http = response as? HTTPURLResponse else {
-                        continuation.resume(returning: .failure(.transport("the upstream sent no HTTP response")))
-                        return
-                    }
-                    var headers: [String: String] = [:]
-                    for (key, value) in http.allHeaderFields {
-                        if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
-                    }
-                    continuation.resume(
-                        returning: .success(
-                            HTTPResponse(status: http.statusCode, headers: headers, body: data.map { Array($0) } ?? [], url: http.url)))
-                }
-                box.set(task)
+                let task = session.dataTask(with: urlRequest)
+                transfer.start(task: task, continuation: continuation)
+                delegate.register(transfer, for: task)
                 task.resume()
             }
         } onCancel: {
-            box.cancel()
+            transfer.cancel(because: .cancelled)
         }
-        if Task.isCancelled { throw .cancelled }
+        delegate.unregister(transfer)
+        if Task.isCancelled {
+            if case .success(let response) = result, let file = response.file { unlink(file.path) }
+            throw .cancelled
+        }
         return try result.get()
     }
 
@@ -90,7 +131,7 @@ package final class HTTPClient: Sendable {
         }
         switch urlError.code {
         case .cancelled: return .cancelled
-        case .timedOut: return .transport("the request to \(host) timed out")
+        case .timedOut: return .transport("the request to \(host) timed out (no data for too long)")
         case .cannotConnectToHost: return .transport("could not connect to \(host) (connection refused)")
         case .cannotFindHost, .dnsLookupFailed: return .transport("could not resolve the host \(host)")
         case .networkConnectionLost: return .transport("the connection to \(host) was reset before the response was complete")
@@ -105,23 +146,301 @@ package final class HTTPClient: Sendable {
     }
 }
 
-/// Holds the URLSession task so cancellation from another thread can reach it.
-private final class TaskBox: Sendable {
-    private let state = Mutex<(task: URLSessionTask?, cancelled: Bool)>((nil, false))
+/// `scheme://host:port`, lower-cased, with default ports made explicit.
+func origin(of url: URL) -> String {
+    let scheme = (url.scheme ?? "").lowercased()
+    let port = url.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : 0)
+    return "\(scheme)://\((url.host ?? "").lowercased()):\(port)"
+}
 
-    func set(_ task: URLSessionTask) {
-        let cancelNow = state.withLock { state -> Bool in
-            state.task = task
-            return state.cancelled
-        }
-        if cancelNow { task.cancel() }
+/// Routes URLSession's callbacks to the transfer each task belongs to.
+private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable {
+    private let transfers = Mutex<[Int: Transfer]>([:])
+
+    func register(_ transfer: Transfer, for task: URLSessionTask) {
+        transfers.withLock { $0[task.taskIdentifier] = transfer }
     }
 
-    func cancel() {
+    func unregister(_ transfer: Transfer) {
+        guard let identifier = transfer.taskIdentifier else { return }
+        transfers.withLock { _ = $0.removeValue(forKey: identifier) }
+    }
+
+    private func transfer(_ task: URLSessionTask) -> Transfer? {
+        transfers.withLock { $0[task.taskIdentifier] }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        guard let transfer = transfer(dataTask) else {
+            completionHandler(.cancel)
+            return
+        }
+        completionHandler(transfer.receive(response) ? .allow : .cancel)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        transfer(dataTask)?.receive(data)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        transfer(task)?.complete(error)
+    }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        guard let transfer = transfer(task), let original = task.originalRequest else {
+            completionHandler(nil)
+            return
+        }
+        completionHandler(transfer.redirect(request, original: original))
+    }
+}
+
+/// The state of one request from start to completion. URLSession calls arrive on one
+/// serial queue; cancellation and the deadline may arrive from anywhere.
+private final class Transfer: Sendable {
+    let url: URL
+    let credentialNames: Set<String>
+    let policy: BodyPolicy
+    let timeouts: HTTPTimeouts
+    private let state = Mutex(State())
+
+    struct State {
+        var task: URLSessionTask?
+        var continuation: CheckedContinuation<Result<HTTPResponse, ToolCallError>, Never>?
+        var response: HTTPURLResponse?
+        var headers: [String: String] = [:]
+        var body: [UInt8] = []
+        var sink: FileSink?
+        var received: Int64 = 0
+        var expected: Int64?
+        var lastReported: Int64 = 0
+        /// Why conduit itself stopped the transfer, if it did.
+        var stopReason: ToolCallError?
+        var redirects = 0
+        var deadline: Task<Void, Never>?
+    }
+
+    static let maximumRedirects = 10
+
+    init(url: URL, credentialNames: Set<String>, policy: BodyPolicy, timeouts: HTTPTimeouts) {
+        self.url = url
+        self.credentialNames = credentialNames
+        self.policy = policy
+        self.timeouts = timeouts
+    }
+
+    var taskIdentifier: Int? { state.withLock { $0.task?.taskIdentifier } }
+
+    func start(task: URLSessionTask, continuation: CheckedContinuation<Result<HTTPResponse, ToolCallError>, Never>) {
+        let alreadyCancelled = state.withLock { state -> Bool in
+            state.task = task
+            state.continuation = continuation
+            return state.stopReason != nil
+        }
+        if alreadyCancelled { task.cancel() }
+        armDeadline(seconds: timeouts.total)
+    }
+
+    /// Replaces the overall deadline (a download gets a longer one once it is known to be one).
+    private func armDeadline(seconds: TimeInterval) {
+        let limit = Int(seconds)
+        let message = "the request to \(hostDescription(url)) did not complete within \(limit) s and timed out"
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(seconds))
+            guard !Task.isCancelled else { return }
+            self?.cancel(because: .transport(message))
+        }
+        let previous = state.withLock { state -> Task<Void, Never>? in
+            let previous = state.deadline
+            state.deadline = timer
+            return previous
+        }
+        previous?.cancel()
+    }
+
+    /// Stops the transfer; the first reason given is the one reported.
+    func cancel(because reason: ToolCallError) {
         let task = state.withLock { state -> URLSessionTask? in
-            state.cancelled = true
+            if state.stopReason == nil { state.stopReason = reason }
             return state.task
         }
         task?.cancel()
     }
+
+    /// The response head: decide between memory and file. False stops the transfer.
+    func receive(_ response: URLResponse) -> Bool {
+        guard let http = response as? HTTPURLResponse else {
+            cancel(because: .transport("the upstream sent no HTTP response"))
+            return false
+        }
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
+        }
+        let expected = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
+        if let store = policy.store, policy.streamToFile(http.statusCode, headers) {
+            if let expected, expected > Int64(store.settings.maxBytes) {
+                cancel(because: .tooLarge(limit: store.settings.maxBytes, announced: expected))
+                return false
+            }
+            let hint = Self.filename(from: headers["content-disposition"])
+            let type = contentType(headers)
+            let failure = state.withLock { state -> ToolCallError? in
+                do throws(ToolCallError) {
+                    state.sink = try store.create(hint: hint, contentType: type)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure {
+                cancel(because: failure)
+                return false
+            }
+            armDeadline(seconds: timeouts.download)
+        }
+        state.withLock { state in
+            state.response = http
+            state.headers = headers
+            state.expected = expected
+        }
+        policy.progress?(0, expected)
+        return true
+    }
+
+    func receive(_ data: Data) {
+        var report: (Int64, Int64?)?
+        var failure: ToolCallError?
+        state.withLock { state in
+            guard state.stopReason == nil else { return }
+            state.received += Int64(data.count)
+            if state.sink == nil, state.body.count + data.count > policy.memoryLimit, let store = policy.store {
+                // A buffered body that outgrows memory moves to a file.
+                do throws(ToolCallError) {
+                    let sink = try store.create(hint: nil, contentType: contentType(state.headers))
+                    let moved = state.body.withUnsafeBytes { sink.write($0) }
+                    state.body = []
+                    state.sink = sink
+                    if !moved { failure = .transport("could not write the response to \(store.directory) (disk full?)") }
+                } catch {
+                    failure = error
+                }
+            }
+            if let sink = state.sink {
+                if let store = policy.store, state.received > Int64(store.settings.maxBytes) {
+                    failure = .tooLarge(limit: store.settings.maxBytes, announced: nil)
+                } else if failure == nil, !data.withUnsafeBytes({ sink.write($0) }) {
+                    failure = .transport("could not write the download to \(sink.path) (disk full?)")
+                }
+            } else if failure == nil {
+                if state.body.count + data.count > policy.memoryLimit {
+                    failure = .transport("the response is larger than \(policy.memoryLimit >> 20) MiB and no file store is configured for it")
+                } else {
+                    state.body.append(contentsOf: data)
+                }
+            }
+            // Progress at most every 1 MiB or 1 %, whichever is larger.
+            let step = max(Int64(1 << 20), (state.expected ?? 0) / 100)
+            if policy.progress != nil, state.received - state.lastReported >= step {
+                state.lastReported = state.received
+                report = (state.received, state.expected)
+            }
+        }
+        if let failure { cancel(because: failure) }
+        if let report { policy.progress?(report.0, report.1) }
+    }
+
+    func complete(_ error: Error?) {
+        let (continuation, outcome, deadline): (CheckedContinuation<Result<HTTPResponse, ToolCallError>, Never>?, Result<HTTPResponse, ToolCallError>, Task<Void, Never>?) =
+            state.withLock { state in
+                let continuation = state.continuation
+                state.continuation = nil
+                let outcome: Result<HTTPResponse, ToolCallError>
+                if let reason = state.stopReason {
+                    state.sink?.discard()
+                    outcome = .failure(reason)
+                } else if let error {
+                    state.sink?.discard()
+                    outcome = .failure(HTTPClient.describe(error, url: state.task?.currentRequest?.url ?? url))
+                } else if let http = state.response {
+                    if let expected = state.expected, state.received < expected {
+                        state.sink?.discard()
+                        outcome = .failure(.transport("the response from \(hostDescription(url)) ended after \(state.received) of \(expected) bytes (truncated)"))
+                    } else {
+                        let file = state.sink?.finish()
+                        if let progress = policy.progress, state.received != state.lastReported { progress(state.received, state.expected) }
+                        outcome = .success(HTTPResponse(status: http.statusCode, headers: state.headers, body: state.body, url: http.url, file: file))
+                    }
+                } else {
+                    outcome = .failure(.transport("the upstream sent no HTTP response"))
+                }
+                state.sink = nil
+                state.body = []
+                return (continuation, outcome, state.deadline)
+            }
+        deadline?.cancel()
+        continuation?.resume(returning: outcome)
+    }
+
+    /// Same origin: follow with everything. Another origin: follow without the
+    /// credential headers. Too many hops: stop.
+    func redirect(_ proposed: URLRequest, original: URLRequest) -> URLRequest? {
+        let hops = state.withLock { state -> Int in
+            state.redirects += 1
+            return state.redirects
+        }
+        guard hops <= Self.maximumRedirects, let target = proposed.url, ["http", "https"].contains(target.scheme?.lowercased() ?? "") else {
+            cancel(because: .transport("\(hostDescription(url)) redirected too many times or to an unsupported address"))
+            return nil
+        }
+        var next = proposed
+        let sameOrigin = origin(of: target) == origin(of: url)
+        for (name, value) in original.allHTTPHeaderFields ?? [:] {
+            let isCredential = credentialNames.contains(name.lowercased())
+            if isCredential && !sameOrigin {
+                next.setValue(nil, forHTTPHeaderField: name)
+            } else if next.value(forHTTPHeaderField: name) == nil {
+                next.setValue(value, forHTTPHeaderField: name)
+            }
+        }
+        if !sameOrigin {
+            for name in credentialNames { next.setValue(nil, forHTTPHeaderField: name) }
+        }
+        return next
+    }
+
+    private func contentType(_ headers: [String: String]) -> String {
+        HTTPResponse(status: 0, headers: headers, body: []).contentType
+    }
+
+    /// The filename in a Content-Disposition header, if any (`filename*=` or `filename=`).
+    static func filename(from disposition: String?) -> String? {
+        guard let disposition else { return nil }
+        for part in disposition.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            if pair.lowercased().hasPrefix("filename*=") {
+                let value = pair.dropFirst("filename*=".count)
+                let encoded = value.split(separator: "'", omittingEmptySubsequences: false).last.map(String.init) ?? String(value)
+                if let decoded = encoded.removingPercentEncoding { return URL(fileURLWithPath: decoded).lastPathComponent }
+            }
+        }
+        for part in disposition.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            if pair.lowercased().hasPrefix("filename=") {
+                let value = pair.dropFirst("filename=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return URL(fileURLWithPath: value).lastPathComponent
+            }
+        }
+        return nil
+    }
+}
+
+private func hostDescription(_ url: URL) -> String {
+    url.host.map { "\($0)\(url.port.map { ":\($0)" } ?? "")" } ?? "the upstream"
 }

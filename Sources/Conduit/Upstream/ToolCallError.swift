@@ -7,4 +7,6 @@ package enum ToolCallError: Error, Sendable, Equatable {
     case transport(String)
     case cancelled
     case expired
+    /// A download went over `files.max_bytes` (announced by Content-Length, or counted).
+    case tooLarge(limit: Int, announced: Int64?)
 }

@@ -36,6 +36,11 @@ package struct ToolCallResult: Sendable {
             return failure("The \(integration) API could not be reached: \(detail).", details: ["type": "upstream_unreachable"])
         case .cancelled:
             return failure("The call was cancelled.", details: ["type": "cancelled"])
+        case .tooLarge(let limit, let announced):
+            let size = announced.map { " (\($0) bytes announced)" } ?? ""
+            return failure(
+                "The \(integration) response is larger than the download size cap of \(limit) bytes\(size), so it was stopped and nothing was kept. Raise files.max_bytes in the account file if this file is expected.",
+                details: ["type": "too_large", "max_bytes": .int(Int64(limit))])
         case .expired:
             return failure("This conduit server has expired (server.expires_at has passed); it no longer calls the API.", details: ["type": "expired"])
         }

@@ -22,10 +22,10 @@ package final class UpstreamClient: Sendable {
     private let authenticator: Authenticator?
     private let missingCredentials: String?
 
-    package init(definition: IntegrationDefinition, account: Account, timeouts: HTTPTimeouts = HTTPTimeouts()) {
+    package init(definition: IntegrationDefinition, account: Account) {
         self.definition = definition
         baseURL = account.baseURL ?? definition.baseURL
-        http = HTTPClient(timeouts: timeouts)
+        http = HTTPClient(timeouts: account.timeouts)
         switch Authenticator.chooseScheme(definition, credentials: account.credentials) {
         case .success(let scheme):
             authenticator = Authenticator(scheme: scheme, credentials: account.credentials, baseURL: baseURL, http: http)

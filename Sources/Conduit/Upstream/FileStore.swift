@@ -1,0 +1,151 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// conduit's private folder for downloaded bodies: created 0700 and owned by this
+/// user, files 0600 with unguessable names, old files swept away at start.
+package struct FileStore: Sendable {
+    package let directory: String
+    package let settings: FileSettings
+
+    /// The default folder: one per user under the system temporary directory.
+    package static var defaultDirectory: String {
+        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        return "\(base)/conduit-\(getuid())"
+    }
+
+    package init(settings: FileSettings) {
+        self.settings = settings
+        directory = settings.directory ?? Self.defaultDirectory
+    }
+
+    /// Creates the folder if needed and checks that only this user can enter it.
+    package func prepare() throws(ToolCallError) {
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            if errno == ENOENT {
+                // Missing parents (a configured nested path): create them, the last one private.
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                _ = chmod(directory, 0o700)
+            } else {
+                throw .transport("cannot create the download folder \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+        var info = stat()
+        guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw .transport("the download folder \(directory) is not a folder")
+        }
+        guard info.st_uid == getuid() else {
+            throw .transport("the download folder \(directory) belongs to another user; set files.directory in the account file")
+        }
+        if info.st_mode & 0o077 != 0 && chmod(directory, 0o700) != 0 {
+            throw .transport("cannot make the download folder \(directory) private")
+        }
+    }
+
+    /// Removes this store's files older than the retention period; returns how many.
+    @discardableResult
+    package func sweep(now: Date = Date()) -> Int {
+        guard settings.retentionHours > 0, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
+        let cutoff = now.timeIntervalSince1970 - Double(settings.retentionHours) * 3600
+        var removed = 0
+        for name in names where name.hasPrefix(Self.prefix) {
+            var info = stat()
+            let path = directory + "/" + name
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == getuid() else { continue }
+            if Double(info.st_mtim.tv_sec) < cutoff, unlink(path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
+    static let prefix = "conduit-"
+
+    /// A new, empty, private file. The name is random (128 bits) plus a readable hint.
+    package func create(hint: String?, contentType: String) throws(ToolCallError) -> FileSink {
+        try prepare()
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
+        let name = Self.prefix + random + Self.suffix(hint: hint, contentType: contentType)
+        let path = directory + "/" + name
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            throw .transport("cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        return FileSink(path: path, descriptor: descriptor)
+    }
+
+    /// `-recording.webm` from a filename hint, else an extension from the media type.
+    static func suffix(hint: String?, contentType: String) -> String {
+        if let hint {
+            let safe = String(hint.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) })
+            let trimmed = String(safe.drop { $0 == "." }.suffix(80))
+            if !trimmed.isEmpty { return "-" + trimmed }
+        }
+        let known: [String: String] = [
+            "audio/webm": "webm", "video/webm": "webm", "audio/mpeg": "mp3", "audio/mp4": "m4a", "video/mp4": "mp4",
+            "audio/wav": "wav", "audio/x-wav": "wav", "audio/ogg": "ogg", "image/png": "png", "image/jpeg": "jpg",
+            "application/pdf": "pdf", "application/json": "json", "text/plain": "txt", "text/csv": "csv",
+        ]
+        return known[contentType].map { "." + $0 } ?? ".bin"
+    }
+}
+
+/// One file being written: bytes appended, hashed on the way, removed unless kept.
+package final class FileSink {
+    package let path: String
+    private var descriptor: Int32
+    private var hasher = SHA256()
+    package private(set) var size: Int64 = 0
+
+    init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// Appends bytes; false when the disk refused them.
+    package func write(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        hasher.update(buffer)
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        size += Int64(buffer.count)
+        return true
+    }
+
+    /// Closes the file and returns its digest; the file stays.
+    package func finish() -> DownloadedFile {
+        closeDescriptor()
+        return DownloadedFile(path: path, size: size, sha256: hasher.finalize().hexString)
+    }
+
+    /// Closes and deletes the file (a failed, cancelled or oversized transfer).
+    package func discard() {
+        closeDescriptor()
+        unlink(path)
+    }
+
+    private func closeDescriptor() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+    }
+
+    deinit { closeDescriptor() }
+}
+
+/// A finished download.
+package struct DownloadedFile: Sendable, Equatable {
+    package var path: String
+    package var size: Int64
+    package var sha256: String
+}
