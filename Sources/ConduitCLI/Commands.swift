@@ -61,6 +61,9 @@ enum Commands {
             onOversizedLine: { server.receiveOversizedLine() },
             onEnd: { ended.signal() })
         log.log(.info, "serving \(configuration.catalog.visible.count) \(configuration.definition.title) tools")
+        // Files from earlier runs older than files.retention_hours go now.
+        let swept = FileStore(settings: configuration.account.files).sweep()
+        if swept > 0 { log.log(.info, "removed \(swept) downloaded file\(swept == 1 ? "" : "s") past the retention period") }
         reader.start()
         ended.wait()
         server.drain()

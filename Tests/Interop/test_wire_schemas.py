@@ -451,10 +451,6 @@ def test_protocol_errors(conversation: Conversation) -> None:
         assert _error_code(conversation.answer("batch")) == -32600, f"{rev} must refuse batches"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="streaming binary bodies to private files is issue 5 (media); until then conduit refuses binary content with an isError result",
-)
 def test_binary_media_is_a_private_file_not_bytes(conversation: Conversation) -> None:
     """PRODUCT.md: binary bodies go to a file in a private temporary directory (0700 dir,
     0600 file); the result gives the path, and from 2025-06-18 a file:// resource_link."""

@@ -122,7 +122,14 @@ package struct CatalogBuilder {
             text += "\n\nAsynchronous: the API accepts this request and finishes it later; a success result means accepted, not done. \(note)"
         }
         if method.binaryResponse {
-            text += "\n\nBinary content is saved to a private local file; the result gives its path, MIME type and size, never the bytes."
+            text += "\n\nBinary content is saved to a private local file; the result gives its path, MIME type, size and SHA-256, never the bytes. An interrupted download is continued automatically where the server allows it."
+            if properties["range"] == nil {
+                properties["range"] = .object([
+                    "type": "string", "pattern": "^bytes=[0-9]*-[0-9]*$",
+                    "description": "Optional byte range to download instead of the whole file, as an HTTP Range value: \"bytes=0-1048575\" for the first MiB, \"bytes=1048576-\" for the rest from there. The result then holds only that part (HTTP 206) and says which range it is.",
+                ])
+                routes.append(("range", .header("Range")))
+            }
         }
 
         var inputSchema: JSONObject = ["type": "object", "properties": .object(properties)]

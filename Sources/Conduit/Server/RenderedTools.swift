@@ -24,7 +24,10 @@ final class RenderedTools: Sendable {
     func callResult(_ result: ToolCallResult, revision: ProtocolRevision) -> JSONValue {
         var object = JSONObject()
         if revision.isStateless { object["resultType"] = "complete" }
-        object["content"] = .array([.object(["type": "text", "text": .string(result.text)])])
+        var content: [JSONValue] = [.object(["type": "text", "text": .string(result.text)])]
+        // resource_link exists from 2025-06-18; before that the text carries the same facts.
+        if let link = result.link, revision.hasStructuredContent { content.append(link.json) }
+        object["content"] = .array(content)
         if revision.hasStructuredContent { object["structuredContent"] = .object(result.structured) }
         if result.isError { object["isError"] = true }
         if revision.isStateless {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks tool arguments against a tool's input schema before any request is made.
 ///
 /// It covers what models get wrong in practice: unknown keys, missing required
@@ -48,6 +50,13 @@ package enum ArgumentValidator {
             }
         case .object(let object):
             problems.append(contentsOf: objectProblems(object, schema: schema, path: path))
+        case .string(let text):
+            if let pattern = schema["pattern"]?.stringValue, let expression = try? NSRegularExpression(pattern: pattern),
+                expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
+            {
+                let example = schema["example"].map { ", e.g. \($0.jsonString)" } ?? ""
+                problems.append("argument \"\(path)\" must match the pattern \(pattern)\(example), not \(value.jsonString)")
+            }
         default:
             break
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -94,53 +95,82 @@ package struct FileStore: Sendable {
 }
 
 /// One file being written: bytes appended, hashed on the way, removed unless kept.
-package final class FileSink {
+/// Sendable so that a resumed download can hand it from one transfer to the next.
+package final class FileSink: Sendable {
     package let path: String
-    private var descriptor: Int32
-    private var hasher = SHA256()
-    package private(set) var size: Int64 = 0
+    private struct Inner {
+        var descriptor: Int32
+        var hasher = SHA256()
+        var size: Int64 = 0
+    }
+    private let inner: Mutex<Inner>
 
     init(path: String, descriptor: Int32) {
         self.path = path
-        self.descriptor = descriptor
+        inner = Mutex(Inner(descriptor: descriptor))
     }
+
+    package var size: Int64 { inner.withLock { $0.size } }
 
     /// Appends bytes; false when the disk refused them.
     package func write(_ buffer: UnsafeRawBufferPointer) -> Bool {
-        hasher.update(buffer)
-        var offset = 0
-        while offset < buffer.count {
-            let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
+        inner.withLock { inner in
+            guard inner.descriptor >= 0 else { return false }
+            inner.hasher.update(buffer)
+            var offset = 0
+            while offset < buffer.count {
+                let written = systemWrite(inner.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
             }
-            offset += written
+            inner.size += Int64(buffer.count)
+            return true
         }
-        size += Int64(buffer.count)
-        return true
+    }
+
+    /// Empties the file to start over (a server that ignored a resume range).
+    package func restart() -> Bool {
+        inner.withLock { inner in
+            inner.hasher = SHA256()
+            inner.size = 0
+            return ftruncate(inner.descriptor, 0) == 0 && lseek(inner.descriptor, 0, SEEK_SET) == 0
+        }
     }
 
     /// Closes the file and returns its digest; the file stays.
     package func finish() -> DownloadedFile {
-        closeDescriptor()
-        return DownloadedFile(path: path, size: size, sha256: hasher.finalize().hexString)
+        inner.withLock { inner in
+            Self.close(&inner)
+            var hasher = inner.hasher
+            return DownloadedFile(path: path, size: inner.size, sha256: hasher.finalize().hexString)
+        }
     }
 
     /// Closes and deletes the file (a failed, cancelled or oversized transfer).
     package func discard() {
-        closeDescriptor()
+        inner.withLock { Self.close(&$0) }
         unlink(path)
     }
 
-    private func closeDescriptor() {
-        if descriptor >= 0 {
-            close(descriptor)
-            descriptor = -1
+    private static func close(_ inner: inout Inner) {
+        if inner.descriptor >= 0 {
+            systemClose(inner.descriptor)
+            inner.descriptor = -1
         }
     }
 
-    deinit { closeDescriptor() }
+    deinit { inner.withLock { Self.close(&$0) } }
+}
+
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
+}
+
+private func systemClose(_ descriptor: Int32) {
+    close(descriptor)
 }
 
 /// A finished download.

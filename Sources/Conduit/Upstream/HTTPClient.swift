@@ -12,6 +12,8 @@ package struct HTTPResponse: Sendable {
     package var body: [UInt8]
     package var url: URL?
     package var file: DownloadedFile?
+    /// How many times an interrupted download was continued with a Range request.
+    package var resumes = 0
 
     package init(status: Int, headers: [String: String], body: [UInt8], url: URL? = nil, file: DownloadedFile? = nil) {
         self.status = status
@@ -102,25 +104,50 @@ package final class HTTPClient: Sendable {
         if let body = request.body { urlRequest.httpBody = Data(body) }
         urlRequest.setValue("conduit/\(ConduitVersion.current)", forHTTPHeaderField: "User-Agent")
 
-        let transfer = Transfer(
-            url: request.url, credentialNames: Set(credentials.map { $0.0.lowercased() }), policy: policy, timeouts: timeouts)
-        let result: Result<HTTPResponse, ToolCallError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let task = session.dataTask(with: urlRequest)
-                transfer.start(task: task, continuation: continuation)
-                delegate.register(transfer, for: task)
-                task.resume()
+        let credentialNames = Set(credentials.map { $0.0.lowercased() })
+        var resume: Resume?
+        for round in 0...Self.maximumResumes {
+            if let resume {
+                // Continue an interrupted download where it stopped, if the file is unchanged.
+                urlRequest.setValue("bytes=\(resume.offset)-", forHTTPHeaderField: "Range")
+                if let validator = resume.validator { urlRequest.setValue(validator, forHTTPHeaderField: "If-Range") }
             }
-        } onCancel: {
-            transfer.cancel(because: .cancelled)
+            let transfer = Transfer(url: request.url, credentialNames: credentialNames, policy: policy, timeouts: timeouts, resume: resume)
+            let outcome: TransferOutcome = await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let task = session.dataTask(with: urlRequest)
+                    transfer.start(task: task, continuation: continuation)
+                    delegate.register(transfer, for: task)
+                    task.resume()
+                }
+            } onCancel: {
+                transfer.cancel(because: .cancelled)
+            }
+            delegate.unregister(transfer)
+            switch outcome {
+            case .done(var response):
+                if Task.isCancelled {
+                    if let file = response.file { unlink(file.path) }
+                    throw .cancelled
+                }
+                response.resumes = round
+                return response
+            case .failed(let error):
+                throw Task.isCancelled ? .cancelled : error
+            case .interrupted(let next, let error):
+                guard round < Self.maximumResumes, !Task.isCancelled else {
+                    next.sink.discard()
+                    throw Task.isCancelled ? .cancelled : error
+                }
+                resume = next
+            }
         }
-        delegate.unregister(transfer)
-        if Task.isCancelled {
-            if case .success(let response) = result, let file = response.file { unlink(file.path) }
-            throw .cancelled
-        }
-        return try result.get()
+        throw .transport("the download could not be completed")
     }
+
+    /// How many times one download is continued with a Range request after the
+    /// connection drops mid-body.
+    static let maximumResumes = 3
 
     /// One readable sentence for a transport failure. Never includes credentials:
     /// the URL carries none (auth travels in headers).
@@ -144,6 +171,23 @@ package final class HTTPClient: Sendable {
         default: return .transport("the request to \(host) failed (URL error \(urlError.code.rawValue))")
         }
     }
+}
+
+/// Where an interrupted download stands: its file so far and the first response.
+private struct Resume: Sendable {
+    var sink: FileSink
+    var offset: Int64
+    var status: Int
+    var headers: [String: String]
+    /// ETag (or Last-Modified) for If-Range, so a changed file is fetched anew.
+    var validator: String?
+}
+
+private enum TransferOutcome: Sendable {
+    case done(HTTPResponse)
+    case failed(ToolCallError)
+    /// The connection dropped mid-download, and the server accepts ranges.
+    case interrupted(Resume, ToolCallError)
 }
 
 /// `scheme://host:port`, lower-cased, with default ports made explicit.
@@ -208,11 +252,12 @@ private final class Transfer: Sendable {
     let credentialNames: Set<String>
     let policy: BodyPolicy
     let timeouts: HTTPTimeouts
+    let resume: Resume?
     private let state = Mutex(State())
 
     struct State {
         var task: URLSessionTask?
-        var continuation: CheckedContinuation<Result<HTTPResponse, ToolCallError>, Never>?
+        var continuation: CheckedContinuation<TransferOutcome, Never>?
         var response: HTTPURLResponse?
         var headers: [String: String] = [:]
         var body: [UInt8] = []
@@ -224,20 +269,23 @@ private final class Transfer: Sendable {
         var stopReason: ToolCallError?
         var redirects = 0
         var deadline: Task<Void, Never>?
+        /// The status reported for the whole download (the first response's).
+        var status: Int?
     }
 
     static let maximumRedirects = 10
 
-    init(url: URL, credentialNames: Set<String>, policy: BodyPolicy, timeouts: HTTPTimeouts) {
+    init(url: URL, credentialNames: Set<String>, policy: BodyPolicy, timeouts: HTTPTimeouts, resume: Resume?) {
         self.url = url
         self.credentialNames = credentialNames
         self.policy = policy
         self.timeouts = timeouts
+        self.resume = resume
     }
 
     var taskIdentifier: Int? { state.withLock { $0.task?.taskIdentifier } }
 
-    func start(task: URLSessionTask, continuation: CheckedContinuation<Result<HTTPResponse, ToolCallError>, Never>) {
+    func start(task: URLSessionTask, continuation: CheckedContinuation<TransferOutcome, Never>) {
         let alreadyCancelled = state.withLock { state -> Bool in
             state.task = task
             state.continuation = continuation
@@ -283,7 +331,37 @@ private final class Transfer: Sendable {
         for (key, value) in http.allHeaderFields {
             if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
         }
-        let expected = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
+        var expected = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
+        if let resume {
+            // A continuation: 206 from where we stopped appends; 200 (range ignored or
+            // the file changed) starts the file over; anything else ends the download.
+            let start = headers["content-range"].flatMap(Self.rangeStart)
+            if http.statusCode == 206, start == resume.offset {
+                expected = expected.map { $0 + resume.offset }
+                state.withLock { state in
+                    state.sink = resume.sink
+                    state.received = resume.offset
+                    state.lastReported = resume.offset
+                    state.response = http
+                    state.headers = resume.headers
+                    state.expected = expected
+                    state.status = resume.status
+                }
+                return true
+            }
+            if http.statusCode == 200, resume.sink.restart() {
+                state.withLock { state in
+                    state.sink = resume.sink
+                    state.response = http
+                    state.headers = headers
+                    state.expected = expected
+                }
+                return true
+            }
+            resume.sink.discard()
+            cancel(because: .transport("the download from \(hostDescription(url)) was interrupted and could not be resumed (HTTP \(http.statusCode))"))
+            return false
+        }
         if let store = policy.store, policy.streamToFile(http.statusCode, headers) {
             if let expected, expected > Int64(store.settings.maxBytes) {
                 cancel(because: .tooLarge(limit: store.settings.maxBytes, announced: expected))
@@ -357,35 +435,61 @@ private final class Transfer: Sendable {
     }
 
     func complete(_ error: Error?) {
-        let (continuation, outcome, deadline): (CheckedContinuation<Result<HTTPResponse, ToolCallError>, Never>?, Result<HTTPResponse, ToolCallError>, Task<Void, Never>?) =
-            state.withLock { state in
-                let continuation = state.continuation
-                state.continuation = nil
-                let outcome: Result<HTTPResponse, ToolCallError>
-                if let reason = state.stopReason {
+        let (continuation, outcome, deadline) = state.withLock { state -> (CheckedContinuation<TransferOutcome, Never>?, TransferOutcome, Task<Void, Never>?) in
+            let continuation = state.continuation
+            state.continuation = nil
+            let outcome: TransferOutcome
+            let truncated = error == nil && state.response != nil && state.expected.map { state.received < $0 } == true
+            if let reason = state.stopReason {
+                state.sink?.discard()
+                outcome = .failed(reason)
+            } else if let sink = state.sink, error != nil || truncated, let http = state.response,
+                Self.dropped(error), http.statusCode == 200 || http.statusCode == 206,
+                state.headers["accept-ranges"]?.lowercased().contains("bytes") == true || http.statusCode == 206
+            {
+                // A download cut short by the network: keep the file and continue it.
+                let failure: ToolCallError = .transport("the download from \(hostDescription(url)) was cut off after \(state.received) bytes")
+                outcome = .interrupted(
+                    Resume(
+                        sink: sink, offset: sink.size, status: state.status ?? http.statusCode, headers: state.headers,
+                        validator: state.headers["etag"] ?? state.headers["last-modified"]),
+                    failure)
+            } else if let error {
+                state.sink?.discard()
+                outcome = .failed(HTTPClient.describe(error, url: state.task?.currentRequest?.url ?? url))
+            } else if let http = state.response {
+                if truncated {
                     state.sink?.discard()
-                    outcome = .failure(reason)
-                } else if let error {
-                    state.sink?.discard()
-                    outcome = .failure(HTTPClient.describe(error, url: state.task?.currentRequest?.url ?? url))
-                } else if let http = state.response {
-                    if let expected = state.expected, state.received < expected {
-                        state.sink?.discard()
-                        outcome = .failure(.transport("the response from \(hostDescription(url)) ended after \(state.received) of \(expected) bytes (truncated)"))
-                    } else {
-                        let file = state.sink?.finish()
-                        if let progress = policy.progress, state.received != state.lastReported { progress(state.received, state.expected) }
-                        outcome = .success(HTTPResponse(status: http.statusCode, headers: state.headers, body: state.body, url: http.url, file: file))
-                    }
+                    outcome = .failed(.transport("the response from \(hostDescription(url)) ended after \(state.received) of \(state.expected ?? 0) bytes (truncated)"))
                 } else {
-                    outcome = .failure(.transport("the upstream sent no HTTP response"))
+                    let file = state.sink?.finish()
+                    if let progress = policy.progress, state.received != state.lastReported { progress(state.received, state.expected) }
+                    outcome = .done(
+                        HTTPResponse(status: state.status ?? http.statusCode, headers: state.headers, body: state.body, url: http.url, file: file))
                 }
-                state.sink = nil
-                state.body = []
-                return (continuation, outcome, state.deadline)
+            } else {
+                outcome = .failed(.transport("the upstream sent no HTTP response"))
             }
+            state.sink = nil
+            state.body = []
+            return (continuation, outcome, state.deadline)
+        }
         deadline?.cancel()
         continuation?.resume(returning: outcome)
+    }
+
+    /// A connection lost or gone silent mid-body (as opposed to refused or cancelled).
+    private static func dropped(_ error: Error?) -> Bool {
+        guard let error else { return true }
+        guard let code = (error as? URLError)?.code else { return false }
+        return code == .networkConnectionLost || code == .timedOut
+    }
+
+    /// The first byte of `bytes 100-199/1000`.
+    static func rangeStart(_ contentRange: String) -> Int64? {
+        let text = contentRange.trimmingCharacters(in: .whitespaces).lowercased()
+        guard text.hasPrefix("bytes ") else { return nil }
+        return Int64(text.dropFirst(6).prefix { $0.isNumber })
     }
 
     /// Same origin: follow with everything. Another origin: follow without the

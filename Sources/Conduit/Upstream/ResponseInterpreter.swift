@@ -9,22 +9,37 @@ import FoundationNetworking
 package struct ResponseInterpreter {
     package let definition: IntegrationDefinition
     package let tool: Tool
+    /// Where oversized JSON results go; nil = always inline.
+    package var store: FileStore?
+
+    package init(definition: IntegrationDefinition, tool: Tool, store: FileStore? = nil) {
+        self.definition = definition
+        self.tool = tool
+        self.store = store
+    }
 
     /// How much of an upstream error body an error result repeats.
     package static let errorBodyLimit = 2000
 
     package func interpret(_ response: HTTPResponse, position: RequestBuilder.PagePosition?, limit: Int?) -> ToolCallResult {
+        if let file = response.file {
+            guard (200..<300).contains(response.status) else {
+                // An error body that went to a file (only when huge): report it, do not keep it.
+                unlink(file.path)
+                return failure(response, parsed: nil)
+            }
+            return fileResult(response, file: file)
+        }
         let parsed: JSONValue? = response.body.isEmpty ? nil : try? JSONValue.parse(response.body)
         guard (200..<300).contains(response.status) else {
             return failure(response, parsed: parsed)
         }
-        if isBinary(response.contentType) {
-            // Media is never put into a JSON-RPC line or the model's context. Saving it to a
-            // private file is not built yet, so say so plainly instead of sending bytes.
-            let size = response.headers["content-length"] ?? String(response.body.count)
+        if Self.isBinary(response.contentType, definition: definition, method: tool.method) {
+            // Binary bytes never go into a JSON-RPC line or the model's context. The HTTP
+            // client streams them to a file; reaching here means no file could be used.
             return .failure(
-                "The \(definition.title) API answered with binary content (\(response.contentType), \(size) bytes). This version of conduit does not yet save media to files, so the content was not returned.",
-                details: ["type": "binary_content_not_supported", "status": .int(Int64(response.status)), "content_type": .string(response.contentType)])
+                "The \(definition.title) API answered with binary content (\(response.contentType), \(response.body.count) bytes), which conduit saves only to files, and no file was written.",
+                details: ["type": "binary_content_not_saved", "status": .int(Int64(response.status)), "content_type": .string(response.contentType)])
         }
         let isJSONType = response.contentType.isEmpty || response.contentType.contains("json")
         if !response.body.isEmpty && parsed == nil && isJSONType {
@@ -34,34 +49,56 @@ package struct ResponseInterpreter {
         }
         let body: JSONValue = parsed ?? (response.body.isEmpty ? .null : .string(String(decoding: response.body, as: UTF8.self)))
 
+        var result: ToolCallResult
         if tool.kind == .list, let position {
-            return listResult(body, position: position, limit: limit)
-        }
-        var structured: JSONObject
-        if case .object(let object) = body {
-            structured = object
-        } else if response.body.isEmpty {
-            structured = ["status": .int(Int64(response.status))]
+            result = listResult(body, position: position, limit: limit)
         } else {
-            structured = ["result": body]
+            var structured: JSONObject
+            if case .object(let object) = body {
+                structured = object
+            } else if response.body.isEmpty {
+                structured = ["status": .int(Int64(response.status))]
+            } else {
+                structured = ["result": body]
+            }
+            if let note = tool.method.asyncNote {
+                structured["async"] = true
+                structured["async_note"] = .string("Accepted, not finished. \(note)")
+            }
+            result = ToolCallResult(structured: structured)
         }
-        if let note = tool.method.asyncNote {
-            structured["async"] = true
-            structured["async_note"] = .string("Accepted, not finished. \(note)")
-        }
-        return ToolCallResult(structured: structured)
+        return OversizedResult.fit(result, store: store, title: definition.title)
     }
 
-    /// Media types that are files, not data: the common binary families plus what the
-    /// definition and method declare (`type/*` wildcards allowed).
-    private func isBinary(_ contentType: String) -> Bool {
-        let declared = definition.binaryMediaTypes + tool.method.responseMediaTypes
+    /// Whether a response body is a file rather than data: the common binary families
+    /// plus what the definition and method declare (`type/*` wildcards allowed).
+    package static func isBinary(_ contentType: String, definition: IntegrationDefinition, method: MethodDefinition) -> Bool {
+        let declared = definition.binaryMediaTypes + method.responseMediaTypes
         let families = ["audio/", "video/", "image/"]
         if families.contains(where: contentType.hasPrefix) { return true }
         if ["application/octet-stream", "application/pdf", "application/zip"].contains(contentType) { return true }
         return declared.contains { pattern in
             pattern.hasSuffix("/*") ? contentType.hasPrefix(String(pattern.dropLast())) : pattern == contentType
         }
+    }
+
+    /// A body conduit streamed to a file: where it is and what it is, never its bytes.
+    private func fileResult(_ response: HTTPResponse, file: DownloadedFile) -> ToolCallResult {
+        let uri = URL(fileURLWithPath: file.path).absoluteString
+        let name = URL(fileURLWithPath: file.path).lastPathComponent
+        let type = response.contentType.isEmpty ? "application/octet-stream" : response.contentType
+        var structured: JSONObject = [
+            "path": .string(file.path), "uri": .string(uri), "content_type": .string(type), "size": .int(file.size),
+            "sha256": .string(file.sha256), "status": .int(Int64(response.status)),
+        ]
+        if let range = response.headers["content-range"] { structured["content_range"] = .string(range) }
+        var text = "Saved the \(definition.title) response (\(type), \(file.size) bytes, HTTP \(response.status)) to \(file.path)"
+        text += " — a private file only this user can read; sha256 \(file.sha256)."
+        if let range = response.headers["content-range"] { text += " It holds the byte range \(range)." }
+        text += " Hand the path to the next step (for example a transcription tool); the bytes are not included here."
+        return ToolCallResult(
+            structured: structured, text: text,
+            link: ResourceLink(uri: uri, name: name, mimeType: type, size: file.size, description: "\(definition.title) \(tool.title)"))
     }
 
     private func listResult(_ body: JSONValue, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {
@@ -138,8 +175,21 @@ package struct ResponseInterpreter {
         var message = "The \(definition.title) API answered HTTP \(response.status) \(reason)"
         if !messages.isEmpty { message += ": " + messages.joined(separator: "; ") }
         message += "."
-        var details: JSONObject = ["type": "upstream_error", "status": .int(Int64(response.status))]
+        var details: JSONObject = ["type": response.status == 429 ? "rate_limited" : "upstream_error", "status": .int(Int64(response.status))]
         if !messages.isEmpty { details["upstream_message"] = .string(messages.joined(separator: "; ")) }
+        let limits = RateLimitState(headers: response.headers, declared: definition.rateLimitHeaders)
+        if !limits.isEmpty {
+            details["rate_limit"] = .object(limits.json)
+            if response.status == 429 || response.status == 503 {
+                if let wait = limits.wait {
+                    message += " The API asks to wait \(wait) s before calling again."
+                } else {
+                    message += " The API did not say how long to wait; slow down before calling again."
+                }
+            }
+        } else if response.status == 429 {
+            message += " The API did not say how long to wait; slow down before calling again."
+        }
         if !response.body.isEmpty { details["body"] = .string(trimmedBody(response.body)) }
         return .failure(message, details: details)
     }

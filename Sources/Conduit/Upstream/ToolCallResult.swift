@@ -1,3 +1,28 @@
+/// A file conduit wrote, as MCP's `resource_link` content describes it.
+package struct ResourceLink: Sendable, Equatable {
+    package var uri: String
+    package var name: String
+    package var mimeType: String
+    package var size: Int64
+    package var description: String?
+
+    package init(uri: String, name: String, mimeType: String, size: Int64, description: String? = nil) {
+        self.uri = uri
+        self.name = name
+        self.mimeType = mimeType
+        self.size = size
+        self.description = description
+    }
+
+    package var json: JSONValue {
+        var object: JSONObject = [
+            "type": "resource_link", "uri": .string(uri), "name": .string(name), "mimeType": .string(mimeType), "size": .int(size),
+        ]
+        if let description { object["description"] = .string(description) }
+        return .object(object)
+    }
+}
+
 /// The outcome of one tool call, before it is shaped for a protocol revision.
 package struct ToolCallResult: Sendable {
     /// Always a JSON object (non-object bodies are wrapped as `{"result": ...}`).
@@ -5,11 +30,28 @@ package struct ToolCallResult: Sendable {
     /// The text content; by default the structured JSON itself.
     package var text: String
     package var isError: Bool
+    /// A file the call produced, offered as a `resource_link` where the revision has one.
+    package var link: ResourceLink?
+    /// True while `text` is just the structured JSON (so it can be re-rendered after a change).
+    private var textIsStructured: Bool
 
-    package init(structured: JSONObject, text: String? = nil, isError: Bool = false) {
+    package init(structured: JSONObject, text: String? = nil, isError: Bool = false, link: ResourceLink? = nil) {
         self.structured = structured
         self.text = text ?? JSONValue.object(structured).jsonString
         self.isError = isError
+        self.link = link
+        textIsStructured = text == nil
+    }
+
+    /// Records conduit's own waits before the upstream answered (opt-in retries).
+    package mutating func noteRetries(_ retries: [JSONValue], summary: String) {
+        if isError, case .object(var error)? = structured["error"] {
+            error["retries"] = .array(retries)
+            structured["error"] = .object(error)
+        } else {
+            structured["conduit_retries"] = .array(retries)
+        }
+        text = textIsStructured ? summary + "\n" + JSONValue.object(structured).jsonString : summary + "\n" + text
     }
 
     /// An error result the model can read: what went wrong, in one place.

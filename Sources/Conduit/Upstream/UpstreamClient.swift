@@ -21,11 +21,15 @@ package final class UpstreamClient: Sendable {
     private let http: HTTPClient
     private let authenticator: Authenticator?
     private let missingCredentials: String?
+    private let retry: RetryPolicy?
+    package let store: FileStore
 
     package init(definition: IntegrationDefinition, account: Account) {
         self.definition = definition
         baseURL = account.baseURL ?? definition.baseURL
         http = HTTPClient(timeouts: account.timeouts)
+        retry = account.retry
+        store = FileStore(settings: account.files)
         switch Authenticator.chooseScheme(definition, credentials: account.credentials) {
         case .success(let scheme):
             authenticator = Authenticator(scheme: scheme, credentials: account.credentials, baseURL: baseURL, http: http)
@@ -66,16 +70,64 @@ package final class UpstreamClient: Sendable {
         }
 
         let request = try RequestBuilder.build(tool: tool, arguments: arguments, baseURL: baseURL, position: position)
-        context.progress(0, 2, "calling \(definition.title)")
+        context.progress(0, nil, "calling \(definition.title)")
         let started = Date()
-        var response = try await http.send(request, extraHeaders: try await authenticator.headers())
-        if response.status == 401, await authenticator.refreshesTokens {
-            // The token may have been revoked early: get a new one and try once more.
-            await authenticator.invalidate()
-            response = try await http.send(request, extraHeaders: try await authenticator.headers())
+        let response = try await sendWithRetries(request, tool: tool, authenticator: authenticator, context: context)
+        context.log(.debug, "\(request.method) \(request.url.path) -> \(response.response.status) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        var result = ResponseInterpreter(definition: definition, tool: tool, store: store).interpret(response.response, position: position, limit: limit)
+        if !response.retries.isEmpty {
+            let waited = response.retries.compactMap { $0["waited_seconds"]?.doubleValue }.reduce(0, +)
+            result.noteRetries(
+                response.retries,
+                summary: "conduit waited \(JSONValue.double(waited).jsonString) s in all and retried \(response.retries.count) time\(response.retries.count == 1 ? "" : "s") after the API answered \(response.retries.compactMap { $0["status"]?.intValue }.map(String.init).joined(separator: ", ")) (retry policy from the account file).")
         }
-        context.log(.debug, "\(request.method) \(request.url.path) -> \(response.status) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        context.progress(1, 2, "\(definition.title) answered HTTP \(response.status)")
-        return ResponseInterpreter(definition: definition, tool: tool).interpret(response, position: position, limit: limit)
+        return result
+    }
+
+    /// Sends once; with the account's opt-in `retry` policy, waits out 429/503 answers
+    /// (as long as the API asks, within `max_wait_seconds`) and tries again.
+    private func sendWithRetries(
+        _ request: UpstreamRequest, tool: Tool, authenticator: Authenticator, context: CallContext
+    ) async throws(ToolCallError) -> (response: HTTPResponse, retries: [JSONValue]) {
+        let binaryCapable = tool.method.binaryResponse
+        let policy = BodyPolicy(
+            streamToFile: { [definition, method = tool.method] status, headers in
+                let type = HTTPResponse(status: status, headers: headers, body: []).contentType
+                return (200..<300).contains(status) && ResponseInterpreter.isBinary(type, definition: definition, method: method)
+            },
+            store: store,
+            progress: { received, expected in
+                guard received > 0 else { return }
+                let message = expected.map { "received \(received) of \($0) bytes" } ?? "received \(received) bytes"
+                context.progress(Double(received), expected.map(Double.init), binaryCapable || received >= 1 << 20 ? message : nil)
+            })
+        var retries: [JSONValue] = []
+        var attempt = 1
+        while true {
+            var response = try await http.send(request, extraHeaders: try await authenticator.headers(), policy: policy)
+            if response.status == 401, await authenticator.refreshesTokens {
+                // The token may have been revoked early: get a new one and try once more.
+                await authenticator.invalidate()
+                response = try await http.send(request, extraHeaders: try await authenticator.headers(), policy: policy)
+            }
+            guard let retry, response.status == 429 || response.status == 503, attempt < retry.maxAttempts else {
+                return (response, retries)
+            }
+            let limits = RateLimitState(headers: response.headers, declared: definition.rateLimitHeaders)
+            let wait = Double(limits.wait ?? (1 << (attempt - 1)))
+            guard wait <= retry.maxWait else {
+                context.log(.notice, "HTTP \(response.status): the API asks to wait \(Int(wait)) s, more than retry.max_wait_seconds; not retrying")
+                return (response, retries)
+            }
+            if let file = response.file { unlink(file.path) }
+            context.log(.notice, "HTTP \(response.status) from \(definition.title); waiting \(Int(wait)) s before attempt \(attempt + 1) of \(retry.maxAttempts)")
+            do {
+                try await Task.sleep(for: .seconds(wait))
+            } catch {
+                throw .cancelled
+            }
+            retries.append(["attempt": .int(Int64(attempt)), "status": .int(Int64(response.status)), "waited_seconds": .double(wait)])
+            attempt += 1
+        }
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+
+/// Keeps results model-sized: a JSON result above `files.inline_limit_bytes` is written
+/// whole to a private file, and the result becomes a preview — the first records that
+/// fit, counts, the `next_cursor`, and the file — so an agent can still reason about it.
+enum OversizedResult {
+    static func fit(_ result: ToolCallResult, store: FileStore?, title: String) -> ToolCallResult {
+        guard let store, !result.isError else { return result }
+        let bytes = JSONValue.object(result.structured).jsonBytes
+        let limit = store.settings.inlineLimitBytes
+        guard bytes.count > limit else { return result }
+
+        let file: DownloadedFile
+        do {
+            let sink = try store.create(hint: nil, contentType: "application/json")
+            guard bytes.withUnsafeBytes({ sink.write($0) }) else {
+                sink.discard()
+                return result
+            }
+            file = sink.finish()
+        } catch {
+            // No file could be written: the whole result inline beats none.
+            return result
+        }
+        let uri = URL(fileURLWithPath: file.path).absoluteString
+        let fileFacts: JSONObject = [
+            "path": .string(file.path), "uri": .string(uri), "content_type": "application/json", "size": .int(file.size),
+            "sha256": .string(file.sha256),
+        ]
+        let budget = limit / 2
+        var structured: JSONObject
+        var summary: String
+        if case .array(let items)? = result.structured["result"] {
+            // A list page: keep its shape, with as many leading records as fit.
+            let shown = leadingItems(items, budget: budget)
+            structured = result.structured
+            structured["result"] = .array(shown)
+            structured["truncated"] = true
+            structured["items_total"] = .int(Int64(items.count))
+            structured["items_shown"] = .int(Int64(shown.count))
+            structured["file"] = .object(fileFacts)
+            summary = "The \(title) result is \(bytes.count) bytes, above the inline limit of \(limit); all \(items.count) records are in \(file.path). The first \(shown.count) are shown below."
+            if case .string? = result.structured["next_cursor"] {
+                summary += " More pages exist: pass next_cursor back as received, and a smaller limit keeps pages inline."
+            }
+        } else {
+            structured = [
+                "truncated": true, "file": .object(fileFacts), "outline": outline(.object(result.structured), depth: 0, budget: budget),
+            ]
+            summary = "The \(title) result is \(bytes.count) bytes, above the inline limit of \(limit); the whole JSON is in \(file.path). An outline follows (arrays show their length and first records)."
+        }
+        let link = ResourceLink(uri: uri, name: URL(fileURLWithPath: file.path).lastPathComponent, mimeType: "application/json", size: file.size, description: "Full \(title) result")
+        return ToolCallResult(structured: structured, text: summary + "\n" + JSONValue.object(structured).jsonString, link: link)
+    }
+
+    /// Leading items whose JSON together stays within `budget` bytes (at least one if any).
+    static func leadingItems(_ items: [JSONValue], budget: Int) -> [JSONValue] {
+        var shown: [JSONValue] = []
+        var used = 0
+        for item in items {
+            let size = item.jsonBytes.count + 1
+            if !shown.isEmpty && used + size > budget { break }
+            if shown.isEmpty && size > budget { return [outline(item, depth: 1, budget: budget)] }
+            shown.append(item)
+            used += size
+        }
+        return shown
+    }
+
+    /// A shape-preserving summary: scalars kept (long strings cut), arrays as their
+    /// length plus leading records, deep objects as their keys.
+    static func outline(_ value: JSONValue, depth: Int, budget: Int) -> JSONValue {
+        switch value {
+        case .string(let text) where text.count > 200:
+            return .string(String(text.prefix(200)) + "… (\(text.count) characters)")
+        case .array(let items):
+            let share = max(budget / 4, 256)
+            let first = leadingItems(items, budget: share).map { outline($0, depth: depth + 1, budget: share) }
+            return .object(["count": .int(Int64(items.count)), "first": .array(first)])
+        case .object(let object):
+            guard depth < 3 else { return .object(["keys": .array(object.keys.map { .string($0) })]) }
+            var out = JSONObject()
+            let share = max(budget / max(object.count, 1), 256)
+            for (key, child) in object { out[key] = outline(child, depth: depth + 1, budget: share) }
+            return .object(out)
+        default:
+            return value
+        }
+    }
+}
