@@ -104,10 +104,39 @@ package final class FileSink: Sendable {
         var size: Int64 = 0
     }
     private let inner: Mutex<Inner>
+    /// Hashing and writing run here, beside the network transfer, not in its way.
+    private let writer = DispatchQueue(label: "conduit.file-writer")
+    private let queued = Mutex<(bytes: Int, failed: Bool)>((0, false))
 
     init(path: String, descriptor: Int32) {
         self.path = path
         inner = Mutex(Inner(descriptor: descriptor))
+    }
+
+    /// Bytes handed to `append` and not yet on disk.
+    package var pendingBytes: Int { queued.withLock { $0.bytes } }
+
+    /// Queues bytes to be hashed and written; returns false once a write has failed.
+    package func append(_ data: Data) -> Bool {
+        let ok = queued.withLock { state -> Bool in
+            state.bytes += data.count
+            return !state.failed
+        }
+        guard ok else { return false }
+        writer.async { [self] in
+            let written = data.withUnsafeBytes { write($0) }
+            queued.withLock { state in
+                state.bytes -= data.count
+                if !written { state.failed = true }
+            }
+        }
+        return true
+    }
+
+    /// Waits until everything queued is on disk; false if any write failed.
+    package func flush() -> Bool {
+        writer.sync {}
+        return !queued.withLock { $0.failed }
     }
 
     package var size: Int64 { inner.withLock { $0.size } }
@@ -133,7 +162,8 @@ package final class FileSink: Sendable {
 
     /// Empties the file to start over (a server that ignored a resume range).
     package func restart() -> Bool {
-        inner.withLock { inner in
+        writer.sync {}
+        return inner.withLock { inner in
             inner.hasher = SHA256()
             inner.size = 0
             return ftruncate(inner.descriptor, 0) == 0 && lseek(inner.descriptor, 0, SEEK_SET) == 0
@@ -142,7 +172,8 @@ package final class FileSink: Sendable {
 
     /// Closes the file and returns its digest; the file stays.
     package func finish() -> DownloadedFile {
-        inner.withLock { inner in
+        writer.sync {}
+        return inner.withLock { inner in
             Self.close(&inner)
             var hasher = inner.hasher
             return DownloadedFile(path: path, size: inner.size, sha256: hasher.finalize().hexString)
@@ -151,6 +182,7 @@ package final class FileSink: Sendable {
 
     /// Closes and deletes the file (a failed, cancelled or oversized transfer).
     package func discard() {
+        writer.sync {}
         inner.withLock { Self.close(&$0) }
         unlink(path)
     }

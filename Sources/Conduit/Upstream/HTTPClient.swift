@@ -413,7 +413,7 @@ private final class Transfer: Sendable {
             if let sink = state.sink {
                 if let store = policy.store, state.received > Int64(store.settings.maxBytes) {
                     failure = .tooLarge(limit: store.settings.maxBytes, announced: nil)
-                } else if failure == nil, !data.withUnsafeBytes({ sink.write($0) }) {
+                } else if failure == nil, !sink.append(data) {
                     failure = .transport("could not write the download to \(sink.path) (disk full?)")
                 }
             } else if failure == nil {
@@ -461,6 +461,9 @@ private final class Transfer: Sendable {
                 if truncated {
                     state.sink?.discard()
                     outcome = .failed(.transport("the response from \(hostDescription(url)) ended after \(state.received) of \(state.expected ?? 0) bytes (truncated)"))
+                } else if let sink = state.sink, !sink.flush() {
+                    sink.discard()
+                    outcome = .failed(.transport("could not write the download to \(sink.path) (disk full?)"))
                 } else {
                     let file = state.sink?.finish()
                     if let progress = policy.progress, state.received != state.lastReported { progress(state.received, state.expected) }
