@@ -33,6 +33,20 @@ enum FakeResponse: Sendable {
     case respond(status: Int, headers: [(String, String)], body: [UInt8])
     /// Close the connection without answering.
     case closeImmediately
+    /// Write these exact bytes (not necessarily HTTP), then close.
+    case raw([UInt8])
+    /// Announce `declaredLength` bytes in Content-Length, send only `body`, then close.
+    case truncated(status: Int, headers: [(String, String)], declaredLength: Int, body: [UInt8])
+    /// Send nothing for `seconds` (ending early if the client hangs up), then close.
+    case stall(seconds: Double)
+    /// Send the head with the full Content-Length and half of `body`, then reset the
+    /// connection (SO_LINGER 0, so the close is an RST rather than a FIN).
+    case resetMidBody(status: Int, headers: [(String, String)], body: [UInt8])
+    /// A body of `length` bytes made chunk by chunk: `chunk(offset)` returns the bytes
+    /// starting at `offset` (any size; the excess past `length` is dropped, an empty
+    /// chunk ends the body early). The whole body is never held in memory, and a client
+    /// that hangs up mid-body just ends the writer (sends use MSG_NOSIGNAL: no SIGPIPE).
+    case stream(status: Int, headers: [(String, String)], length: Int, chunk: @Sendable (Int) -> [UInt8])
 
     static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> FakeResponse {
         .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: value.jsonBytes)
@@ -143,8 +157,62 @@ final class LoopbackHTTPServer: Sendable {
                 for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
                 text += "Content-Length: \(responseBody.count)\r\n\r\n"
                 guard writeAll(connection, Array(text.utf8) + responseBody) else { return }
+            case .raw(let bytes):
+                _ = writeAll(connection, bytes)
+                return
+            case .truncated(let status, let extraHeaders, let declaredLength, let partialBody):
+                _ = writeAll(connection, Self.head(status: status, headers: extraHeaders, contentLength: declaredLength) + partialBody)
+                return
+            case .stall(let seconds):
+                Self.waitForHangUp(connection, seconds: seconds)
+                return
+            case .resetMidBody(let status, let extraHeaders, let fullBody):
+                let half = Array(fullBody.prefix(fullBody.count / 2))
+                guard writeAll(connection, Self.head(status: status, headers: extraHeaders, contentLength: fullBody.count) + half) else { return }
+                // Let the head and half body reach the client before the reset.
+                usleep(50_000)
+                var hardClose = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(connection, SOL_SOCKET, SO_LINGER, &hardClose, socklen_t(MemoryLayout<linger>.size))
+                return
+            case .stream(let status, let extraHeaders, let length, let chunk):
+                guard writeAll(connection, Self.head(status: status, headers: extraHeaders, contentLength: length)) else { return }
+                var offset = 0
+                while offset < length {
+                    let piece = chunk(offset)
+                    if piece.isEmpty { return }
+                    let part = piece.count > length - offset ? Array(piece.prefix(length - offset)) : piece
+                    // A client that hung up makes send fail with EPIPE/ECONNRESET: stop quietly.
+                    guard writeAll(connection, part) else { return }
+                    offset += part.count
+                }
             }
             if headers["connection"]?.lowercased() == "close" { return }
+        }
+    }
+
+    /// A response head with this Content-Length (for the fault cases).
+    private static func head(status: Int, headers: [(String, String)], contentLength: Int) -> [UInt8] {
+        var text = "HTTP/1.1 \(status) \(status < 400 ? "OK" : "Error")\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "Content-Length: \(contentLength)\r\n\r\n"
+        return Array(text.utf8)
+    }
+
+    /// Waits up to `seconds`, returning early when the peer closes the connection;
+    /// anything the peer sends meanwhile is read and ignored.
+    private static func waitForHangUp(_ connection: Int32, seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return }
+            var descriptor = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining, 0.25) * 1000) + 1)
+            if ready < 0 && errno != EINTR { return }
+            if ready > 0 {
+                if descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return }
+                if read(connection, &scratch, scratch.count) <= 0 { return }
+            }
         }
     }
 
