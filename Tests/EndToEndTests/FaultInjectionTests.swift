@@ -20,8 +20,6 @@ import Glibc
         var words: [String]
         /// Phrases of which the sentence must contain at least one (case-insensitive).
         var anyOf: [String] = []
-        /// Set while conduit's sentence for this fault is known to be unclear.
-        var knownIssue: Comment? = nil
         var testDescription: String { name }
     }
 
@@ -30,8 +28,7 @@ import Glibc
     static let faults: [Fault] = [
         Fault(
             name: "garbage that is not HTTP", response: .raw(Array("SSH-2.0-OpenSSH_9.6\r\nthis is not HTTP at all\r\n\r\n".utf8)),
-            words: ["Chorus", "127.0.0.1"], anyOf: ["malformed", "not HTTP", "invalid HTTP", "not a valid HTTP"],
-            knownIssue: "conduit says \"the request to 127.0.0.1:PORT failed (URL error -1002)\": an opaque code, not what happened (see report)"),
+            words: ["Chorus", "127.0.0.1"], anyOf: ["malformed", "not HTTP", "invalid HTTP", "not a valid HTTP"]),
         Fault(
             name: "HTTP 500 with a vendor body",
             response: .json(["errors": [["status": "500", "title": "Internal Server Error", "detail": "Something broke on our side"]]], status: 500),
@@ -40,8 +37,7 @@ import Glibc
         Fault(
             name: "a body shorter than its Content-Length",
             response: .truncated(status: 200, headers: [("Content-Type", "application/json")], declaredLength: meBody.count, body: Array(meBody.prefix(40))),
-            words: ["Chorus", "127.0.0.1"], anyOf: ["incomplete", "before the response was complete", "truncated", "closed", "cut short"],
-            knownIssue: "conduit says \"the request to 127.0.0.1:PORT failed (URL error -1)\": an opaque code, not what happened (see report)"),
+            words: ["Chorus", "127.0.0.1"], anyOf: ["incomplete", "before the response was complete", "truncated", "closed", "cut short"]),
         Fault(
             name: "a reset mid-body", response: .resetMidBody(status: 200, headers: [("Content-Type", "application/json")], body: meBody),
             words: ["Chorus", "127.0.0.1"], anyOf: ["reset", "incomplete", "before the response was complete"]),
@@ -95,11 +91,7 @@ import Glibc
                 "\(fault.name): \"\(sentence)\" does not say what happened (\(fault.anyOf.joined(separator: " / ")))")
             #expect(!sentence.contains("URL error"), "\(fault.name): \"\(sentence)\" gives an opaque error code")
         }
-        if let knownIssue = fault.knownIssue {
-            withKnownIssue(knownIssue) { saysWhatHappened() }
-        } else {
-            saysWhatHappened()
-        }
+        saysWhatHappened()
         let tokenInSentence = sentence.contains(FakeChorus.token)
         #expect(!tokenInSentence, "the API token appeared in the error")
         #expect(elapsed < 6, "\(fault.name) took \(elapsed) s")

@@ -51,9 +51,12 @@ package actor Authenticator {
         return "Basic " + Data(pair.utf8).base64EncodedString()
     }
 
-    /// Forgets the cached token so the next call gets a new one (after a 401).
-    package func invalidate() {
-        token = nil
+    /// After a 401 for a request sent with `used`: if that token is still the cached one,
+    /// the next call refreshes it. A late 401 for an older token changes nothing, so
+    /// concurrent refusals share one new token.
+    package func invalidate(used: [(String, String)]) {
+        guard let current = token, used.contains(where: { $0.1 == "Bearer \(current.value)" }) else { return }
+        token?.refreshAt = .distantPast
     }
 
     package var refreshesTokens: Bool {

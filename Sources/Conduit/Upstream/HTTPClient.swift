@@ -164,6 +164,11 @@ package final class HTTPClient: Sendable {
         case .networkConnectionLost: return .transport("the connection to \(host) was reset before the response was complete")
         case .notConnectedToInternet: return .transport("no network connection to reach \(host)")
         case .badServerResponse: return .transport("\(host) sent a malformed HTTP response")
+        case .unsupportedURL where ["http", "https"].contains(url.scheme?.lowercased() ?? ""):
+            // What libcurl reports when the bytes that came back are not HTTP at all.
+            return .transport("\(host) answered with bytes that are not HTTP; check base_url (host, port, http vs https)")
+        case .unknown:
+            return .transport("the connection to \(host) failed mid-response (the body was cut short or malformed)")
         case .httpTooManyRedirects, .redirectToNonExistentLocation: return .transport("\(host) redirected too many times")
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
             .serverCertificateHasUnknownRoot:

@@ -10,12 +10,16 @@ package struct ListCursor: Sendable, Equatable {
     package var offset: Int?
     /// Items of the vendor page at this position already returned.
     package var skip: Int = 0
+    /// The page size a page-numbered walk started with: page N only means the same
+    /// records if every request uses the same size, whatever `limit` says later.
+    package var pageSize: Int?
 
-    package init(vendorCursor: JSONValue? = nil, page: Int? = nil, offset: Int? = nil, skip: Int = 0) {
+    package init(vendorCursor: JSONValue? = nil, page: Int? = nil, offset: Int? = nil, skip: Int = 0, pageSize: Int? = nil) {
         self.vendorCursor = vendorCursor
         self.page = page
         self.offset = offset
         self.skip = skip
+        self.pageSize = pageSize
     }
 
     private static func check(_ payload: [UInt8], tool: String) -> String {
@@ -28,6 +32,7 @@ package struct ListCursor: Sendable, Equatable {
         if let page { object["p"] = .int(Int64(page)) }
         if let offset { object["o"] = .int(Int64(offset)) }
         if skip > 0 { object["s"] = .int(Int64(skip)) }
+        if let pageSize { object["z"] = .int(Int64(pageSize)) }
         let payload = JSONValue.object(object).jsonBytes
         return Base64URL.encode(payload) + "." + Self.check(payload, tool: tool)
     }
@@ -43,7 +48,8 @@ package struct ListCursor: Sendable, Equatable {
         cursor.page = object["p"]?.intValue.map(Int.init)
         cursor.offset = object["o"]?.intValue.map(Int.init)
         cursor.skip = object["s"]?.intValue.map(Int.init) ?? 0
-        guard cursor.skip >= 0, (cursor.page ?? 0) >= 0, (cursor.offset ?? 0) >= 0 else { return nil }
+        cursor.pageSize = object["z"]?.intValue.map(Int.init)
+        guard cursor.skip >= 0, (cursor.page ?? 0) >= 0, (cursor.offset ?? 0) >= 0, (cursor.pageSize ?? 1) > 0 else { return nil }
         return cursor
     }
 }

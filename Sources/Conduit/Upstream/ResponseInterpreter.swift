@@ -123,6 +123,7 @@ package struct ResponseInterpreter {
         } else {
             next = nextVendorPosition(body, pagination: pagination, position: position, vendorCount: vendorCount)
         }
+        if pagination.style == .page, next != nil, let size = position.pageSize { next?.pageSize = size }
         let cursorText: JSONValue = next.map { .string($0.encode(tool: tool.name)) } ?? .null
         return ToolCallResult(structured: ["result": .array(items), "next_cursor": cursorText])
     }

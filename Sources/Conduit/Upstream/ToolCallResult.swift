@@ -75,7 +75,7 @@ package struct ToolCallResult: Sendable {
         case .missingCredentials(let detail):
             return failure(detail, details: ["type": "missing_credentials"])
         case .transport(let detail):
-            return failure("The \(integration) API could not be reached: \(detail).", details: ["type": "upstream_unreachable"])
+            return failure("The call to the \(integration) API failed: \(detail).", details: ["type": "upstream_failed"])
         case .cancelled:
             return failure("The call was cancelled.", details: ["type": "cancelled"])
         case .tooLarge(let limit, let announced):

@@ -66,6 +66,9 @@ package final class UpstreamClient: Sendable {
             if tool.method.pagination?.limitParameter != nil, let limit {
                 pageSize = min(limit + cursor.skip, tool.method.pagination?.maximumLimit ?? Int.max)
             }
+            if tool.method.pagination?.style == .page, let fixed = cursor.pageSize {
+                pageSize = fixed
+            }
             position = RequestBuilder.PagePosition(cursor: cursor, pageSize: pageSize)
         }
 
@@ -104,10 +107,12 @@ package final class UpstreamClient: Sendable {
         var retries: [JSONValue] = []
         var attempt = 1
         while true {
-            var response = try await http.send(request, extraHeaders: try await authenticator.headers(), policy: policy)
+            let used = try await authenticator.headers()
+            var response = try await http.send(request, extraHeaders: used, policy: policy)
             if response.status == 401, await authenticator.refreshesTokens {
                 // The token may have been revoked early: get a new one and try once more.
-                await authenticator.invalidate()
+                if let file = response.file { unlink(file.path) }
+                await authenticator.invalidate(used: used)
                 response = try await http.send(request, extraHeaders: try await authenticator.headers(), policy: policy)
             }
             guard let retry, response.status == 429 || response.status == 503, attempt < retry.maxAttempts else {
