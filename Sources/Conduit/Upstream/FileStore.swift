@@ -94,13 +94,13 @@ package struct FileStore: Sendable {
     }
 }
 
-/// One file being written: bytes appended, hashed on the way, removed unless kept.
+/// One file being written: bytes appended on a writer queue, hashed when complete,
+/// removed unless kept.
 /// Sendable so that a resumed download can hand it from one transfer to the next.
 package final class FileSink: Sendable {
     package let path: String
     private struct Inner {
         var descriptor: Int32
-        var hasher = SHA256()
         var size: Int64 = 0
     }
     private let inner: Mutex<Inner>
@@ -145,7 +145,6 @@ package final class FileSink: Sendable {
     package func write(_ buffer: UnsafeRawBufferPointer) -> Bool {
         inner.withLock { inner in
             guard inner.descriptor >= 0 else { return false }
-            inner.hasher.update(buffer)
             var offset = 0
             while offset < buffer.count {
                 let written = systemWrite(inner.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
@@ -164,7 +163,6 @@ package final class FileSink: Sendable {
     package func restart() -> Bool {
         writer.sync {}
         return inner.withLock { inner in
-            inner.hasher = SHA256()
             inner.size = 0
             return ftruncate(inner.descriptor, 0) == 0 && lseek(inner.descriptor, 0, SEEK_SET) == 0
         }
@@ -175,8 +173,7 @@ package final class FileSink: Sendable {
         writer.sync {}
         return inner.withLock { inner in
             Self.close(&inner)
-            var hasher = inner.hasher
-            return DownloadedFile(path: path, size: inner.size, sha256: hasher.finalize().hexString)
+            return DownloadedFile(path: path, size: inner.size, sha256: Self.digest(of: path))
         }
     }
 
@@ -185,6 +182,25 @@ package final class FileSink: Sendable {
         writer.sync {}
         inner.withLock { Self.close(&$0) }
         unlink(path)
+    }
+
+    /// The file's SHA-256, read back in 1 MiB pieces once it is complete. Hashing after
+    /// the transfer (rather than on the way) keeps the network path as fast as the disk,
+    /// so the transfer never outruns its writer and memory stays flat.
+    static func digest(of path: String) -> String {
+        var hasher = SHA256()
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return "" }
+        defer { systemClose(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return hasher.finalize().hexString
     }
 
     private static func close(_ inner: inout Inner) {
