@@ -169,7 +169,7 @@ package struct FileSettings: Sendable, Equatable {
     /// Files older than this are removed at start; 0 keeps them.
     package var retentionHours = 24
     /// JSON responses larger than this are written to a file, with a preview inline.
-    package var inlineLimitBytes = 64 << 10
+    package var inlineLimitBytes = 48 << 10
 
     package init() {}
 }
