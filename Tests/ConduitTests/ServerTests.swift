@@ -200,14 +200,16 @@ import Testing
     @Test func cancellationStopsTheCallAndSuppressesItsResponse() async throws {
         let harness = ServerHarness(configuration: try sampleConfiguration())
         harness.send(legacyInitialize)
-        harness.send(#"{"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{"name":"list_all_acme_widgets","arguments":{"delay_ms":3000}}}"#)
-        usleep(100_000)
+        // The call would take 20 s; cancelled, it ends at once. The bound is loose so a
+        // busy machine cannot fail it, and still far from "ran to completion".
+        harness.send(#"{"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{"name":"list_all_acme_widgets","arguments":{"delay_ms":20000}}}"#)
+        try await Task.sleep(for: .milliseconds(100))
         harness.send(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow","reason":"user"}}"#)
         harness.send(#"{"jsonrpc":"2.0","id":9,"method":"ping"}"#)
         _ = await harness.response(9)
         let start = Date()
-        await harness.drain(timeout: 2)
-        #expect(Date().timeIntervalSince(start) < 1.5)
+        await harness.drain(timeout: 25)
+        #expect(Date().timeIntervalSince(start) < 10)
         #expect(!harness.all.contains { $0["id"] == "slow" })
     }
 

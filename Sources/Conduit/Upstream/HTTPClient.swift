@@ -328,6 +328,7 @@ private final class Transfer: Sendable {
 
     /// The response head: decide between memory and file. False stops the transfer.
     func receive(_ response: URLResponse) -> Bool {
+        if state.withLock({ $0.stopReason != nil }) { return false }
         guard let http = response as? HTTPURLResponse else {
             cancel(because: .transport("the upstream sent no HTTP response"))
             return false
@@ -454,6 +455,8 @@ private final class Transfer: Sendable {
             {
                 // A download cut short by the network: keep the file and continue it.
                 let failure: ToolCallError = .transport("the download from \(hostDescription(url)) was cut off after \(state.received) bytes")
+                // Continue from what is on disk: every queued byte, and nothing else.
+                _ = sink.flush()
                 outcome = .interrupted(
                     Resume(
                         sink: sink, offset: sink.size, status: state.status ?? http.statusCode, headers: state.headers,
@@ -490,7 +493,8 @@ private final class Transfer: Sendable {
     private static func dropped(_ error: Error?) -> Bool {
         guard let error else { return true }
         guard let code = (error as? URLError)?.code else { return false }
-        return code == .networkConnectionLost || code == .timedOut
+        // libcurl's "closed before the whole body" arrives as .unknown on Linux.
+        return code == .networkConnectionLost || code == .timedOut || code == .unknown
     }
 
     /// The first byte of `bytes 100-199/1000`.
@@ -508,7 +512,13 @@ private final class Transfer: Sendable {
             return state.redirects
         }
         guard hops <= Self.maximumRedirects, let target = proposed.url, ["http", "https"].contains(target.scheme?.lowercased() ?? "") else {
-            cancel(because: .transport("\(hostDescription(url)) redirected too many times or to an unsupported address"))
+            // Not followed: the 3xx then arrives as the response and is refused there.
+            // (Cancelling the task inside this callback crashes URLSession on Linux.)
+            state.withLock { state in
+                if state.stopReason == nil {
+                    state.stopReason = .transport("\(hostDescription(url)) redirected too many times or to an unsupported address")
+                }
+            }
             return nil
         }
         var next = proposed

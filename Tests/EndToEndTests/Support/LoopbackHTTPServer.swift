@@ -47,6 +47,12 @@ enum FakeResponse: Sendable {
     /// chunk ends the body early). The whole body is never held in memory, and a client
     /// that hangs up mid-body just ends the writer (sends use MSG_NOSIGNAL: no SIGPIPE).
     case stream(status: Int, headers: [(String, String)], length: Int, chunk: @Sendable (Int) -> [UInt8])
+    /// Announce `declaredLength` bytes, send `body`, then reset the connection at once
+    /// (no pause, unlike `resetMidBody`: bytes the client has not read yet may be lost).
+    case resetAfter(status: Int, headers: [(String, String)], declaredLength: Int, body: [UInt8])
+    /// Like `stream`, but with `Transfer-Encoding: chunked` and no Content-Length, so the
+    /// client learns the size only at the end (each piece `chunk` returns is one HTTP chunk).
+    case chunkedStream(status: Int, headers: [(String, String)], length: Int, chunk: @Sendable (Int) -> [UInt8])
 
     static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> FakeResponse {
         .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: value.jsonBytes)
@@ -185,6 +191,25 @@ final class LoopbackHTTPServer: Sendable {
                     guard writeAll(connection, part) else { return }
                     offset += part.count
                 }
+            case .resetAfter(let status, let extraHeaders, let declaredLength, let partialBody):
+                guard writeAll(connection, Self.head(status: status, headers: extraHeaders, contentLength: declaredLength) + partialBody) else { return }
+                var hardClose = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(connection, SOL_SOCKET, SO_LINGER, &hardClose, socklen_t(MemoryLayout<linger>.size))
+                return
+            case .chunkedStream(let status, let extraHeaders, let length, let chunk):
+                var text = "HTTP/1.1 \(status) \(status < 400 ? "OK" : "Error")\r\n"
+                for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
+                text += "Transfer-Encoding: chunked\r\n\r\n"
+                guard writeAll(connection, Array(text.utf8)) else { return }
+                var offset = 0
+                while offset < length {
+                    let piece = chunk(offset)
+                    if piece.isEmpty { break }
+                    let part = piece.count > length - offset ? Array(piece.prefix(length - offset)) : piece
+                    guard writeAll(connection, Array("\(String(part.count, radix: 16))\r\n".utf8) + part + [13, 10]) else { return }
+                    offset += part.count
+                }
+                guard writeAll(connection, Array("0\r\n\r\n".utf8)) else { return }
             }
             if headers["connection"]?.lowercased() == "close" { return }
         }
