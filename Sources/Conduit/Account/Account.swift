@@ -111,7 +111,7 @@ package struct Account: Sendable {
                     throw AccountError("\(source): field \"files.directory\" must be a folder path")
                 }
                 let expanded = try expand(text, field: "files.directory", source: source, environment: environment)
-                account.files.directory = expanded.hasPrefix("/") ? expanded : Account.folder(of: source) + "/" + expanded
+                account.files.directory = resolve(expanded, relativeTo: source)
             }
             account.files.maxBytes = try fields.integer(object, "files", "max_bytes", range: 1...Int.max) ?? account.files.maxBytes
             account.files.retentionHours = try fields.integer(object, "files", "retention_hours", range: 0...100_000) ?? account.files.retentionHours
@@ -120,10 +120,10 @@ package struct Account: Sendable {
         return account
     }
 
-    /// The folder holding the account file, for relative paths in it.
-    static func folder(of source: String) -> String {
-        let url = URL(fileURLWithPath: source).deletingLastPathComponent()
-        return url.path
+    /// A path written in the account file: absolute, or relative to the file's folder.
+    package static func resolve(_ path: String, relativeTo accountPath: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return ((accountPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
     }
 
     /// Replaces every `${NAME}` with the environment variable's value; an unset variable is an error.

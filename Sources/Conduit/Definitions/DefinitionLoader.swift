@@ -19,8 +19,7 @@ package enum DefinitionLoader {
         var path = reference
         if !path.hasPrefix("/"), let accountPath {
             // A relative definition path is read relative to the account file.
-            let directory = (accountPath as NSString).deletingLastPathComponent
-            let candidate = (directory as NSString).appendingPathComponent(path)
+            let candidate = Account.resolve(path, relativeTo: accountPath)
             if FileManager.default.fileExists(atPath: candidate) { path = candidate }
         }
         guard let data = FileManager.default.contents(atPath: path) else {

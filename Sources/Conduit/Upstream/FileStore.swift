@@ -102,41 +102,29 @@ package final class FileSink: Sendable {
     private struct Inner {
         var descriptor: Int32
         var size: Int64 = 0
+        /// A write was refused; later appends are refused too.
+        var failed = false
     }
     private let inner: Mutex<Inner>
-    /// Hashing and writing run here, beside the network transfer, not in its way.
+    /// Writing runs here, beside the network transfer, not in its way.
     private let writer = DispatchQueue(label: "conduit.file-writer")
-    private let queued = Mutex<(bytes: Int, failed: Bool)>((0, false))
 
     init(path: String, descriptor: Int32) {
         self.path = path
         inner = Mutex(Inner(descriptor: descriptor))
     }
 
-    /// Bytes handed to `append` and not yet on disk.
-    package var pendingBytes: Int { queued.withLock { $0.bytes } }
-
-    /// Queues bytes to be hashed and written; returns false once a write has failed.
+    /// Queues bytes to be written; returns false once a write has failed.
     package func append(_ data: Data) -> Bool {
-        let ok = queued.withLock { state -> Bool in
-            state.bytes += data.count
-            return !state.failed
-        }
-        guard ok else { return false }
-        writer.async { [self] in
-            let written = data.withUnsafeBytes { write($0) }
-            queued.withLock { state in
-                state.bytes -= data.count
-                if !written { state.failed = true }
-            }
-        }
+        guard !inner.withLock({ $0.failed }) else { return false }
+        writer.async { [self] in _ = data.withUnsafeBytes { write($0) } }
         return true
     }
 
     /// Waits until everything queued is on disk; false if any write failed.
     package func flush() -> Bool {
         writer.sync {}
-        return !queued.withLock { $0.failed }
+        return !inner.withLock { $0.failed }
     }
 
     package var size: Int64 { inner.withLock { $0.size } }
@@ -144,12 +132,13 @@ package final class FileSink: Sendable {
     /// Appends bytes; false when the disk refused them.
     package func write(_ buffer: UnsafeRawBufferPointer) -> Bool {
         inner.withLock { inner in
-            guard inner.descriptor >= 0 else { return false }
+            guard inner.descriptor >= 0, !inner.failed else { return false }
             var offset = 0
             while offset < buffer.count {
                 let written = systemWrite(inner.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
+                    inner.failed = true
                     return false
                 }
                 offset += written
@@ -226,4 +215,15 @@ package struct DownloadedFile: Sendable, Equatable {
     package var path: String
     package var size: Int64
     package var sha256: String
+
+    package var uri: String { URL(fileURLWithPath: path).absoluteString }
+
+    /// What a result says about the file: where it is and what it holds.
+    package func facts(contentType: String) -> JSONObject {
+        ["path": .string(path), "uri": .string(uri), "content_type": .string(contentType), "size": .int(size), "sha256": .string(sha256)]
+    }
+
+    package func link(contentType: String, description: String) -> ResourceLink {
+        ResourceLink(uri: uri, name: URL(fileURLWithPath: path).lastPathComponent, mimeType: contentType, size: size, description: description)
+    }
 }

@@ -23,7 +23,10 @@ package struct HTTPResponse: Sendable {
         self.file = file
     }
 
-    package var contentType: String {
+    package var contentType: String { Self.mediaType(headers) }
+
+    /// The media type of `Content-Type` in lower-cased headers, without parameters.
+    package static func mediaType(_ headers: [String: String]) -> String {
         headers["content-type"].map { String($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 }
@@ -152,7 +155,7 @@ package final class HTTPClient: Sendable {
     /// One readable sentence for a transport failure. Never includes credentials:
     /// the URL carries none (auth travels in headers).
     static func describe(_ error: Error, url: URL) -> ToolCallError {
-        let host = url.host.map { "\($0)\(url.port.map { ":\($0)" } ?? "")" } ?? "the upstream"
+        let host = hostDescription(url)
         guard let urlError = error as? URLError else {
             return .transport("the request to \(host) failed: \(error.localizedDescription)")
         }
@@ -374,7 +377,7 @@ private final class Transfer: Sendable {
                 return false
             }
             let hint = Self.filename(from: headers["content-disposition"])
-            let type = contentType(headers)
+            let type = HTTPResponse.mediaType(headers)
             let failure = state.withLock { state -> ToolCallError? in
                 do throws(ToolCallError) {
                     state.sink = try store.create(hint: hint, contentType: type)
@@ -407,7 +410,7 @@ private final class Transfer: Sendable {
             if state.sink == nil, state.body.count + data.count > policy.memoryLimit, let store = policy.store {
                 // A buffered body that outgrows memory moves to a file.
                 do throws(ToolCallError) {
-                    let sink = try store.create(hint: nil, contentType: contentType(state.headers))
+                    let sink = try store.create(hint: nil, contentType: HTTPResponse.mediaType(state.headers))
                     let moved = state.body.withUnsafeBytes { sink.write($0) }
                     state.body = []
                     state.sink = sink
@@ -535,10 +538,6 @@ private final class Transfer: Sendable {
             for name in credentialNames { next.setValue(nil, forHTTPHeaderField: name) }
         }
         return next
-    }
-
-    private func contentType(_ headers: [String: String]) -> String {
-        HTTPResponse(status: 0, headers: headers, body: []).contentType
     }
 
     /// The filename in a Content-Disposition header, if any (`filename*=` or `filename=`).

@@ -6,9 +6,11 @@ import Foundation
 enum OversizedResult {
     static func fit(_ result: ToolCallResult, store: FileStore?, title: String) -> ToolCallResult {
         guard let store, !result.isError else { return result }
-        let bytes = JSONValue.object(result.structured).jsonBytes
+        // The text is the structured JSON already rendered: measure it rather than
+        // rendering again on every call; render the bytes only for the file.
         let limit = store.settings.inlineLimitBytes
-        guard bytes.count > limit else { return result }
+        guard result.text.utf8.count > limit else { return result }
+        let bytes = JSONValue.object(result.structured).jsonBytes
 
         let file: DownloadedFile
         do {
@@ -22,11 +24,7 @@ enum OversizedResult {
             // No file could be written: the whole result inline beats none.
             return result
         }
-        let uri = URL(fileURLWithPath: file.path).absoluteString
-        let fileFacts: JSONObject = [
-            "path": .string(file.path), "uri": .string(uri), "content_type": "application/json", "size": .int(file.size),
-            "sha256": .string(file.sha256),
-        ]
+        let fileFacts = file.facts(contentType: "application/json")
         let budget = limit / 2
         var structured: JSONObject
         var summary: String
@@ -49,8 +47,9 @@ enum OversizedResult {
             ]
             summary = "The \(title) result is \(bytes.count) bytes, above the inline limit of \(limit); the whole JSON is in \(file.path). An outline follows (arrays show their length and first records)."
         }
-        let link = ResourceLink(uri: uri, name: URL(fileURLWithPath: file.path).lastPathComponent, mimeType: "application/json", size: file.size, description: "Full \(title) result")
-        return ToolCallResult(structured: structured, text: summary + "\n" + JSONValue.object(structured).jsonString, link: link)
+        return ToolCallResult(
+            structured: structured, text: summary + "\n" + JSONValue.object(structured).jsonString,
+            link: file.link(contentType: "application/json", description: "Full \(title) result"))
     }
 
     /// Leading items whose JSON together stays within `budget` bytes (at least one if any).

@@ -84,21 +84,15 @@ package struct ResponseInterpreter {
 
     /// A body conduit streamed to a file: where it is and what it is, never its bytes.
     private func fileResult(_ response: HTTPResponse, file: DownloadedFile) -> ToolCallResult {
-        let uri = URL(fileURLWithPath: file.path).absoluteString
-        let name = URL(fileURLWithPath: file.path).lastPathComponent
         let type = response.contentType.isEmpty ? "application/octet-stream" : response.contentType
-        var structured: JSONObject = [
-            "path": .string(file.path), "uri": .string(uri), "content_type": .string(type), "size": .int(file.size),
-            "sha256": .string(file.sha256), "status": .int(Int64(response.status)),
-        ]
+        var structured = file.facts(contentType: type)
+        structured["status"] = .int(Int64(response.status))
         if let range = response.headers["content-range"] { structured["content_range"] = .string(range) }
         var text = "Saved the \(definition.title) response (\(type), \(file.size) bytes, HTTP \(response.status)) to \(file.path)"
         text += " — a private file only this user can read; sha256 \(file.sha256)."
         if let range = response.headers["content-range"] { text += " It holds the byte range \(range)." }
         text += " Hand the path to the next step (for example a transcription tool); the bytes are not included here."
-        return ToolCallResult(
-            structured: structured, text: text,
-            link: ResourceLink(uri: uri, name: name, mimeType: type, size: file.size, description: "\(definition.title) \(tool.title)"))
+        return ToolCallResult(structured: structured, text: text, link: file.link(contentType: type, description: "\(definition.title) \(tool.title)"))
     }
 
     private func listResult(_ body: JSONValue, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {

@@ -95,8 +95,8 @@ package final class UpstreamClient: Sendable {
         let binaryCapable = tool.method.binaryResponse
         let policy = BodyPolicy(
             streamToFile: { [definition, method = tool.method] status, headers in
-                let type = HTTPResponse(status: status, headers: headers, body: []).contentType
-                return (200..<300).contains(status) && ResponseInterpreter.isBinary(type, definition: definition, method: method)
+                (200..<300).contains(status)
+                    && ResponseInterpreter.isBinary(HTTPResponse.mediaType(headers), definition: definition, method: method)
             },
             store: store,
             progress: { received, expected in
