@@ -8,8 +8,12 @@ let package = Package(
         .executable(name: "conduit", targets: ["ConduitCLI"]),
     ],
     targets: [
+        // C for what Swift cannot reach: the CPU's SHA instructions, and libcurl's
+        // C-variadic API (looked up at run time; nothing to install).
+        .target(name: "CConduit"),
         .target(
             name: "Conduit",
+            dependencies: ["CConduit"],
             exclude: [
                 "Integrations/chorus.json",
                 "Integrations/gong.json",

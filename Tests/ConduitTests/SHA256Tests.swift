@@ -1,5 +1,6 @@
 import Testing
 
+import CConduit
 @testable import Conduit
 
 /// Streaming and padding checks for `SHA256`; the short standard vectors also
@@ -172,5 +173,31 @@ import Testing
             step += 1
         }
         return hasher.finalize().hexString
+    }
+}
+
+/// The CPU-accelerated compression (when this machine has SHA extensions) and the
+/// portable one must agree block for block; the vectors above go through whichever
+/// the process picked.
+@Suite struct SHA256CompressionTests {
+    @Test func acceleratedAndPortableAgree() {
+        let data = SHA256StreamingTests.pseudoRandomBytes(64 * 257)
+        for blocks in [1, 2, 3, 16, 257] {
+            var fast: [UInt32] = [0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19]
+            var slow = fast
+            data.withUnsafeBufferPointer { bytes in
+                conduit_sha256_compress(&fast, bytes.baseAddress!, blocks)
+                conduit_sha256_compress_portable(&slow, bytes.baseAddress!, blocks)
+            }
+            #expect(fast == slow, "\(blocks) blocks")
+        }
+    }
+
+    @Test func reportsWhichCodeItUses() {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let hasSHA = flags.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("sha_ni") }
+        #if arch(x86_64)
+        #expect((conduit_sha256_accelerated() == 1) == hasSHA)
+        #endif
     }
 }
