@@ -24,6 +24,16 @@ package actor Authenticator {
         self.credentials = credentials
         self.baseURL = baseURL
         self.http = http
+        // Everything that goes on the wire as a credential is kept out of what conduit prints.
+        for value in credentials.values { SecretRedactor.shared.register(value) }
+        if case .basic(let user, let password) = scheme {
+            let pair = "\(credentials[user] ?? ""):\(credentials[password] ?? "")"
+            SecretRedactor.shared.register(Data(pair.utf8).base64EncodedString())
+        }
+        if case .oauth2ClientCredentials(_, let clientID, let secret, _) = scheme {
+            let pair = "\(credentials[clientID] ?? ""):\(credentials[secret] ?? "")"
+            SecretRedactor.shared.register(Data(pair.utf8).base64EncodedString())
+        }
     }
 
     /// The headers for the next request. For OAuth2, fetches or refreshes the token
@@ -104,6 +114,8 @@ package actor Authenticator {
         guard let document = try? JSONValue.parse(response.body), let value = document["access_token"]?.stringValue else {
             throw ToolCallError.transport("the token endpoint's answer has no access_token")
         }
+        SecretRedactor.shared.register(value)
+        if let refresh = document["refresh_token"]?.stringValue { SecretRedactor.shared.register(refresh) }
         let lifetime = document["expires_in"]?.doubleValue ?? 3600
         token = (value, document["refresh_token"]?.stringValue, Date().addingTimeInterval(max(lifetime / 2, 1)))
         return value

@@ -77,7 +77,10 @@ package final class UpstreamClient: Sendable {
         let started = Date()
         let response = try await sendWithRetries(request, tool: tool, authenticator: authenticator, context: context)
         context.log(.debug, "\(request.method) \(request.url.path) -> \(response.response.status) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        var result = ResponseInterpreter(definition: definition, tool: tool, store: store).interpret(response.response, position: position, limit: limit)
+        var received = response.response
+        // An upstream that echoes the request (headers, form body) must not carry a credential into the result.
+        if let cleaned = SecretRedactor.shared.redactIfNeeded(received.body) { received.body = cleaned }
+        var result = ResponseInterpreter(definition: definition, tool: tool, store: store).interpret(received, position: position, limit: limit)
         if !response.retries.isEmpty {
             let waited = response.retries.compactMap { $0["waited_seconds"]?.doubleValue }.reduce(0, +)
             result.noteRetries(

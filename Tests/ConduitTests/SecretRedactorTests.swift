@@ -1,0 +1,40 @@
+import Testing
+
+@testable import Conduit
+
+@Suite struct SecretRedactorTests {
+    @Test func removesEverySpellingOfASecret() {
+        let redactor = SecretRedactor()
+        let secret = "s3cr3t/With+Plus\"Quote"
+        redactor.register(secret)
+        let echoes = [
+            "header was \(secret) here",
+            "{\"error\":\"bad token s3cr3t\\/With+Plus\\\"Quote\"}",
+            "form: token=s3cr3t%2FWith%2BPlus%22Quote&x=1",
+        ]
+        for echo in echoes {
+            let cleaned = redactor.redact(echo)
+            #expect(cleaned.contains(SecretRedactor.marker), "\(echo)")
+            #expect(!cleaned.contains("s3cr3t"), "\(cleaned)")
+        }
+    }
+
+    @Test func leavesOtherTextAloneAndIgnoresTinyValues() {
+        let redactor = SecretRedactor()
+        redactor.register("abc")
+        redactor.register("")
+        #expect(redactor.isEmpty)
+        redactor.register("canary-123456")
+        let text = "{\"a\":\"canary-12345 is not it\"}"
+        #expect(redactor.redact(text) == text)
+        #expect(redactor.redactIfNeeded(Array(text.utf8)) == nil)
+    }
+
+    @Test func everyOccurrenceAndOverlappingSecretsGo() {
+        let redactor = SecretRedactor()
+        redactor.register("token-abcdef")
+        redactor.register("Bearer token-abcdef")
+        let cleaned = redactor.redact("Bearer token-abcdef, token-abcdef, xtoken-abcdefx")
+        #expect(cleaned == "[redacted], [redacted], x[redacted]x")
+    }
+}
