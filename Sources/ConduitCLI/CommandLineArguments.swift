@@ -19,12 +19,13 @@ enum CommandLineArguments {
         conduit — a Model Context Protocol server for one SaaS account (Chorus, Gong, Coviu, or your own REST API)
 
         Usage:
-          conduit serve [--account FILE] [--log-level LEVEL]
+          conduit serve [--account FILE | --sandbox NAME] [--log-level LEVEL]
                                        speak MCP on stdin/stdout (what an MCP client runs)
-          conduit tools [--account FILE] [--json]
+          conduit tools [--account FILE | --sandbox NAME] [--json]
                                        print the tools a client would see, after the account's filters
-          conduit call TOOL [--args JSON | --args @FILE] [--account FILE]
-                                       run one tool call and print its result
+          conduit call TOOL [--args JSON | --args @FILE] [--account FILE | --sandbox NAME]
+                                       run one tool call and print its structured result
+                                       (indented on a terminal, one line when piped)
           conduit check [--account FILE]
                                        validate the account and its definition; list every problem
           conduit integrations [NAME]  list bundled integrations, or one's resources, methods and tools
@@ -32,10 +33,16 @@ enum CommandLineArguments {
 
         Options:
           --account FILE     the account file (default: $CONDUIT_ACCOUNT)
+          --sandbox NAME     instead of an account: chorus, gong or coviu against conduit's built-in
+                             offline stand-in of that API, with made-up sample data
+          --args JSON        the tool's arguments as one JSON object, or @FILE to read them from a file
           --log-level LEVEL  stderr diagnostics: debug, info, notice, warning, error (default: warning)
           --json             print tools as the JSON objects tools/list returns
 
-        Exit codes: 0 success, 1 failure (a tool result with isError, a start-up problem), 2 usage error.
+        Try it: conduit call list_all_chorus_conversations --sandbox chorus
+
+        Exit codes: 0 success, 1 failure (a tool result with isError, a start-up problem), 2 usage error
+        (unknown command or flag, bad --args JSON, unreadable @FILE, unknown tool or sandbox).
         """
 
     static func parse(_ arguments: [String]) throws -> CommandLineArguments {

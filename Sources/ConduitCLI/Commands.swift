@@ -18,18 +18,17 @@ enum Commands {
             print("conduit \(ConduitVersion.current)")
             return 0
         case .serve(let account, let sandbox, let level):
-            try rejectSandbox(sandbox)
-            let configuration = try Startup.prepare(accountPath: account, environment: environment)
+            let configuration = try prepare(account: account, sandbox: sandbox, environment: environment)
             serve(configuration, log: DiagnosticLog(level: level))
         case .tools(let account, let sandbox, let json):
-            try rejectSandbox(sandbox)
-            let configuration = try Startup.prepare(accountPath: account, environment: environment)
+            let configuration = try prepare(account: account, sandbox: sandbox, environment: environment)
             printTools(configuration, json: json)
             return 0
         case .call(let tool, let arguments, let account, let sandbox):
-            try rejectSandbox(sandbox)
-            let configuration = try Startup.prepare(accountPath: account, environment: environment)
-            return try call(tool, argumentText: arguments, configuration: configuration)
+            // Usage mistakes in --args are found before anything starts.
+            let parsed = try parseArguments(arguments)
+            let configuration = try prepare(account: account, sandbox: sandbox, environment: environment)
+            return try call(tool, arguments: parsed, configuration: configuration)
         case .check(let account):
             return check(account, environment: environment)
         case .integrations(let name):
@@ -37,8 +36,15 @@ enum Commands {
         }
     }
 
-    private static func rejectSandbox(_ sandbox: String?) throws {
-        if sandbox != nil { throw UsageError(message: "--sandbox is not available in this build yet") }
+    /// The server configuration for an account file, or for a sandbox (whose stand-in
+    /// starts here and runs until the process exits).
+    static func prepare(account: String?, sandbox: String?, environment: [String: String]) throws -> ServerConfiguration {
+        guard let sandbox else { return try Startup.prepare(accountPath: account, environment: environment) }
+        if account != nil { throw UsageError(message: "--account and --sandbox cannot be combined: a sandbox brings its own made-up account") }
+        guard Sandbox.names.contains(sandbox) else {
+            throw UsageError(message: "there is no sandbox named '\(sandbox)' (sandboxes: \(Sandbox.names.joined(separator: ", ")))")
+        }
+        return try Startup.prepareSandbox(sandbox).configuration
     }
 
     /// Speaks MCP until stdin closes; never returns.
@@ -61,6 +67,7 @@ enum Commands {
             onOversizedLine: { server.receiveOversizedLine() },
             onEnd: { ended.signal() })
         log.log(.info, "serving \(configuration.catalog.visible.count) \(configuration.definition.title) tools")
+        if configuration.isSandbox { log.log(.notice, "\(configuration.sandboxNotice) Stand-in API: \(configuration.account.baseURL ?? "")") }
         // Files from earlier runs older than files.retention_hours go now.
         let swept = FileStore(settings: configuration.account.files).sweep()
         if swept > 0 { log.log(.info, "removed \(swept) downloaded file\(swept == 1 ? "" : "s") past the retention period") }
@@ -79,6 +86,7 @@ enum Commands {
                 ? DiscoveryTools(catalog: configuration.catalog).render(revision: .v2026_07_28)
                 : tools.map { ToolRendering.render($0, revision: .v2026_07_28) }
             print(JSONValue.array(rendered).prettyJSONString)
+            if configuration.isSandbox { writeFully(2, Array("conduit: \(configuration.sandboxNotice)\n".utf8)) }
             return
         }
         var rows = tools.map { ($0.name, $0.title) }
@@ -94,24 +102,37 @@ enum Commands {
         if discovery {
             print("\ntool_exposure is \"discovery\": clients see these three meta-tools, through which \(tools.count) tools are reachable.")
         }
+        if configuration.isSandbox {
+            print("\n\(configuration.sandboxNotice) Try: conduit call \(tools.first { $0.kind == .list }?.name ?? tools[0].name) --sandbox \(configuration.definition.name)")
+        }
     }
 
-    static func call(_ name: String, argumentText: String?, configuration: ServerConfiguration) throws -> Int32 {
-        var arguments = JSONObject()
-        if let argumentText {
-            var text = argumentText
-            if text.hasPrefix("@") {
-                let path = String(text.dropFirst())
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw UsageError(message: "--args: cannot read \(path)")
-                }
-                text = String(decoding: data, as: UTF8.self)
+    /// `--args`: inline JSON, or `@FILE` naming a file that holds it. Absent means `{}`.
+    static func parseArguments(_ argumentText: String?) throws -> JSONObject {
+        guard var text = argumentText else { return [:] }
+        if text.hasPrefix("@") {
+            let path = String(text.dropFirst())
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw UsageError(message: "--args: cannot read \(path)")
             }
-            guard case .object(let object)? = try? JSONValue.parse(text) else {
-                throw UsageError(message: "--args must be a JSON object, e.g. --args '{\"limit\": 5}'")
-            }
-            arguments = object
+            text = String(decoding: data, as: UTF8.self)
         }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONValue.parse(text)
+        } catch {
+            throw UsageError(message: "--args is not valid JSON (\(error)); pass an object, e.g. --args '{\"limit\": 5}'")
+        }
+        guard case .object(let object) = parsed else {
+            throw UsageError(message: "--args must be a JSON object, e.g. --args '{\"limit\": 5}', not \(parsed.typeName == "array" ? "an" : "a") \(parsed.typeName)")
+        }
+        return object
+    }
+
+    /// Runs one tool call through the same path as `tools/call` and prints the result's
+    /// structured content (with `"isError": true` added on failure): indented for a
+    /// terminal, one line when piped. Exit 0 on success, 1 for an error result.
+    static func call(_ name: String, arguments: JSONObject, configuration: ServerConfiguration) throws -> Int32 {
         var work: DiscoveryTools.Outcome
         if let tool = configuration.catalog.tool(named: name) {
             work = .run(tool, arguments)
@@ -120,8 +141,9 @@ enum Commands {
         {
             work = outcome
         } else {
-            throw UsageError(message: "unknown tool '\(name)'; 'conduit tools' lists them")
+            throw UsageError(message: "unknown tool '\(name)'; 'conduit tools\(configuration.isSandbox ? " --sandbox \(configuration.definition.name)" : "")' lists them")
         }
+        if configuration.isSandbox { writeFully(2, Array("conduit: \(configuration.sandboxNotice)\n".utf8)) }
         let client = UpstreamClient(definition: configuration.definition, account: configuration.account)
         let outcome = Mutex<ToolCallResult?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -136,9 +158,7 @@ enum Commands {
         }
         done.wait()
         let result = outcome.withLock { $0 }!
-        var printed = result.structured
-        if result.isError { printed["isError"] = true }
-        print(isatty(1) == 1 ? JSONValue.object(printed).prettyJSONString : JSONValue.object(printed).jsonString)
+        print(CallOutput.render(result, pretty: isatty(1) == 1))
         return result.isError ? 1 : 0
     }
 
@@ -178,5 +198,16 @@ enum Commands {
         }
         print("\n\(loaded.tools.count) tools")
         return 0
+    }
+}
+
+/// What `conduit call` prints: the result's structured content, which is what a shell
+/// user pipes into `jq` (for a file, its path, type, size and hash), with
+/// `"isError": true` added when the call failed.
+enum CallOutput {
+    static func render(_ result: ToolCallResult, pretty: Bool) -> String {
+        var printed = result.structured
+        if result.isError { printed["isError"] = true }
+        return pretty ? JSONValue.object(printed).prettyJSONString : JSONValue.object(printed).jsonString
     }
 }

@@ -61,6 +61,10 @@ package enum Startup {
                 problems.append("\(path): field \"server.require_api_token_auth\" is true but \(apiTokenVariable) is not set; refusing to start")
             }
         }
+        if collectAll {
+            // Examples are checked only here: they are documentation, and checking them costs start-up time.
+            problems += DefinitionLoader.exampleProblems(in: loaded).map { "\(loaded.source): \($0)" }
+        }
         if !problems.isEmpty && !collectAll { throw Failure(problems) }
         let catalog: ToolCatalog
         do {
@@ -70,6 +74,32 @@ package enum Startup {
         }
         if !problems.isEmpty { throw Failure(problems) }
         return ServerConfiguration(definition: definition, account: account, catalog: catalog)
+    }
+
+    /// `--sandbox NAME`: starts the built-in stand-in of a bundled integration's API and
+    /// assembles a server for it, with the sandbox's made-up credentials and no filters.
+    /// The stand-in listens until the process exits.
+    package static func prepareSandbox(_ name: String) throws(Failure) -> (configuration: ServerConfiguration, sandbox: RunningSandbox) {
+        let loaded: DefinitionLoader.Loaded
+        do {
+            loaded = try DefinitionLoader.load(name)
+        } catch {
+            throw Failure(error.description.split(separator: "\n").map(String.init))
+        }
+        let sandbox: RunningSandbox
+        do {
+            sandbox = try Sandbox.start(name)
+        } catch {
+            throw Failure([error.description])
+        }
+        let account = sandbox.account
+        do {
+            let catalog = try ToolCatalog(tools: loaded.tools, settings: account.settings, source: account.source)
+            return (ServerConfiguration(definition: loaded.definition, account: account, catalog: catalog, isSandbox: true), sandbox)
+        } catch {
+            sandbox.stop()
+            throw Failure([error.description])
+        }
     }
 
     /// Compares two strings in time that depends only on their length.

@@ -31,6 +31,21 @@ package enum DefinitionLoader {
         return try decode(Array(data), source: path)
     }
 
+    /// Every example argument set that its tool would refuse, located by JSON path
+    /// (`resources.calls.methods.get.examples[0].arguments: …`).
+    package static func exampleProblems(in loaded: Loaded) -> [DefinitionProblem] {
+        var problems: [DefinitionProblem] = []
+        for tool in loaded.tools {
+            for (index, example) in tool.method.examples.enumerated() {
+                let path = "resources.\(tool.resource.name).methods.\(tool.method.name).examples[\(index)].arguments"
+                for problem in ArgumentValidator.problems(in: example.arguments, schema: tool.inputSchema) {
+                    problems.append(DefinitionProblem(path: path, message: problem))
+                }
+            }
+        }
+        return problems
+    }
+
     package static func decode(_ bytes: [UInt8], source: String) throws(DefinitionError) -> Loaded {
         let definition = try DefinitionDecoder.decode(bytes: bytes, source: source)
         let builder = try CatalogBuilder(definition: definition, source: source)

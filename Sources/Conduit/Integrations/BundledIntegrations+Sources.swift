@@ -286,7 +286,7 @@ extension BundledIntegrations {
                 "user_id": [
                   305921
                 ],
-                "participants_email": "jane.doe@customer.com",
+                "participants_email": "jane.doe@globex.com",
                 "limit": 20
               },
               "description": "One rep's conversations with a given customer contact since 1 March 2025, first 20."
@@ -460,7 +460,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
-                "id": "EE8ED5BBBC254177B8201B9D84855949"
+                "id": "B7A1C3E5F7092B4D6E8F0A1C3E5B7D91"
               },
               "description": "Queue deletion of one recording."
             },
@@ -539,9 +539,9 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
-                "id": "EE8ED5BBBC254177B8201B9D84855949"
+                "id": "6C1B8F30D9A24E4B9F5D0A1C2E3B4D5F"
               },
-              "description": "Stop recording a live meeting."
+              "description": "Stop recording a teammate's live demo."
             }
           ]
         },
@@ -869,7 +869,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
-                "id": "EE8ED5BBBC254177B8201B9D84855949"
+                "id": "5D1F3A7C9E2B4D6F8A0C2E4B6D8F0A13"
               },
               "description": "Queue deletion of one engagement."
             }
@@ -909,8 +909,8 @@ extension BundledIntegrations {
             {
               "arguments": {
                 "engagement_id": [
-                  "EE8ED5BBBC254177B8201B9D84855949",
-                  "423295C52B954F5EA9023D7A014546F6"
+                  "8E0A2C4E6B8D0F1A3C5E7B9D1F3A5C70",
+                  "9F1B3D5F7A9C1E3B5D7F9A1C3E5B7D82"
                 ]
               },
               "description": "Queue deletion of two engagements."
@@ -1058,7 +1058,7 @@ extension BundledIntegrations {
               "arguments": {
                 "filter_email_sent": "2025-03-01T00:00:00Z:2025-03-31T23:59:59Z",
                 "filter_participants_email": [
-                  "jane.doe@customer.com"
+                  "jane.doe@globex.com"
                 ]
               },
               "description": "Emails exchanged with one contact in March 2025."
@@ -2544,7 +2544,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
-                "id": "123"
+                "id": "124"
               },
               "description": "Remove a filter definition."
             }
@@ -3744,7 +3744,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
-                "hook_url": "https://hooks.example.com/chorus/recording-done",
+                "hook_url": "https://hooks.example.com/chorus/new-recordings",
                 "event": "recording_done"
               },
               "description": "Get notified whenever a recording is processed."
@@ -5476,12 +5476,12 @@ extension BundledIntegrations {
             {
               "arguments": {
                 "filter": {
-                  "fromDate": "2024-01-01",
-                  "toDate": "2024-04-01"
+                  "fromDate": "2024-04-01",
+                  "toDate": "2024-06-01"
                 },
                 "aggregationPeriod": "MONTH"
               },
-              "description": "Monthly activity for everyone in Q1 2024."
+              "description": "Monthly activity for everyone in April and May 2024."
             },
             {
               "arguments": {
@@ -7857,9 +7857,9 @@ extension BundledIntegrations {
             {
               "arguments": {
                 "integrationId": "6286478263646",
-                "clientRequestId": "delete-crm-2024-05-20-01"
+                "clientRequestId": "upload-accounts-2024-05-19"
               },
-              "description": "Progress of an integration deletion."
+              "description": "Outcome of an entity upload."
             }
           ]
         }
@@ -9585,7 +9585,7 @@ extension BundledIntegrations {
             {
               "arguments": {
                 "workspace-id": "623457276584334",
-                "manager-id": "234599484848423",
+                "manager-id": "234599484848499",
                 "from": "2024-04-01T00:00:00Z",
                 "to": "2024-05-01T00:00:00Z"
               },
@@ -10541,7 +10541,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
-                "id": "6b8e2f14-3c5a-4d7e-9f21-8a0c4b7d2e93"
+                "id": "d8f0a2c4-6e8a-4b0c-9d2e-4f6a8b0c2e41"
               },
               "description": "Cancel an upcoming appointment."
             }
@@ -10671,7 +10671,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
-                "id": "6b8e2f14-3c5a-4d7e-9f21-8a0c4b7d2e93"
+                "id": "c4d6e8f0-2a4b-4c6d-8e0f-1a2b3c4d5e6f"
               },
               "description": "Attendance and call quality for a finished consultation."
             }

@@ -3,15 +3,27 @@ package struct ServerConfiguration: Sendable {
     package var definition: IntegrationDefinition
     package var account: Account
     package var catalog: ToolCatalog
+    /// True for `--sandbox`: the API is conduit's built-in stand-in with made-up data,
+    /// which clients and models are told in the server's name, title and instructions.
+    package var isSandbox: Bool
 
-    package init(definition: IntegrationDefinition, account: Account, catalog: ToolCatalog) {
+    package init(definition: IntegrationDefinition, account: Account, catalog: ToolCatalog, isSandbox: Bool = false) {
         self.definition = definition
         self.account = account
         self.catalog = catalog
+        self.isSandbox = isSandbox
     }
 
-    package var serverName: String { "conduit-\(definition.name)" }
-    package var serverTitle: String { account.settings.name ?? "conduit: \(definition.title)" }
+    package var serverName: String { "conduit-\(definition.name)\(isSandbox ? "-sandbox" : "")" }
+    package var serverTitle: String {
+        if isSandbox { return "conduit: \(definition.title) SANDBOX (made-up data)" }
+        return account.settings.name ?? "conduit: \(definition.title)"
+    }
+
+    /// One sentence saying what a sandbox is, for instructions and command-line notes.
+    package var sandboxNotice: String {
+        "SANDBOX: this is conduit's built-in offline stand-in for the \(definition.title) API, filled with made-up sample data; no real \(definition.title) account is reached, and changes last only until this conduit process exits."
+    }
 
     /// `serverInfo` for a revision (`title` exists from 2025-06-18).
     package func serverInfo(_ revision: ProtocolRevision) -> JSONValue {
@@ -23,7 +35,9 @@ package struct ServerConfiguration: Sendable {
     /// Guidance for the model, written from the integration: what this server reaches
     /// and how to use its tools well.
     package var instructions: String {
-        var text = "This server gives access to \(definition.title) for one configured account. \(definition.description)"
+        var text = isSandbox
+            ? "\(sandboxNotice) Every person, company, call and recording here is fictional: never present the results as real customer data.\n\nThe tools behave as they would for a real account of \(definition.title). \(definition.description)"
+            : "This server gives access to \(definition.title) for one configured account. \(definition.description)"
         if let extra = definition.instructions { text += "\n\n" + extra }
         var areas: [String] = []
         for tool in catalog.visible { for tag in tool.tags where !areas.contains(tag) { areas.append(tag) } }

@@ -1,0 +1,138 @@
+import Foundation
+import Synchronization
+
+/// A stand-in for one vendor's API: answers HTTP requests the way the vendor does
+/// (auth check, paging, error shapes), from in-memory sample data.
+protocol SandboxVendor: Sendable {
+    /// Answers one request to the API origin.
+    func respond(to request: SandboxRequest) -> SandboxResponse
+    /// Answers one request to the storage origin, for vendors that hand out file links there.
+    func respondFromStorage(to request: SandboxRequest) -> SandboxResponse
+}
+
+extension SandboxVendor {
+    func respondFromStorage(to request: SandboxRequest) -> SandboxResponse {
+        SandboxResponse(status: 404)
+    }
+}
+
+/// `conduit … --sandbox NAME`: a bundled integration run against a built-in, offline
+/// stand-in of its vendor's API, with made-up sample data.
+///
+/// The stand-in is a real HTTP/1.1 server on 127.0.0.1 inside the conduit process, so
+/// everything else runs as it does for a real account: auth headers, argument routing,
+/// paging, redirects, files. Writes change the sample data until the process exits.
+package enum Sandbox {
+    /// The integrations that have a sandbox.
+    package static let names = ["chorus", "gong", "coviu"]
+
+    /// Starts the stand-in for `name` (an API origin, and for Chorus a second "storage"
+    /// origin for media links) and returns how to reach it.
+    package static func start(_ name: String) throws(SandboxError) -> RunningSandbox {
+        switch name {
+        case "chorus":
+            let vendor = ChorusSandbox()
+            let storage = try server(vendor.respondFromStorage, origin: .storage)
+            vendor.useStorage(at: storage.server.origin)
+            return try RunningSandbox(
+                name: name, vendor: vendor, credentials: ["api_token": ChorusSandbox.apiToken], extraServers: [storage])
+        case "gong":
+            return try RunningSandbox(
+                name: name, vendor: GongSandbox(),
+                credentials: ["access_key": GongSandbox.accessKey, "access_key_secret": GongSandbox.accessKeySecret])
+        case "coviu":
+            return try RunningSandbox(
+                name: name, vendor: CoviuSandbox(),
+                credentials: ["client_id": CoviuSandbox.clientID, "client_secret": CoviuSandbox.clientSecret])
+        default:
+            throw SandboxError("there is no sandbox named \"\(name)\" (sandboxes: \(names.joined(separator: ", ")))")
+        }
+    }
+
+    /// Which origin of a sandbox a request reached.
+    package enum Origin: String, Sendable { case api, storage }
+
+    static func server(_ respond: @escaping @Sendable (SandboxRequest) -> SandboxResponse, origin: Origin) throws(SandboxError) -> (
+        server: SandboxHTTPServer, log: SandboxRequestLog
+    ) {
+        let log = SandboxRequestLog()
+        let server = try SandboxHTTPServer { request in
+            log.record(request, origin: origin)
+            return respond(request)
+        }
+        return (server, log)
+    }
+
+    /// How many records the main list of each sandbox holds at start (Chorus
+    /// engagements, Gong calls, Coviu sessions without the cancelled ones).
+    package static func seededMainListCount(_ name: String) -> Int {
+        switch name {
+        case "chorus": ChorusSandbox.seed().engagements.count
+        case "gong": GongSandbox.seed().calls.count
+        case "coviu": CoviuSandbox.seed().sessions.count - CoviuSandbox.seed().canceled.count
+        default: 0
+        }
+    }
+}
+
+/// A sandbox's recent requests, kept for tests and `--log-level debug`: what reached
+/// which origin with which headers.
+package final class SandboxRequestLog: Sendable {
+    package struct Entry: Sendable {
+        package var origin: Sandbox.Origin
+        package var request: SandboxRequest
+    }
+
+    private let entries = Mutex<[Entry]>([])
+    /// Enough for any test; a long-running sandbox forgets the oldest.
+    private static let capacity = 2000
+
+    func record(_ request: SandboxRequest, origin: Sandbox.Origin) {
+        entries.withLock {
+            if $0.count >= Self.capacity { $0.removeFirst($0.count / 2) }
+            $0.append(Entry(origin: origin, request: request))
+        }
+    }
+
+    package var all: [Entry] { entries.withLock { $0 } }
+}
+
+/// A started sandbox: where it listens and the made-up credentials its stand-in accepts.
+package final class RunningSandbox: Sendable {
+    /// The bundled integration this sandbox stands in for.
+    package let name: String
+    /// The API origin, used as the account's `base_url`.
+    package let baseURL: String
+    /// Clearly fake credentials, checked by the stand-in exactly as the vendor checks real ones.
+    package let credentials: [String: String]
+    private let servers: [SandboxHTTPServer]
+    private let logs: [SandboxRequestLog]
+
+    fileprivate init(
+        name: String, vendor: some SandboxVendor, credentials: [String: String],
+        extraServers: [(server: SandboxHTTPServer, log: SandboxRequestLog)] = []
+    ) throws(SandboxError) {
+        let api = try Sandbox.server(vendor.respond, origin: .api)
+        self.name = name
+        baseURL = api.server.origin
+        self.credentials = credentials
+        servers = [api.server] + extraServers.map(\.server)
+        logs = [api.log] + extraServers.map(\.log)
+    }
+
+    /// Every request the sandbox's origins received, oldest first per origin.
+    package var requests: [SandboxRequestLog.Entry] { logs.flatMap(\.all) }
+
+    /// Stops listening (tests); a server process keeps its sandbox until it exits.
+    package func stop() {
+        for server in servers { server.stop() }
+    }
+
+    /// The account a sandbox run uses: the bundled integration, pointed at the stand-in.
+    package var account: Account {
+        var account = Account(integration: name, baseURL: baseURL, credentials: credentials, source: "sandbox \(name)")
+        // The stand-in answers at once; a stuck call is a bug worth seeing quickly.
+        account.timeouts = HTTPTimeouts(idle: 15, total: 30, download: 60)
+        return account
+    }
+}
