@@ -94,8 +94,14 @@ package struct FileStore: Sendable {
     }
 }
 
-/// One file being written: bytes appended on a writer queue, hashed when complete,
-/// removed unless kept.
+/// One file being written, hashed as it is written, removed unless kept.
+///
+/// `write` is synchronous: a transfer that writes from its own thread is slowed to the
+/// disk's pace (that is its backpressure). Every byte is hashed on the way in — on the
+/// writer's thread while the file is small, past `inlineHashLimit` on a hashing thread
+/// beside it (`PipelinedDigest`, which slows the writer if it falls behind) — so a
+/// finished file's SHA-256 is known without reading it back. `append` queues bytes on a
+/// writer queue instead, for callers that must not block.
 /// Sendable so that a resumed download can hand it from one transfer to the next.
 package final class FileSink: Sendable {
     package let path: String
@@ -104,9 +110,18 @@ package final class FileSink: Sendable {
         var size: Int64 = 0
         /// A write was refused; later appends are refused too.
         var failed = false
+        /// SHA-256 of the file's bytes so far, in file order (while the file is small).
+        var hasher = SHA256()
+        /// Past `inlineHashLimit` bytes, hashing continues on a thread of its own, and
+        /// `pending` collects the bytes for it.
+        var pipeline: PipelinedDigest?
+        var pending: [UInt8] = []
+        /// False once the file may hold bytes the hasher has not seen (a partial write):
+        /// `finish` then reads the file back instead.
+        var hashCoversFile = true
     }
     private let inner: Mutex<Inner>
-    /// Writing runs here, beside the network transfer, not in its way.
+    /// `append` writes here, beside the network transfer, not in its way.
     private let writer = DispatchQueue(label: "conduit.file-writer")
 
     init(path: String, descriptor: Int32) {
@@ -129,23 +144,70 @@ package final class FileSink: Sendable {
 
     package var size: Int64 { inner.withLock { $0.size } }
 
-    /// Appends bytes; false when the disk refused them.
+    /// Appends bytes and hashes them; false when the disk refused them.
     package func write(_ buffer: UnsafeRawBufferPointer) -> Bool {
         inner.withLock { inner in
             guard inner.descriptor >= 0, !inner.failed else { return false }
+            guard let base = buffer.baseAddress, buffer.count > 0 else { return true }
             var offset = 0
             while offset < buffer.count {
-                let written = systemWrite(inner.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = systemWrite(inner.descriptor, base + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     inner.failed = true
+                    // Some of these bytes may be in the file, unhashed.
+                    inner.size += Int64(offset)
+                    if offset > 0 { inner.hashCoversFile = false }
                     return false
                 }
                 offset += written
             }
             inner.size += Int64(buffer.count)
+            Self.hash(buffer, &inner)
             return true
         }
+    }
+
+    /// Files up to this size are hashed on the writer's thread; larger ones beside it.
+    static let inlineHashLimit: Int64 = 1 << 20
+
+    private static func hash(_ buffer: UnsafeRawBufferPointer, _ inner: inout Inner) {
+        if inner.pipeline == nil {
+            guard inner.size > inlineHashLimit else {
+                inner.hasher.update(buffer)
+                return
+            }
+            let pipeline = PipelinedDigest(continuing: inner.hasher)
+            pipeline.takeBuffer(into: &inner.pending)
+            inner.pipeline = pipeline
+        }
+        guard let pipeline = inner.pipeline else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let take = min(PipelinedDigest.bufferSize - inner.pending.count, buffer.count - offset)
+            inner.pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + take]))
+            offset += take
+            if inner.pending.count == PipelinedDigest.bufferSize {
+                pipeline.submit(&inner.pending)
+                // Waits here while the hasher is `slots` MiB behind.
+                pipeline.takeBuffer(into: &inner.pending)
+            }
+        }
+    }
+
+    /// The digest of everything hashed so far; ends a hashing thread.
+    private static func finalDigest(_ inner: inout Inner) -> String {
+        guard let pipeline = inner.pipeline else { return inner.hasher.finalize().hexString }
+        inner.pipeline = nil
+        if !inner.pending.isEmpty { pipeline.submit(&inner.pending) }
+        inner.pending = []
+        return pipeline.finish().hexString
+    }
+
+    private static func stopHashing(_ inner: inout Inner) {
+        inner.pipeline?.abandon()
+        inner.pipeline = nil
+        inner.pending = []
     }
 
     /// Empties the file to start over (a server that ignored a resume range).
@@ -153,6 +215,9 @@ package final class FileSink: Sendable {
         writer.sync {}
         return inner.withLock { inner in
             inner.size = 0
+            Self.stopHashing(&inner)
+            inner.hasher = SHA256()
+            inner.hashCoversFile = true
             return ftruncate(inner.descriptor, 0) == 0 && lseek(inner.descriptor, 0, SEEK_SET) == 0
         }
     }
@@ -162,20 +227,24 @@ package final class FileSink: Sendable {
         writer.sync {}
         return inner.withLock { inner in
             Self.close(&inner)
-            return DownloadedFile(path: path, size: inner.size, sha256: Self.digest(of: path))
+            let running = Self.finalDigest(&inner)
+            let digest = inner.hashCoversFile ? running : Self.digest(of: path)
+            return DownloadedFile(path: path, size: inner.size, sha256: digest)
         }
     }
 
     /// Closes and deletes the file (a failed, cancelled or oversized transfer).
     package func discard() {
         writer.sync {}
-        inner.withLock { Self.close(&$0) }
+        inner.withLock { inner in
+            Self.close(&inner)
+            Self.stopHashing(&inner)
+        }
         unlink(path)
     }
 
-    /// The file's SHA-256, read back in 1 MiB pieces once it is complete. Hashing after
-    /// the transfer (rather than on the way) keeps the network path as fast as the disk,
-    /// so the transfer never outruns its writer and memory stays flat.
+    /// The file's SHA-256, read back in 1 MiB pieces: for a file whose bytes did not
+    /// all pass through `write` in order.
     static func digest(of path: String) -> String {
         var hasher = SHA256()
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -199,7 +268,12 @@ package final class FileSink: Sendable {
         }
     }
 
-    deinit { inner.withLock { Self.close(&$0) } }
+    deinit {
+        inner.withLock { inner in
+            Self.close(&inner)
+            Self.stopHashing(&inner)
+        }
+    }
 }
 
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {

@@ -1,3 +1,4 @@
+import CConduit
 import Foundation
 import Synchronization
 #if canImport(FoundationNetworking)
@@ -72,17 +73,27 @@ package struct HTTPTimeouts: Sendable, Equatable {
     }
 }
 
-/// Sends requests with URLSession through one delegate, so that it can:
-/// stream bodies to files as they arrive, follow redirects only within the same origin
-/// with credentials (to another origin without them), and enforce its own overall
-/// deadline. Cancelling the calling task cancels the transfer.
+/// Sends upstream requests and hands back their responses, so that it can: stream
+/// bodies to files as they arrive (hashing them on the way), follow redirects only
+/// within the same origin with credentials (to another origin without them), continue
+/// interrupted downloads with Range requests, and enforce its own overall deadline.
+/// Cancelling the calling task cancels the transfer.
+///
+/// On Linux it drives libcurl directly (`CurlTransfer`): one blocking transfer per
+/// request on a thread of its own, body bytes written and hashed in the write callback.
+/// Elsewhere, or when libcurl cannot be found, it uses URLSession through one delegate.
 package final class HTTPClient: Sendable {
-    private let session: URLSession
+    private let session: URLSession?
     private let delegate: SessionDelegate
     package let timeouts: HTTPTimeouts
 
     package init(timeouts: HTTPTimeouts = HTTPTimeouts()) {
         self.timeouts = timeouts
+        delegate = SessionDelegate()
+        if Self.usesCurl {
+            session = nil
+            return
+        }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeouts.idle
         // conduit keeps its own overall deadline (longer for downloads); this is a backstop.
@@ -90,22 +101,45 @@ package final class HTTPClient: Sendable {
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = 64
-        delegate = SessionDelegate()
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
     }
 
+    /// True when requests go through libcurl directly: on Linux, when libcurl is in
+    /// reach, unless `CONDUIT_HTTP_BACKEND=urlsession` asks for the URLSession path.
+    static let usesCurl: Bool = {
+        #if os(Linux)
+        if ProcessInfo.processInfo.environment["CONDUIT_HTTP_BACKEND"]?.lowercased() == "urlsession" { return false }
+        return CurlWorkers.shared != nil
+        #else
+        return false
+        #endif
+    }()
+
     /// Sends `request` with `credentials` (auth headers, never sent to another origin).
     package func send(
         _ request: UpstreamRequest, extraHeaders credentials: [(String, String)], policy: BodyPolicy = .buffered
+    ) async throws(ToolCallError) -> HTTPResponse {
+        #if os(Linux)
+        if let workers = CurlWorkers.shared, session == nil {
+            return try await CurlTransfer.send(request, credentials: credentials, policy: policy, timeouts: timeouts, workers: workers)
+        }
+        #endif
+        guard let session else { throw .transport("no HTTP client is available") }
+        return try await sendWithSession(session, request, credentials: credentials, policy: policy)
+    }
+
+    /// The URLSession path.
+    private func sendWithSession(
+        _ session: URLSession, _ request: UpstreamRequest, credentials: [(String, String)], policy: BodyPolicy
     ) async throws(ToolCallError) -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         for (name, value) in credentials { urlRequest.setValue(value, forHTTPHeaderField: name) }
         if let body = request.body { urlRequest.httpBody = Data(body) }
-        urlRequest.setValue("conduit/\(ConduitVersion.current)", forHTTPHeaderField: "User-Agent")
+        urlRequest.setValue(Self.userAgent, forHTTPHeaderField: "User-Agent")
 
         let credentialNames = Set(credentials.map { $0.0.lowercased() })
         var resume: Resume?
@@ -148,6 +182,8 @@ package final class HTTPClient: Sendable {
         throw .transport("the download could not be completed")
     }
 
+    static var userAgent: String { "conduit/\(ConduitVersion.current)" }
+
     /// How many times one download is continued with a Range request after the
     /// connection drops mid-body.
     static let maximumResumes = 3
@@ -181,8 +217,68 @@ package final class HTTPClient: Sendable {
     }
 }
 
+extension HTTPClient {
+    /// One readable sentence for a libcurl result code (`CURLcode`), with the system
+    /// error number for connection failures. Never includes credentials: the URL carries
+    /// none (auth travels in headers), and libcurl's own message is not quoted.
+    static func describe(curlCode code: Int32, osErrno: Int32, url: URL, received: Int64 = 0, expected: Int64? = nil) -> ToolCallError {
+        let host = hostDescription(url)
+        switch code {
+        case CONDUIT_CURLE_ABORTED_BY_CALLBACK:
+            return .cancelled
+        case CONDUIT_CURLE_COULDNT_CONNECT:
+            switch osErrno {
+            case 0, ECONNREFUSED: return .transport("could not connect to \(host) (connection refused)")
+            case ENETUNREACH, EHOSTUNREACH, ENETDOWN: return .transport("no network connection to reach \(host)")
+            case ETIMEDOUT: return .transport("could not connect to \(host) (the connection attempt timed out)")
+            default: return .transport("could not connect to \(host) (\(String(cString: strerror(osErrno))))")
+            }
+        case CONDUIT_CURLE_COULDNT_RESOLVE_HOST:
+            return .transport("could not resolve the host \(host)")
+        case CONDUIT_CURLE_COULDNT_RESOLVE_PROXY:
+            return .transport("could not resolve the proxy host configured for \(host) (check the https_proxy / http_proxy environment)")
+        case CONDUIT_CURLE_PROXY:
+            return .transport("the proxy configured for \(host) refused or failed the connection (check the https_proxy / http_proxy environment)")
+        case CONDUIT_CURLE_OPERATION_TIMEDOUT:
+            return .transport("the request to \(host) timed out (no data for too long)")
+        case CONDUIT_CURLE_SEND_ERROR, CONDUIT_CURLE_RECV_ERROR:
+            return .transport("the connection to \(host) was reset before the response was complete")
+        case CONDUIT_CURLE_PARTIAL_FILE:
+            if let expected, expected > received {
+                return .transport("the response from \(host) ended after \(received) of \(expected) bytes (truncated)")
+            }
+            return .transport("the connection to \(host) closed before the response was complete (the body was cut short)")
+        case CONDUIT_CURLE_GOT_NOTHING:
+            return .transport("the connection to \(host) closed before the response was complete (an empty reply)")
+        case CONDUIT_CURLE_UNSUPPORTED_PROTOCOL, CONDUIT_CURLE_WEIRD_SERVER_REPLY:
+            guard ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+                return .transport("the address \(host) uses an unsupported scheme (only http and https)")
+            }
+            // What libcurl reports when the bytes that came back are not HTTP at all.
+            return .transport("\(host) answered with bytes that are not HTTP; check base_url (host, port, http vs https)")
+        case CONDUIT_CURLE_URL_MALFORMAT:
+            return .transport("the address for \(host) is not a valid URL")
+        case CONDUIT_CURLE_TOO_MANY_REDIRECTS:
+            return .transport("\(host) redirected too many times")
+        case CONDUIT_CURLE_HTTP2, CONDUIT_CURLE_HTTP2_STREAM:
+            return .transport("the HTTP/2 connection to \(host) failed before the response was complete")
+        case CONDUIT_CURLE_BAD_CONTENT_ENCODING:
+            return .transport("\(host) sent a body in an encoding that could not be decoded")
+        case CONDUIT_CURLE_PEER_FAILED_VERIFICATION:
+            return .transport("the TLS connection to \(host) failed (its certificate could not be verified)")
+        case CONDUIT_CURLE_SSL_CONNECT_ERROR, CONDUIT_CURLE_SSL_CERTPROBLEM, CONDUIT_CURLE_SSL_CIPHER, CONDUIT_CURLE_SSL_CACERT_BADFILE,
+            51, 53, 54, 64, 66, 80, 82, 83, 90, 91, 98:
+            return .transport("the TLS connection to \(host) failed (\(String(cString: conduit_curl_easy_strerror(code))))")
+        case CONDUIT_CURLE_OUT_OF_MEMORY:
+            return .transport("the request to \(host) failed: out of memory")
+        default:
+            return .transport("the request to \(host) failed (\(String(cString: conduit_curl_easy_strerror(code))), libcurl code \(code))")
+        }
+    }
+}
+
 /// Where an interrupted download stands: its file so far and the first response.
-private struct Resume: Sendable {
+struct Resume: Sendable {
     var sink: FileSink
     var offset: Int64
     var status: Int
@@ -191,7 +287,7 @@ private struct Resume: Sendable {
     var validator: String?
 }
 
-private enum TransferOutcome: Sendable {
+enum TransferOutcome: Sendable {
     case done(HTTPResponse)
     case failed(ToolCallError)
     /// The connection dropped mid-download, and the server accepts ranges.
@@ -344,7 +440,7 @@ private final class Transfer: Sendable {
         if let resume {
             // A continuation: 206 from where we stopped appends; 200 (range ignored or
             // the file changed) starts the file over; anything else ends the download.
-            let start = headers["content-range"].flatMap(Self.rangeStart)
+            let start = headers["content-range"].flatMap(HTTPClient.rangeStart)
             if http.statusCode == 206, start == resume.offset {
                 expected = expected.map { $0 + resume.offset }
                 state.withLock { state in
@@ -376,7 +472,7 @@ private final class Transfer: Sendable {
                 cancel(because: .tooLarge(limit: store.settings.maxBytes, announced: expected))
                 return false
             }
-            let hint = Self.filename(from: headers["content-disposition"])
+            let hint = HTTPClient.filename(from: headers["content-disposition"])
             let type = HTTPResponse.mediaType(headers)
             let failure = state.withLock { state -> ToolCallError? in
                 do throws(ToolCallError) {
@@ -500,13 +596,6 @@ private final class Transfer: Sendable {
         return code == .networkConnectionLost || code == .timedOut || code == .unknown
     }
 
-    /// The first byte of `bytes 100-199/1000`.
-    static func rangeStart(_ contentRange: String) -> Int64? {
-        let text = contentRange.trimmingCharacters(in: .whitespaces).lowercased()
-        guard text.hasPrefix("bytes ") else { return nil }
-        return Int64(text.dropFirst(6).prefix { $0.isNumber })
-    }
-
     /// Same origin: follow with everything. Another origin: follow without the
     /// credential headers. Too many hops: stop.
     func redirect(_ proposed: URLRequest, original: URLRequest) -> URLRequest? {
@@ -539,6 +628,20 @@ private final class Transfer: Sendable {
         }
         return next
     }
+}
+
+func hostDescription(_ url: URL) -> String {
+    url.host.map { "\($0)\(url.port.map { ":\($0)" } ?? "")" } ?? "the upstream"
+}
+
+/// Reading response heads (shared by both paths).
+extension HTTPClient {
+    /// The first byte of `bytes 100-199/1000`.
+    static func rangeStart(_ contentRange: String) -> Int64? {
+        let text = contentRange.trimmingCharacters(in: .whitespaces).lowercased()
+        guard text.hasPrefix("bytes ") else { return nil }
+        return Int64(text.dropFirst(6).prefix { $0.isNumber })
+    }
 
     /// The filename in a Content-Disposition header, if any (`filename*=` or `filename=`).
     static func filename(from disposition: String?) -> String? {
@@ -560,8 +663,4 @@ private final class Transfer: Sendable {
         }
         return nil
     }
-}
-
-private func hostDescription(_ url: URL) -> String {
-    url.host.map { "\($0)\(url.port.map { ":\($0)" } ?? "")" } ?? "the upstream"
 }
