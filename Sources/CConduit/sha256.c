@@ -62,8 +62,20 @@ static void compress_portable(uint32_t state[8], const uint8_t *data, size_t blo
 #include <cpuid.h>
 #include <immintrin.h>
 
-// Four rounds at a time: sha256rnds2 does two, fed the message words plus round
-// constants; sha256msg1/msg2 extend the message schedule four words at a time.
+// Four rounds with the message words in `cur`: sha256rnds2 does two, fed the words
+// plus the round constants.
+#define ROUNDS4(cur, group)                                                              \
+    message = _mm_add_epi32(cur, _mm_loadu_si128((const __m128i *)&K[4 * (group)]));    \
+    state1 = _mm_sha256rnds2_epu32(state1, state0, message);                             \
+    state0 = _mm_sha256rnds2_epu32(state0, state1, _mm_shuffle_epi32(message, 0x0E));
+
+// The next four message words, into `a`, from the four previous groups a, b, c, d
+// (oldest first); written out in full so every group stays in a register.
+#define EXTEND(a, b, c, d) \
+    a = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a, b), _mm_alignr_epi8(d, c, 4)), d);
+
+// Sixteen groups of four rounds; sha256msg1/msg2 extend the message schedule four
+// words at a time.
 __attribute__((target("sha,sse4.1,ssse3")))
 static void compress_sha_ni(uint32_t state[8], const uint8_t *data, size_t blocks) {
     const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
@@ -75,19 +87,17 @@ static void compress_sha_ni(uint32_t state[8], const uint8_t *data, size_t block
 
     while (blocks--) {
         const __m128i saved0 = state0, saved1 = state1;
-        __m128i w[4];
-        for (int i = 0; i < 4; i++) w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), byte_swap);
-        for (int group = 0; group < 16; group++) {
-            if (group >= 4) {
-                // W[t..t+3] from the four previous groups, held in a ring of four.
-                __m128i next = _mm_sha256msg1_epu32(w[group & 3], w[(group + 1) & 3]);
-                next = _mm_add_epi32(next, _mm_alignr_epi8(w[(group + 3) & 3], w[(group + 2) & 3], 4));
-                w[group & 3] = _mm_sha256msg2_epu32(next, w[(group + 3) & 3]);
-            }
-            __m128i message = _mm_add_epi32(w[group & 3], _mm_loadu_si128((const __m128i *)&K[4 * group]));
-            state1 = _mm_sha256rnds2_epu32(state1, state0, message);
-            message = _mm_shuffle_epi32(message, 0x0E);
-            state0 = _mm_sha256rnds2_epu32(state0, state1, message);
+        __m128i w0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 0)), byte_swap);
+        __m128i w1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16)), byte_swap);
+        __m128i w2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 32)), byte_swap);
+        __m128i w3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 48)), byte_swap);
+        __m128i message;
+        ROUNDS4(w0, 0) ROUNDS4(w1, 1) ROUNDS4(w2, 2) ROUNDS4(w3, 3)
+        for (int group = 4; group < 16; group += 4) {
+            EXTEND(w0, w1, w2, w3) ROUNDS4(w0, group)
+            EXTEND(w1, w2, w3, w0) ROUNDS4(w1, group + 1)
+            EXTEND(w2, w3, w0, w1) ROUNDS4(w2, group + 2)
+            EXTEND(w3, w0, w1, w2) ROUNDS4(w3, group + 3)
         }
         state0 = _mm_add_epi32(state0, saved0);
         state1 = _mm_add_epi32(state1, saved1);
