@@ -208,6 +208,7 @@ enum CallOutput {
     static func render(_ result: ToolCallResult, pretty: Bool) -> String {
         var printed = result.structured
         if result.isError { printed["isError"] = true }
-        return pretty ? JSONValue.object(printed).prettyJSONString : JSONValue.object(printed).jsonString
+        let text = pretty ? JSONValue.object(printed).prettyJSONString : JSONValue.object(printed).jsonString
+        return SecretRedactor.shared.redact(text)
     }
 }

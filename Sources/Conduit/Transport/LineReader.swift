@@ -14,7 +14,10 @@ import Darwin
 /// conduit buffer without bound. A trailing `\r` is dropped, so `\r\n` works.
 /// Blank lines are skipped.
 package final class LineReader: Sendable {
-    package static let defaultMaximumLineLength = 64 * 1024 * 1024
+    /// 16 MiB: far beyond any real request (a model's whole output is well under 1 MiB),
+    /// and small enough that parsing the worst line (a flat array of tiny values grows
+    /// about 18-fold as `JSONValue`s) stays in the low hundreds of MB.
+    package static let defaultMaximumLineLength = 16 * 1024 * 1024
 
     private let fileDescriptor: Int32
     private let maximumLineLength: Int
