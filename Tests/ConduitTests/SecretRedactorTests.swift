@@ -11,12 +11,22 @@ import Testing
             "header was \(secret) here",
             "{\"error\":\"bad token s3cr3t\\/With+Plus\\\"Quote\"}",
             "form: token=s3cr3t%2FWith%2BPlus%22Quote&x=1",
+            "lower-case: s3cr3t%2fWith%2bPlus%22Quote",
+            "System.Text.Json: s3cr3t\\u002FWith\\u002bPlus\\u0022Quote",
+            "mixed: s3cr3t/With%2B\\u0050lus\\\"Quote",
         ]
         for echo in echoes {
             let cleaned = redactor.redact(echo)
             #expect(cleaned.contains(SecretRedactor.marker), "\(echo)")
             #expect(!cleaned.contains("s3cr3t"), "\(cleaned)")
         }
+    }
+
+    @Test func findsSecretsInURLs() {
+        let redactor = SecretRedactor()
+        redactor.register("tok+en/=value")
+        #expect(redactor.contains("https://other.example/cb?t=tok%2Ben%2F%3Dvalue"))
+        #expect(!redactor.contains("https://other.example/cb?t=tok%2Ben"))
     }
 
     @Test func leavesOtherTextAloneAndIgnoresTinyValues() {

@@ -340,15 +340,8 @@ CASES: dict[str, tuple[bool, tuple[str, ...], float]] = {
 }
 
 
-IDLE_MID_BODY_REASON = (
-    "timeouts.idle_seconds is not honoured once body bytes have arrived: the libcurl transfer maps it to "
-    "CURLOPT_LOW_SPEED_LIMIT=1 / LOW_SPEED_TIME=idle, and libcurl measures that speed over a window of about "
-    "5 s, so a stall after the first bytes is noticed only ~5 s + idle later (here the 5 s total timeout, or "
-    "7 s for a download, with idle 1 s). Fix: track the time of the last byte in the transfer's own progress "
-    "callback and abort past `idle` (CurlRun in Sources/Conduit/Upstream/CurlTransfer.swift)"
-)
 # Faults conduit does not handle as it should today (each pinned as a strict xfail).
-KNOWN_FAULT_BUGS = {"stall-mid-body": IDLE_MID_BODY_REASON, "media/stall-mid-body": IDLE_MID_BODY_REASON}
+KNOWN_FAULT_BUGS: dict[str, str] = {}
 
 
 def _fault_cases() -> list[Any]:

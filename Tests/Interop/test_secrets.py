@@ -13,10 +13,10 @@ at debug level), stderr (with `--log-level debug`), files in the files directory
 the output of `conduit call` and `conduit check`, and start-up errors. And no
 credential may reach another origin through a redirect.
 
-Today the echoed credential comes back inside the `isError` result (its `body`
-and, when it sits where the vendor's message is read from, its message), so those
-checks are marked xfail(strict=True); the fix (scrubbing credential values from
-everything conduit emits) belongs to the Swift side.
+conduit scrubs every known secret (SecretRedactor) from upstream bodies before they
+become results, from every stdout and stderr line, and from `conduit call`'s output,
+in whatever spelling the echo uses; and it refuses a cross-origin redirect whose
+address carries a secret.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ CALLS: dict[str, list[tuple[str, dict[str, Any]]]] = {
               ("create_a_coviu_session", {"session_name": "x", "start_time": "2025-01-01T00:00:00Z", "end_time": "2025-01-01T01:00:00Z"})],
 }
 MODES = ["401-json", "401-json-escaped", "400-json", "400-form", "500-text", "500-large", "redirect-same-origin",
-         "redirect-cross-origin"]
+         "redirect-cross-origin", "redirect-cross-origin-plain"]
 
 
 def escaped_json(value: Any) -> str:
@@ -168,9 +168,15 @@ class EchoVendor:
             target = f"/redirected?auth={urllib.parse.quote(authorization)}"
             return self._send(h, 302, json.dumps({"moved": target, "echo": echo}), location=target)
         if self.mode == "redirect-cross-origin":
+            # The vendor puts the credential into the address itself: conduit must not follow.
             assert self.other is not None
             target = f"{self.other.url}/redirected?auth={urllib.parse.quote(authorization)}"
             return self._send(h, 307, json.dumps({"moved": target, "echo": echo}), location=target)
+        if self.mode == "redirect-cross-origin-plain":
+            # An ordinary redirect to another origin: followed, without the credential headers.
+            assert self.other is not None
+            target = f"{self.other.url}/redirected?next=1"
+            return self._send(h, 307, json.dumps({"moved": target}), location=target)
         return self._send(h, 404, "{}")
 
     @staticmethod
@@ -309,27 +315,9 @@ def test_no_credential_follows_a_redirect_to_another_origin(sessions: dict[str, 
         assert "authorization" not in {k.lower() for k in sent}, f"{scheme}: Authorization sent to another origin"
 
 
-# Where the echoed credential still comes back today (SecretRedactor, at commit 3d06776 plus the
-# stdout/stderr scrub in MessageWriter/DiagnosticLog): two spellings it does not know.
-# gong-basic never leaks: the Base64 of its pair has no character these spellings change.
-ESCAPED_REASON = (
-    "the vendor's error body is repeated (details.body) as received, before JSON parsing: an echo written by an "
-    "encoder that escapes '+', '/' or '=' as \\u002B, \\u002F, \\u003D (System.Text.Json's default) is not a "
-    "spelling SecretRedactor knows, so the credential survives in the body excerpt (recoverable by unescaping). "
-    "Fix: register the \\uXXXX spellings too, or build details.body from the parsed, redacted JSON "
-    "(SecretRedactor.register / ResponseInterpreter.failure)"
-)
-PERCENT_REASON = (
-    "a credential percent-encoded the RFC 3986 way ('-', '.', '_', '~' kept; '+', '/', '=' encoded: urlencode, "
-    "encodeURIComponent, a redirect Location's query) is not a spelling SecretRedactor registers (it registers "
-    "the alphanumerics-only and urlQueryAllowed encodings), so an echo of it survives into the result. "
-    "Fix: register addingPercentEncoding(withAllowedCharacters: alphanumerics + \"-._~\") as well "
-    "(Sources/Conduit/Account/SecretRedactor.swift)"
-)
-LEAKING_SCHEMES = ("chorus", "gong-bearer", "coviu")
-LEAKING = {(scheme, mode): reason for scheme in LEAKING_SCHEMES for mode, reason in (
-    ("401-json-escaped", ESCAPED_REASON), ("400-form", PERCENT_REASON),
-    ("redirect-same-origin", PERCENT_REASON), ("redirect-cross-origin", PERCENT_REASON))}
+# Echo modes whose leak is a known bug (pinned as strict xfails); none today. The spellings
+# covered: as is, JSON-escaped (\", \/, \uXXXX either case), percent-encoded in any alphabet.
+LEAKING: dict[tuple[str, str], str] = {}
 
 
 def _result_cases() -> list[Any]:
@@ -350,11 +338,6 @@ def test_no_canary_in_tool_results(sessions: dict[str, Exposure], scheme: str, m
         f"{label}: {forms}" for label, forms in found.items())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a vendor redirect whose Location carries the credential (here percent-encoded in the query) is followed to "
-    "the other origin: conduit drops its credential headers there, but the URL itself takes the credential along. "
-    "Fix: refuse (as an isError) a redirect whose target contains a known secret spelling (Transfer.redirect in "
-    "Sources/Conduit/Upstream/HTTPClient.swift, or its libcurl counterpart)"))
 def test_no_credential_reaches_another_origin_even_in_a_vendor_built_url(sessions: dict[str, Exposure]) -> None:
     carried = {scheme: [r["path"] for r in exposure.cross_origin if leaks(r["path"])] for scheme, exposure in sessions.items()}
     carried = {scheme: paths for scheme, paths in carried.items() if paths}
@@ -372,9 +355,7 @@ def _call_cases() -> list[Any]:
     cases = []
     for scheme in CREDENTIALS:
         for mode in ("401-json", "500-text", "401-json-escaped"):
-            leaking = mode == "401-json-escaped" and scheme in LEAKING_SCHEMES
-            marks = [pytest.mark.xfail(strict=True, reason=ESCAPED_REASON + "; `conduit call` prints the result "
-                                       "with print(), outside MessageWriter's scrub (Sources/ConduitCLI/Commands.swift)")] if leaking else []
+            marks: list[Any] = []
             cases.append(pytest.param(scheme, mode, marks=marks, id=f"{scheme}-{mode}"))
     return cases
 

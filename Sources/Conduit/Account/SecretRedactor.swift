@@ -13,9 +13,11 @@ import Darwin
 ///
 /// An upstream that echoes the request back in an error body ("invalid header
 /// Authorization: Bearer …") would otherwise carry the credential into a tool
-/// result. Each secret is registered in the spellings it can come back in: as is,
-/// JSON-escaped (as conduit writes it, and with "/" escaped as other writers do), percent-encoded (form and
-/// query echoes) and, for Basic auth, the base64 of `user:password`.
+/// result. Echoes come back spelled in many ways, so a secret is matched byte by
+/// byte where each byte may appear as itself, as a JSON escape (`\"`, `\/`,
+/// `\\`, `\u002B` in either case) or as a percent escape (`%2B`, `%2b`), in any
+/// mixture: JSON writers, form encoders and URL builders all differ in what they
+/// escape. Base64 spellings (Basic auth) are registered as secrets of their own.
 package final class SecretRedactor: Sendable {
     /// What a secret is replaced with.
     package static let marker = "[redacted]"
@@ -26,29 +28,29 @@ package final class SecretRedactor: Sendable {
     /// Shorter values are not secrets worth the false positives (an empty password, "x").
     static let minimumLength = 6
 
-    private let spellings = Mutex<[[UInt8]]>([])
+    /// Raw secrets, longest first so that a secret containing another goes whole.
+    private let secrets = Mutex<[[UInt8]]>([])
 
     package init() {}
 
-    /// Remembers `secret` and the spellings it may come back in.
+    /// Remembers `secret`.
     package func register(_ secret: String) {
         guard secret.utf8.count >= Self.minimumLength else { return }
-        let escaped = Self.jsonEscaped(secret)
-        // Other JSON writers may also escape "/" (an upstream echoing it back).
-        var forms: Set<String> = [secret, escaped, escaped.replacingOccurrences(of: "/", with: "\\/")]
-        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(encoded) }
-        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) { forms.insert(encoded) }
-        spellings.withLock { known in
-            for form in forms where form.utf8.count >= Self.minimumLength {
-                let bytes = Array(form.utf8)
-                if !known.contains(bytes) { known.append(bytes) }
-            }
-            // Longest first, so a secret that contains another is removed whole.
+        let bytes = Array(secret.utf8)
+        secrets.withLock { known in
+            guard !known.contains(bytes) else { return }
+            known.append(bytes)
             known.sort { $0.count > $1.count }
         }
     }
 
-    package var isEmpty: Bool { spellings.withLock { $0.isEmpty } }
+    package var isEmpty: Bool { secrets.withLock { $0.isEmpty } }
+
+    /// True when `text` holds a known secret in any spelling.
+    package func contains(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return secrets.withLock { $0 }.contains { Self.find($0, in: bytes, from: 0) != nil }
+    }
 
     /// `text` with every known secret replaced by `marker`.
     package func redact(_ text: String) -> String {
@@ -58,23 +60,23 @@ package final class SecretRedactor: Sendable {
     }
 
     /// `bytes` with every known secret replaced, or nil when none occurs (the common
-    /// case, which costs one search per spelling and no copy).
+    /// case, which costs a memchr scan per secret and no copy).
     package func redactIfNeeded(_ bytes: [UInt8]) -> [UInt8]? {
-        let known = spellings.withLock { $0 }
+        let known = secrets.withLock { $0 }
         guard !known.isEmpty else { return nil }
         var current = bytes
         var changed = false
         for secret in known {
-            guard let first = Self.find(secret, in: current, from: 0) else { continue }
+            guard var match = Self.find(secret, in: current, from: 0) else { continue }
             var out: [UInt8] = []
             out.reserveCapacity(current.count)
             var position = 0
-            var match: Int? = first
-            while let start = match {
-                out.append(contentsOf: current[position..<start])
+            while true {
+                out.append(contentsOf: current[position..<match.start])
                 out.append(contentsOf: Self.marker.utf8)
-                position = start + secret.count
-                match = Self.find(secret, in: current, from: position)
+                position = match.end
+                guard let next = Self.find(secret, in: current, from: position) else { break }
+                match = next
             }
             out.append(contentsOf: current[position...])
             current = out
@@ -83,30 +85,75 @@ package final class SecretRedactor: Sendable {
         return changed ? current : nil
     }
 
-    /// The first occurrence of `needle` in `haystack` at or after `start`: memchr for
-    /// the first byte, memcmp for the rest.
-    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, needle.count <= haystack.count - start else { return nil }
-        return haystack.withUnsafeBytes { hay in
-            needle.withUnsafeBytes { pin in
-                let base = hay.baseAddress!
-                let last = hay.count - pin.count
-                var position = start
-                while position <= last {
-                    guard let hit = memchr(base + position, Int32(pin[0]), last - position + 1) else { return nil }
-                    let offset = base.distance(to: UnsafeRawPointer(hit))
-                    if memcmp(base + offset, pin.baseAddress!, pin.count) == 0 { return offset }
-                    position = offset + 1
+    /// The first spelling of `secret` in `haystack` at or after `start`. Candidate
+    /// starts are the secret's first byte and the two escape introducers, found with memchr.
+    static func find(_ secret: [UInt8], in haystack: [UInt8], from start: Int) -> (start: Int, end: Int)? {
+        guard !secret.isEmpty, start < haystack.count else { return nil }
+        return haystack.withUnsafeBufferPointer { hay in
+            let introducers: [UInt8] = [secret[0], UInt8(ascii: "\\"), UInt8(ascii: "%")]
+            var next = introducers.map { nextIndex(of: $0, in: hay, from: start) }
+            while let position = next.compactMap({ $0 }).min() {
+                if let end = match(secret, in: hay, at: position) { return (position, end) }
+                for (slot, byte) in introducers.enumerated() where next[slot] == position {
+                    next[slot] = nextIndex(of: byte, in: hay, from: position + 1)
                 }
-                return nil
             }
+            return nil
         }
     }
 
-    /// The secret as conduit's own JSON writer spells it inside a string.
-    static func jsonEscaped(_ secret: String) -> String {
-        var writer = JSONWriter()
-        writer.write(.string(secret))
-        return String(decoding: writer.bytes.dropFirst().dropLast(), as: UTF8.self)
+    private static func nextIndex(of byte: UInt8, in hay: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < hay.count, let base = hay.baseAddress else { return nil }
+        guard let hit = memchr(base + start, Int32(byte), hay.count - start) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Where a spelling of `secret` starting at `position` ends, if one does.
+    private static func match(_ secret: [UInt8], in hay: UnsafeBufferPointer<UInt8>, at position: Int) -> Int? {
+        var cursor = position
+        for wanted in secret {
+            guard cursor < hay.count else { return nil }
+            if let (byte, length) = escaped(in: hay, at: cursor), byte == wanted {
+                cursor += length
+            } else if hay[cursor] == wanted {
+                cursor += 1
+            } else {
+                return nil
+            }
+        }
+        return cursor
+    }
+
+    /// The byte an escape at `position` stands for, and the escape's length.
+    private static func escaped(in hay: UnsafeBufferPointer<UInt8>, at position: Int) -> (UInt8, Int)? {
+        let introducer = hay[position]
+        if introducer == UInt8(ascii: "%"), position + 2 < hay.count,
+            let high = hexValue(hay[position + 1]), let low = hexValue(hay[position + 2])
+        {
+            return (high << 4 | low, 3)
+        }
+        guard introducer == UInt8(ascii: "\\"), position + 1 < hay.count else { return nil }
+        let kind = hay[position + 1]
+        if kind == UInt8(ascii: "u"), position + 5 < hay.count {
+            var value: UInt32 = 0
+            for offset in 2...5 {
+                guard let digit = hexValue(hay[position + offset]) else { return nil }
+                value = value << 4 | UInt32(digit)
+            }
+            return value < 0x80 ? (UInt8(value), 6) : nil
+        }
+        switch kind {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return (kind, 2)
+        default: return nil
+        }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -168,6 +168,12 @@ private final class CurlRun {
     /// libcurl's receive buffer: larger reads, fewer callbacks.
     static let bufferSize = 512 << 10
 
+    /// When bytes last arrived on this hop (monotonic nanoseconds). libcurl's own
+    /// low-speed check averages over several seconds, so conduit watches silence itself.
+    private var lastActivity: UInt64 = 0
+    /// This hop was stopped for silence; it then counts as libcurl's timeout.
+    private var idleExpired = false
+
     /// The overall deadline (monotonic nanoseconds) and what it was set to.
     private var deadline: UInt64 = 0
     private var deadlineSeconds: TimeInterval = 0
@@ -224,12 +230,18 @@ private final class CurlRun {
                 discardFiles()
                 return .failed(.transport("the address \(hostDescription(hopURL)) uses an unsupported scheme (only http and https)"))
             }
-            let (code, osErrno) = performHop(handle)
+            var (code, osErrno) = performHop(handle)
+            if idleExpired && code == CONDUIT_CURLE_ABORTED_BY_CALLBACK { code = CONDUIT_CURLE_OPERATION_TIMEDOUT }
             if let target = redirectTarget, headDone, control.stopReason == nil {
                 // A redirect: follow it (its body, if any, was dropped).
                 redirects += 1
                 guard redirects <= Self.maximumRedirects, ["http", "https"].contains(target.scheme?.lowercased() ?? "") else {
                     control.stop(because: .transport("\(hostDescription(request.url)) redirected too many times or to an unsupported address"))
+                    continue
+                }
+                if origin(of: target) != origin(of: request.url), SecretRedactor.shared.contains(target.absoluteString) {
+                    // The credential headers stay behind, but this address would carry a secret along.
+                    control.stop(because: .transport("\(hostDescription(request.url)) redirected to \(hostDescription(target)) with a credential in the address; conduit did not follow it"))
                     continue
                 }
                 follow(to: target)
@@ -263,6 +275,8 @@ private final class CurlRun {
     private func performHop(_ handle: OpaquePointer) -> (Int32, Int32) {
         headStatus = nil
         headHeaders = [:]
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        idleExpired = false
         lastHeaderName = nil
         headDone = false
         redirectTarget = nil
@@ -361,7 +375,14 @@ private final class CurlRun {
     /// The progress callback: true stops the transfer (cancelled, or past the deadline).
     func shouldStop() -> Bool {
         if control.isStopped { return true }
-        if DispatchTime.now().uptimeNanoseconds >= deadline {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if now &- lastActivity > UInt64(max(timeouts.idle, 0.001) * 1e9) {
+            // Silent for longer than the idle timeout: ends the hop as a timeout, which a
+            // download mid-body may resume from.
+            idleExpired = true
+            return true
+        }
+        if now >= deadline {
             let message = "the request to \(hostDescription(request.url)) did not complete within \(Self.clamped(deadlineSeconds)) s and timed out"
             control.stop(because: .transport(message))
             return true
@@ -378,6 +399,7 @@ private final class CurlRun {
 
     /// One header line (status line, field, or the blank line ending the head). False stops the transfer.
     func headerLine(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        lastActivity = DispatchTime.now().uptimeNanoseconds
         if control.isStopped { return false }
         if headDone { return true }  // trailers
         // Without its line ending (on bytes: "\r\n" is one Character in Swift).
@@ -499,6 +521,7 @@ private final class CurlRun {
     /// Body bytes as they arrive: into the file (written and hashed now, which is the
     /// backpressure) or memory. False stops the transfer.
     func bodyBytes(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        lastActivity = DispatchTime.now().uptimeNanoseconds
         if control.isStopped { return false }
         if redirectTarget != nil { return true }  // a redirect's body is dropped
         guard response != nil else { return true }

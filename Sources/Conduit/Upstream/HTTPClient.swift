@@ -615,6 +615,15 @@ private final class Transfer: Sendable {
         }
         var next = proposed
         let sameOrigin = origin(of: target) == origin(of: url)
+        if !sameOrigin, SecretRedactor.shared.contains(target.absoluteString) {
+            // The credential headers would stay behind, but the address carries a secret along.
+            state.withLock { state in
+                if state.stopReason == nil {
+                    state.stopReason = .transport("\(hostDescription(url)) redirected to \(hostDescription(target)) with a credential in the address; conduit did not follow it")
+                }
+            }
+            return nil
+        }
         for (name, value) in original.allHTTPHeaderFields ?? [:] {
             let isCredential = credentialNames.contains(name.lowercased())
             if isCredential && !sameOrigin {
