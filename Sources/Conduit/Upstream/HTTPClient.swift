@@ -1,9 +1,9 @@
 import CConduit
 import Foundation
 import Synchronization
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+// On Linux, FoundationNetworking (URLSession) is deliberately not imported: requests go
+// through libcurl directly, and not linking FoundationNetworking spares every start the
+// loading of libcurl's thirty-odd libraries (libcurl itself is opened on first use).
 
 /// An upstream HTTP response. Header names are lower-cased. The body is either in
 /// memory (`body`) or, for media and very large bodies, in a private file (`file`).
@@ -81,14 +81,17 @@ package struct HTTPTimeouts: Sendable, Equatable {
 ///
 /// On Linux it drives libcurl directly (`CurlTransfer`): one blocking transfer per
 /// request on a thread of its own, body bytes written and hashed in the write callback.
-/// Elsewhere, or when libcurl cannot be found, it uses URLSession through one delegate.
+/// Elsewhere (macOS) it uses URLSession through one delegate.
 package final class HTTPClient: Sendable {
+    #if !os(Linux)
     private let session: URLSession?
     private let delegate: SessionDelegate
+    #endif
     package let timeouts: HTTPTimeouts
 
     package init(timeouts: HTTPTimeouts = HTTPTimeouts()) {
         self.timeouts = timeouts
+        #if !os(Linux)
         delegate = SessionDelegate()
         if Self.usesCurl {
             session = nil
@@ -104,13 +107,12 @@ package final class HTTPClient: Sendable {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
+        #endif
     }
 
-    /// True when requests go through libcurl directly: on Linux, when libcurl is in
-    /// reach, unless `CONDUIT_HTTP_BACKEND=urlsession` asks for the URLSession path.
+    /// True when requests go through libcurl directly: on Linux, when libcurl loads.
     static let usesCurl: Bool = {
         #if os(Linux)
-        if ProcessInfo.processInfo.environment["CONDUIT_HTTP_BACKEND"]?.lowercased() == "urlsession" { return false }
         return CurlWorkers.shared != nil
         #else
         return false
@@ -122,13 +124,23 @@ package final class HTTPClient: Sendable {
         _ request: UpstreamRequest, extraHeaders credentials: [(String, String)], policy: BodyPolicy = .buffered
     ) async throws(ToolCallError) -> HTTPResponse {
         #if os(Linux)
-        if let workers = CurlWorkers.shared, session == nil {
-            return try await CurlTransfer.send(request, credentials: credentials, policy: policy, timeouts: timeouts, workers: workers)
+        guard let workers = CurlWorkers.shared else {
+            throw .transport("libcurl (libcurl.so.4) could not be loaded, so no HTTP request can be made; install libcurl 4 (Debian/Ubuntu: apt install libcurl4)")
         }
-        #endif
+        return try await CurlTransfer.send(request, credentials: credentials, policy: policy, timeouts: timeouts, workers: workers)
+        #else
         guard let session else { throw .transport("no HTTP client is available") }
         return try await sendWithSession(session, request, credentials: credentials, policy: policy)
+        #endif
     }
+
+    static var userAgent: String { "conduit/\(ConduitVersion.current)" }
+
+    /// How many times one download is continued with a Range request after the
+    /// connection drops mid-body.
+    static let maximumResumes = 3
+
+    #if !os(Linux)
 
     /// The URLSession path.
     private func sendWithSession(
@@ -182,12 +194,6 @@ package final class HTTPClient: Sendable {
         throw .transport("the download could not be completed")
     }
 
-    static var userAgent: String { "conduit/\(ConduitVersion.current)" }
-
-    /// How many times one download is continued with a Range request after the
-    /// connection drops mid-body.
-    static let maximumResumes = 3
-
     /// One readable sentence for a transport failure. Never includes credentials:
     /// the URL carries none (auth travels in headers).
     static func describe(_ error: Error, url: URL) -> ToolCallError {
@@ -215,6 +221,7 @@ package final class HTTPClient: Sendable {
         default: return .transport("the request to \(host) failed (URL error \(urlError.code.rawValue))")
         }
     }
+    #endif
 }
 
 extension HTTPClient {
@@ -301,6 +308,7 @@ func origin(of url: URL) -> String {
     return "\(scheme)://\((url.host ?? "").lowercased()):\(port)"
 }
 
+#if !os(Linux)
 /// Routes URLSession's callbacks to the transfer each task belongs to.
 private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable {
     private let transfers = Mutex<[Int: Transfer]>([:])
@@ -638,6 +646,7 @@ private final class Transfer: Sendable {
         return next
     }
 }
+#endif
 
 func hostDescription(_ url: URL) -> String {
     url.host.map { "\($0)\(url.port.map { ":\($0)" } ?? "")" } ?? "the upstream"

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Turns an upstream HTTP response into a tool result: JSON bodies pass through,
 /// list bodies become `{"result": [...], "next_cursor": ...}`, and failures become
