@@ -119,9 +119,14 @@ import Testing
     }
 
     @Test func concurrentCallsRefusedOneAfterAnotherShareOneNewToken() throws {
-        // The token is revoked while five calls are under way; Coviu refuses them one after
-        // another (0.2 s apart). One new token should serve all five retries.
-        let fake = try FakeCoviu(refusalDelayStep: 0.2)
+        // The token is revoked while five calls are under way with it; Coviu refuses them one
+        // after another (0.2 s apart). One new token should serve all five retries, and the
+        // late refusals of the old token must not fetch another.
+        //
+        // The fake holds its refusals until all five attempts have arrived: otherwise, on a
+        // busy machine, a call that starts late finds the new token already fetched and
+        // rightly never uses the revoked one, and the premise (five refusals) does not hold.
+        let fake = try FakeCoviu(refusalDelayStep: 0.2, refusalsHeldUntil: 5)
         defer { fake.stop() }
         let coviu = try session(fake, "coviu-revoked-concurrent")
         #expect(coviu.call("get_single_coviu_session_by_id", ["id": .string(FakeCoviu.sessionIDs[0])])?.isError == false)
@@ -132,9 +137,17 @@ import Testing
             let result = try #require(coviu.outcome(of: id), "call \(index + 1) got no answer")
             #expect(!result.isError, "call \(index + 1): \(result.text.prefix(300))")
         }
-        let refusedTheOldToken = fake.refusedTokens == Array(repeating: FakeCoviu.accessToken(1), count: 5)
-        #expect(refusedTheOldToken, "Coviu should have refused the five first attempts, all with the revoked token")
+        let refused = fake.refusedTokens
+        let refusedTheOldToken = refused == Array(repeating: FakeCoviu.accessToken(1), count: 5)
+        let refusedWithOthers = refused.filter { $0 != FakeCoviu.accessToken(1) }.count
+        #expect(
+            refusedTheOldToken,
+            "Coviu should have refused the five first attempts, all with the revoked token: \(refused.count) refused, \(refusedWithOthers) with another token")
         #expect(fake.tokenRequests.count == 2, "token requests: \(fake.tokenRequests.map(\.grantType))")
+        // Every retry used the one new token.
+        let retries = fake.apiRequests.dropFirst(1 + 5)
+        let retriesUseTheNewToken = retries.count == 5 && retries.allSatisfy { $0.header("Authorization") == "Bearer \(FakeCoviu.accessToken(2))" }
+        #expect(retriesUseTheNewToken, "\(retries.count) retries, not all with the new token")
     }
 
     @Test func aWrongClientSecretIsAClearErrorThatNamesNoSecret() throws {

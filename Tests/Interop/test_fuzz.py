@@ -679,11 +679,7 @@ def _reduce(binary: Path, account: Path, state: str, lines: list[bytes]) -> list
 # Problems the fuzzer finds that are known bugs outside this suite's reach, each pinned by
 # a strict xfail test below: signature in the problem text -> what is wrong and where.
 # When one is fixed its xfail test passes (and so fails, being strict): then remove it here.
-KNOWN_BUGS = {
-    "ProgressNotification at params/progressToken":
-        "a progressToken that is not a string or integer is echoed into notifications/progress "
-        "(Sources/Conduit/Server/MCPServer.swift, callTool): test_a_progress_token_of_another_type_is_not_echoed",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def split_known(problems: list[str]) -> tuple[list[str], list[str]]:
@@ -794,9 +790,6 @@ def test_the_generator_covers_what_it_claims() -> None:
 # -- known bugs the fuzzer found, pinned ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "conduit copies _meta.progressToken into notifications/progress whatever its type; the schema allows only "
-    "a string or an integer (fix: ignore, or refuse with -32602, a token of another type; MCPServer.callTool)"))
 @pytest.mark.parametrize("token", [{"a": 1}, 1.5, None, True, [1]], ids=["object", "float", "null", "bool", "array"])
 def test_a_progress_token_of_another_type_is_not_echoed(conduit_binary: Path, fuzz_account: Path, token: Any) -> None:
     with ConduitProcess([str(conduit_binary), "serve", "--account", str(fuzz_account)], base_env(CHORUS_TOKEN=CHORUS_TOKEN)) as proc:
@@ -809,10 +802,6 @@ def test_a_progress_token_of_another_type_is_not_echoed(conduit_binary: Path, fu
         assert not problems, problems
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a 2025-03-26 batch waits for every element before it is written, and a cancelled request never reports "
-    "back, so cancelling one call of a batch also swallows the answers to the rest of it (BatchCollector in "
-    "Sources/Conduit/Server/MCPServer.swift; fix: count a cancelled element as answered without a response)"))
 def test_cancelling_one_request_of_a_batch_still_answers_the_others(
     conduit_binary: Path, tmp_path: Path, chorus_integration: str
 ) -> None:

@@ -2,6 +2,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
+/// Where a request's outcome goes: its response, or nil when it ends without one (a
+/// cancelled call), so that a batch waiting for it is not left waiting.
+typealias Responder = @Sendable (JSONValue?) -> Void
+
 /// Runs tool calls; the server's only way to reach the outside world, so tests can
 /// substitute it.
 package protocol ToolInvoker: Sendable {
@@ -60,7 +64,9 @@ package final class MCPServer: Sendable {
             receiveBatch(elements)
             return
         }
-        handle(IncomingMessage(value)) { [writer] response in writer.send(response) }
+        handle(IncomingMessage(value)) { [writer] response in
+            if let response { writer.send(response) }
+        }
     }
 
     /// A line longer than the reader accepts: answered once, then ignored.
@@ -97,7 +103,7 @@ package final class MCPServer: Sendable {
         return OutgoingMessage.error(id: nil, error, nullID: revision.map { $0 < .v2025_11_25 } ?? false)
     }
 
-    private func handle(_ message: IncomingMessage, respond: @escaping @Sendable (JSONValue) -> Void) {
+    private func handle(_ message: IncomingMessage, respond: @escaping Responder) {
         switch message {
         case .response:
             return
@@ -114,11 +120,14 @@ package final class MCPServer: Sendable {
         switch method {
         case "notifications/cancelled":
             guard let raw = params["requestId"], let id = RequestID(raw) else { return }
-            let cancelled = inFlight.withLock { $0.cancel(id) }
-            if let cancelled {
+            guard let cancelled = inFlight.withLock({ $0.cancel(id) }) else { return }
+            if let task = cancelled.task {
                 log.log(.debug, "request \(id) cancelled by the client")
-                cancelled.cancel()
+                task.cancel()
             }
+            // The request is settled now, without a response (as the spec allows): a batch
+            // it belongs to need not wait for it to wind down, and is not lost with it.
+            cancelled.respond?(nil)
         default:
             // Other notifications (initialized, progress, roots changes) need no action.
             return
@@ -127,7 +136,7 @@ package final class MCPServer: Sendable {
 
     // MARK: Requests
 
-    private func handleRequest(id: RequestID, method: String, params: JSONObject, respond: @escaping @Sendable (JSONValue) -> Void) {
+    private func handleRequest(id: RequestID, method: String, params: JSONObject, respond: @escaping Responder) {
         if method == "initialize" {
             respond(initialize(id: id, params: params))
             return
@@ -241,7 +250,7 @@ package final class MCPServer: Sendable {
         return .success(RequestEnvelope(id: id, method: method, params: params, revision: revision, logLevel: level))
     }
 
-    private func dispatch(_ request: RequestEnvelope, respond: @escaping @Sendable (JSONValue) -> Void) {
+    private func dispatch(_ request: RequestEnvelope, respond: @escaping Responder) {
         let revision = request.revision
         switch request.method {
         case "ping" where !revision.isStateless:
@@ -289,7 +298,7 @@ package final class MCPServer: Sendable {
         ["resultType": "complete", "_meta": .object([MetaKey.serverInfo: configuration.serverInfo(.v2026_07_28)])]
     }
 
-    private func listen(_ request: RequestEnvelope, respond: @escaping @Sendable (JSONValue) -> Void) {
+    private func listen(_ request: RequestEnvelope, respond: @escaping Responder) {
         let wanted = request.params["notifications"]?.objectValue ?? [:]
         var honoured = JSONObject()
         // The tool list never changes while running, so this subscription is honoured
@@ -306,7 +315,7 @@ package final class MCPServer: Sendable {
                 params: ["_meta": .object([MetaKey.subscriptionID: request.id.json]), "notifications": .object(honoured)]))
     }
 
-    private func callTool(_ request: RequestEnvelope, respond: @escaping @Sendable (JSONValue) -> Void) {
+    private func callTool(_ request: RequestEnvelope, respond: @escaping Responder) {
         guard case .string(let name)? = request.params["name"] else {
             respond(OutgoingMessage.error(id: request.id, .invalidParams("tools/call needs \"name\", a string")))
             return
@@ -336,7 +345,9 @@ package final class MCPServer: Sendable {
             }
             work = outcome
         }
-        let progressToken = request.params["_meta"]?["progressToken"]
+        // A progress token is a string or an integer (like a request id); one of another
+        // type is treated as absent: echoing it would put an invalid notification on the wire.
+        let progressToken = request.params["_meta"]?["progressToken"].flatMap(RequestID.init)?.json
         let writer = writer
         let id = request.id
         let context = CallContext(
@@ -350,7 +361,7 @@ package final class MCPServer: Sendable {
             })
 
         let expiresAt = configuration.account.settings.expiresAt
-        let started = inFlight.withLock { table -> Bool in table.reserve(id) }
+        let started = inFlight.withLock { table -> Bool in table.reserve(id, respond: respond) }
         guard started else {
             respond(OutgoingMessage.error(id: id, .invalidRequest("request id \(id) is already in use by a running request")))
             return
@@ -365,8 +376,8 @@ package final class MCPServer: Sendable {
                         case .run(let tool, let arguments): result = await invoker.call(tool, arguments: arguments, context: context)
                 }
             }
-            let shouldRespond = self.inFlight.withLock { $0.finish(id) }
-            guard shouldRespond else { return }
+            // Nil when the call was cancelled (or given up at shutdown): it was settled then.
+            guard let respond = self.inFlight.withLock({ $0.finish(id) }) else { return }
             respond(OutgoingMessage.result(id: id, rendered.callResult(result, revision: request.revision)))
         }
         inFlight.withLock { $0.attach(task, to: id) }
@@ -391,6 +402,9 @@ package final class MCPServer: Sendable {
         }
         let leftovers = inFlight.withLock { $0.takeAll() }
         for task in leftovers.tasks { task.cancel() }
+        // Calls given up on get no response, like cancelled ones; a batch they belong to
+        // still gets the answers of its other requests.
+        for respond in leftovers.unanswered { respond(nil) }
         for (id, respond) in leftovers.subscriptions {
             respond(
                 OutgoingMessage.result(
@@ -428,25 +442,37 @@ struct RequestEnvelope: Sendable {
 }
 
 /// Running requests by id: for cancellation, response suppression and progress order.
+///
+/// A running call's responder is kept here and handed out exactly once: to the call
+/// when it finishes, or to whoever settles it without a response first (cancellation,
+/// shutdown).
 struct InFlightTable {
     struct Entry {
         var task: Task<Void, Never>?
         var cancelled = false
         var progress: Double = -1
-        var subscription: (@Sendable (JSONValue) -> Void)?
+        var respond: Responder?
+        var subscription: Responder?
+    }
+
+    /// What cancelling a request yields: its task to cancel (nil if not attached yet)
+    /// and its responder, to settle without a response (nil if already settled).
+    struct Cancelled {
+        var task: Task<Void, Never>?
+        var respond: Responder?
     }
 
     private var entries: [RequestID: Entry] = [:]
 
     var runningCount: Int { entries.values.filter { $0.subscription == nil }.count }
 
-    mutating func reserve(_ id: RequestID) -> Bool {
+    mutating func reserve(_ id: RequestID, respond: @escaping Responder) -> Bool {
         guard entries[id] == nil else { return false }
-        entries[id] = Entry()
+        entries[id] = Entry(respond: respond)
         return true
     }
 
-    mutating func register(_ id: RequestID, subscription: @escaping @Sendable (JSONValue) -> Void) -> Bool {
+    mutating func register(_ id: RequestID, subscription: @escaping Responder) -> Bool {
         guard entries[id] == nil else { return false }
         entries[id] = Entry(subscription: subscription)
         return true
@@ -459,23 +485,27 @@ struct InFlightTable {
         }
     }
 
-    /// Marks a request cancelled; returns its task to cancel. A cancelled
-    /// subscription simply ends: nothing more is sent for it.
-    mutating func cancel(_ id: RequestID) -> Task<Void, Never>? {
+    /// Marks a request cancelled; returns its task to cancel and takes its responder
+    /// (nil for an unknown id). A cancelled subscription simply ends: nothing more is
+    /// sent for it.
+    mutating func cancel(_ id: RequestID) -> Cancelled? {
         guard var entry = entries[id] else { return nil }
         if entry.subscription != nil {
             entries[id] = nil
-            return nil
+            return Cancelled()
         }
+        let respond = entry.respond
         entry.cancelled = true
+        entry.respond = nil
         entries[id] = entry
-        return entry.task
+        return Cancelled(task: entry.task, respond: respond)
     }
 
-    /// Removes a finished request; true when its response should be sent.
-    mutating func finish(_ id: RequestID) -> Bool {
-        guard let entry = entries.removeValue(forKey: id) else { return false }
-        return !entry.cancelled
+    /// Removes a finished request; returns its responder when its response should be
+    /// sent, nil when it was settled without one (cancelled, or taken at shutdown).
+    mutating func finish(_ id: RequestID) -> Responder? {
+        guard let entry = entries.removeValue(forKey: id), !entry.cancelled else { return nil }
+        return entry.respond
     }
 
     /// Progress must increase; returns false for a stale or post-cancel report.
@@ -485,11 +515,12 @@ struct InFlightTable {
         return true
     }
 
-    mutating func takeAll() -> (tasks: [Task<Void, Never>], subscriptions: [(RequestID, @Sendable (JSONValue) -> Void)]) {
+    mutating func takeAll() -> (tasks: [Task<Void, Never>], unanswered: [Responder], subscriptions: [(RequestID, Responder)]) {
         let tasks = entries.values.compactMap(\.task)
+        let unanswered = entries.values.compactMap(\.respond)
         let subscriptions = entries.compactMap { id, entry in entry.subscription.map { (id, $0) } }
         entries = [:]
-        return (tasks, subscriptions)
+        return (tasks, unanswered, subscriptions)
     }
 }
 

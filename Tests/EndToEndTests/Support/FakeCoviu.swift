@@ -67,7 +67,10 @@ final class FakeCoviu: Sendable {
     ///   - tokenDelay: how long the token endpoint takes to answer.
     ///   - refusalDelayStep: the n-th refusal of a bad token is answered after
     ///     (n - 1) × this, so concurrent refusals arrive one after another.
-    init(expiresIn: Int = 3600, tokenDelay: TimeInterval = 0, refusalDelayStep: TimeInterval = 0) throws {
+    ///   - refusalsHeldUntil: no refusal is answered before this many requests with a bad
+    ///     token have arrived (or 10 s have passed), so that they are known to be under way
+    ///     together; the delay steps count from then.
+    init(expiresIn: Int = 3600, tokenDelay: TimeInterval = 0, refusalDelayStep: TimeInterval = 0, refusalsHeldUntil: Int = 0) throws {
         let shared = Shared()
         self.shared = shared
         self.expiresIn = expiresIn
@@ -85,6 +88,10 @@ final class FakeCoviu: Sendable {
                 return 0
             }
             guard refusals == 0 else {
+                if refusals <= refusalsHeldUntil {
+                    let deadline = Date().addingTimeInterval(10)
+                    while shared.state.withLock({ $0.refusedTokens.count }) < refusalsHeldUntil && Date() < deadline { usleep(2_000) }
+                }
                 if refusalDelayStep > 0 { usleep(UInt32(refusalDelayStep * Double(refusals - 1) * 1_000_000)) }
                 return .json(["error": "invalid_token", "error_description": "The access token is missing, expired or revoked"], status: 401)
             }
