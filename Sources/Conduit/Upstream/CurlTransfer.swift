@@ -112,8 +112,7 @@ enum CurlTransfer {
         for (name, value) in credentials { curlRequest.set(name, value) }
         curlRequest.set("User-Agent", HTTPClient.userAgent)
 
-        var resume: Resume?
-        for round in 0...HTTPClient.maximumResumes {
+        return try await HTTPClient.withResumes { resume in
             if let resume {
                 // Continue an interrupted download where it stopped, if the file is unchanged.
                 curlRequest.set("Range", "bytes=\(resume.offset)-")
@@ -121,36 +120,17 @@ enum CurlTransfer {
             }
             let control = TransferControl()
             let job = curlRequest
-            let current = resume
-            let outcome: TransferOutcome = await withTaskCancellationHandler {
+            return await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
                     workers.run { handle in
-                        let outcome = CurlRun(request: job, policy: policy, timeouts: timeouts, resume: current, control: control).perform(handle)
+                        let outcome = CurlRun(request: job, policy: policy, timeouts: timeouts, resume: resume, control: control).perform(handle)
                         return { continuation.resume(returning: outcome) }
                     }
                 }
             } onCancel: {
                 control.stop(because: .cancelled)
             }
-            switch outcome {
-            case .done(var response):
-                if Task.isCancelled {
-                    if let file = response.file { unlink(file.path) }
-                    throw .cancelled
-                }
-                response.resumes = round
-                return response
-            case .failed(let error):
-                throw Task.isCancelled ? .cancelled : error
-            case .interrupted(let next, let error):
-                guard round < HTTPClient.maximumResumes, !Task.isCancelled else {
-                    next.sink.discard()
-                    throw Task.isCancelled ? .cancelled : error
-                }
-                resume = next
-            }
         }
-        throw .transport("the download could not be completed")
     }
 }
 

@@ -140,8 +140,36 @@ package final class HTTPClient: Sendable {
     /// connection drops mid-body.
     static let maximumResumes = 3
 
-    #if !os(Linux)
+    /// Runs one request in rounds: the first, then after each interruption mid-body a
+    /// continuation from where the file stopped (at most `maximumResumes`). `round` sends
+    /// one attempt (with Range headers when given a `Resume`) and reports its outcome.
+    static func withResumes(
+        _ round: (Resume?) async -> TransferOutcome
+    ) async throws(ToolCallError) -> HTTPResponse {
+        var resume: Resume?
+        for attempt in 0...maximumResumes {
+            switch await round(resume) {
+            case .done(var response):
+                if Task.isCancelled {
+                    if let file = response.file { unlink(file.path) }
+                    throw .cancelled
+                }
+                response.resumes = attempt
+                return response
+            case .failed(let error):
+                throw Task.isCancelled ? .cancelled : error
+            case .interrupted(let next, let error):
+                guard attempt < maximumResumes, !Task.isCancelled else {
+                    next.sink.discard()
+                    throw Task.isCancelled ? .cancelled : error
+                }
+                resume = next
+            }
+        }
+        throw .transport("the download could not be completed")
+    }
 
+    #if !os(Linux)
     /// The URLSession path.
     private func sendWithSession(
         _ session: URLSession, _ request: UpstreamRequest, credentials: [(String, String)], policy: BodyPolicy
@@ -154,17 +182,16 @@ package final class HTTPClient: Sendable {
         urlRequest.setValue(Self.userAgent, forHTTPHeaderField: "User-Agent")
 
         let credentialNames = Set(credentials.map { $0.0.lowercased() })
-        var resume: Resume?
-        for round in 0...Self.maximumResumes {
+        return try await Self.withResumes { resume in
             if let resume {
                 // Continue an interrupted download where it stopped, if the file is unchanged.
                 urlRequest.setValue("bytes=\(resume.offset)-", forHTTPHeaderField: "Range")
                 if let validator = resume.validator { urlRequest.setValue(validator, forHTTPHeaderField: "If-Range") }
             }
             let transfer = Transfer(url: request.url, credentialNames: credentialNames, policy: policy, timeouts: timeouts, resume: resume)
+            let task = session.dataTask(with: urlRequest)
             let outcome: TransferOutcome = await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
-                    let task = session.dataTask(with: urlRequest)
                     transfer.start(task: task, continuation: continuation)
                     delegate.register(transfer, for: task)
                     task.resume()
@@ -173,25 +200,8 @@ package final class HTTPClient: Sendable {
                 transfer.cancel(because: .cancelled)
             }
             delegate.unregister(transfer)
-            switch outcome {
-            case .done(var response):
-                if Task.isCancelled {
-                    if let file = response.file { unlink(file.path) }
-                    throw .cancelled
-                }
-                response.resumes = round
-                return response
-            case .failed(let error):
-                throw Task.isCancelled ? .cancelled : error
-            case .interrupted(let next, let error):
-                guard round < Self.maximumResumes, !Task.isCancelled else {
-                    next.sink.discard()
-                    throw Task.isCancelled ? .cancelled : error
-                }
-                resume = next
-            }
+            return outcome
         }
-        throw .transport("the download could not be completed")
     }
 
     /// One readable sentence for a transport failure. Never includes credentials:
