@@ -129,3 +129,19 @@ import Glibc
         #expect(lines.withLock { $0 } == [Array(#"{"after":true}"#.utf8)])
     }
 }
+
+/// A client message may hold at most `JSONValue.maximumMessageValues` values; upstream
+/// bodies parsed without a budget are not limited.
+@Suite struct MessageValueBudgetTests {
+    @Test func aMessageOverTheBudgetIsRefusedClearly() {
+        let flat = "[" + String(repeating: "0,", count: 20) + "0]"
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(flat.utf8), maximumValues: 10) }
+        do {
+            _ = try JSONValue.parse(Array(flat.utf8), maximumValues: 10)
+        } catch {
+            #expect(error.description.contains("more than 10 values"))
+        }
+        #expect((try? JSONValue.parse(Array(flat.utf8), maximumValues: 22)) != nil)
+        #expect((try? JSONValue.parse(Array(flat.utf8))) != nil)
+    }
+}

@@ -13,6 +13,7 @@ package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertib
         case invalidEscape
         case invalidUTF8
         case tooDeep(limit: Int)
+        case tooManyValues(limit: Int)
         case trailingData
     }
 
@@ -32,6 +33,7 @@ package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertib
         case .invalidEscape: "invalid escape sequence at byte \(offset)"
         case .invalidUTF8: "invalid UTF-8 at byte \(offset)"
         case .tooDeep(let limit): "nesting deeper than \(limit) levels at byte \(offset)"
+        case .tooManyValues(let limit): "more than \(limit) values in one message (at byte \(offset))"
         case .trailingData: "unexpected data after the JSON value at byte \(offset)"
         }
     }
@@ -42,11 +44,17 @@ extension JSONValue {
     /// any real API payload, shallow enough that hostile input cannot exhaust the stack.
     package static let maximumDepth = 256
 
+    /// The most values (of any kind, at any depth) one client message may hold. Parsed,
+    /// each tiny value costs tens of bytes, so a 16 MiB line of `0,0,0…` would otherwise
+    /// take hundreds of megabytes; real requests hold a few thousand at most.
+    package static let maximumMessageValues = 500_000
+
     /// Parses one JSON text (RFC 8259). Whitespace around the value is allowed; anything else is not.
-    package static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    /// `maximumValues` bounds how many values the text may hold (see `maximumMessageValues`).
+    package static func parse(_ bytes: some Collection<UInt8>, maximumValues: Int = .max) throws(JSONParseError) -> JSONValue {
         let array = bytes as? [UInt8] ?? Array(bytes)
         return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var parser = JSONParser(buffer: buffer)
+            var parser = JSONParser(buffer: buffer, maximumValues: maximumValues)
             return try parser.parseDocument()
         }
     }
@@ -61,9 +69,12 @@ struct JSONParser: ~Copyable {
     let buffer: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    let maximumValues: Int
+    var values = 0
 
-    init(buffer: UnsafeBufferPointer<UInt8>) {
+    init(buffer: UnsafeBufferPointer<UInt8>, maximumValues: Int = .max) {
         self.buffer = buffer
+        self.maximumValues = maximumValues
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -89,6 +100,8 @@ struct JSONParser: ~Copyable {
 
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
         guard index < buffer.count else { throw fail(.unexpectedEnd) }
+        values += 1
+        if values > maximumValues { throw fail(.tooManyValues(limit: maximumValues)) }
         switch buffer[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()

@@ -54,7 +54,7 @@ package final class MCPServer: Sendable {
     package func receive(_ line: [UInt8]) {
         let value: JSONValue
         do {
-            value = try JSONValue.parse(line)
+            value = try JSONValue.parse(line, maximumValues: JSONValue.maximumMessageValues)
         } catch {
             let detail = error.reason == .invalidUTF8 ? "the message is not valid UTF-8" : error.description
             writer.send(unidentifiedError(.parseError(detail)))
