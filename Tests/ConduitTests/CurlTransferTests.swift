@@ -400,3 +400,37 @@ final class TinyHTTPServer: Sendable {
     }
 }
 #endif
+
+#if os(Linux)
+/// A burst larger than `CurlWorkers.maximumRunning` waits its turn instead of opening
+/// a connection per call. (In the serialized suite: it shares the workers with the
+/// keep-alive test.)
+extension CurlTransferTests {
+    @Test func atMostTheLimitRunsAtOnceAndEveryJobRuns() async throws {
+        let workers = try #require(CurlWorkers.shared)
+        final class Counts: Sendable {
+            let value = Mutex((running: 0, peak: 0, done: 0))
+        }
+        let counts = Counts()
+        let jobs = CurlWorkers.maximumRunning + 36
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<jobs {
+                group.addTask {
+                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                        workers.run { _ in
+                            counts.value.withLock { $0.running += 1; $0.peak = max($0.peak, $0.running) }
+                            usleep(30_000)
+                            counts.value.withLock { $0.running -= 1; $0.done += 1 }
+                            return { continuation.resume() }
+                        }
+                    }
+                }
+            }
+        }
+        let final = counts.value.withLock { $0 }
+        #expect(final.done == jobs)
+        #expect(final.peak <= CurlWorkers.maximumRunning)
+        #expect(final.peak > 1, "jobs ran one at a time")
+    }
+}
+#endif

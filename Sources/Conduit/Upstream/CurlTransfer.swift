@@ -10,12 +10,15 @@ import Synchronization
 /// handle holds the warmest connections) or to a new thread. A worker resets its handle
 /// after each job (`curl_easy_reset` keeps live connections and the DNS cache, so
 /// keep-alive works across calls) and waits for the next one; beyond `maximumIdle`
-/// idle workers, a worker ends and frees its handle.
+/// idle workers, a worker ends and frees its handle. At most `maximumRunning`
+/// transfers run at once; later jobs wait their turn in order (a burst of hundreds of
+/// calls would otherwise open hundreds of connections, more than any API accepts).
 final class CurlWorkers: Sendable {
     /// nil when libcurl cannot be found or initialised.
     static let shared: CurlWorkers? = conduit_curl_available() != 0 ? CurlWorkers() : nil
 
     static let maximumIdle = 4
+    static let maximumRunning = 64
 
     /// A job runs with the worker's handle and returns what to do once the worker is
     /// idle again (resuming the caller then lets its next request find this worker and
@@ -27,39 +30,75 @@ final class CurlWorkers: Sendable {
         let job = Mutex<Job?>(nil)
     }
 
-    private let idle = Mutex<[Worker]>([])
+    private struct State {
+        var idle: [Worker] = []
+        var waiting: [Job] = []
+        var running = 0
+    }
 
-    /// Runs `job` on a worker thread with its easy handle (nil if libcurl could not make one).
+    private let state = Mutex(State())
+
+    /// Runs `job` on a worker thread with its easy handle (nil if libcurl could not make
+    /// one), now or when a running transfer ends.
     func run(_ job: @escaping Job) {
-        if let worker = idle.withLock({ $0.popLast() }) {
-            worker.job.withLock { $0 = job }
-            worker.wake.signal()
-            return
+        let worker = state.withLock { state -> Worker?? in
+            guard state.running < Self.maximumRunning else {
+                state.waiting.append(job)
+                return .none
+            }
+            state.running += 1
+            return .some(state.idle.popLast())
         }
-        let worker = Worker()
-        worker.job.withLock { $0 = job }
-        let thread = Thread { [self] in loop(worker) }
-        thread.name = "conduit.curl"
-        thread.start()
+        switch worker {
+        case .none:
+            return
+        case .some(.some(let idle)):
+            idle.job.withLock { $0 = job }
+            idle.wake.signal()
+        case .some(.none):
+            let fresh = Worker()
+            fresh.job.withLock { $0 = job }
+            let thread = Thread { [self] in loop(fresh) }
+            thread.name = "conduit.curl"
+            thread.start()
+        }
+    }
+
+    private enum Next {
+        case job(Job)
+        case idle
+        case exit
     }
 
     private func loop(_ worker: Worker) {
         let handle = conduit_curl_easy_init()
-        while true {
-            let job = worker.job.withLock { job in
-                defer { job = nil }
-                return job
-            }
-            let then = job?(handle)
+        var next = worker.job.withLock { job in
+            defer { job = nil }
+            return job
+        }
+        while let job = next {
+            let then = job(handle)
             if let handle { conduit_curl_easy_reset(handle) }
-            let keep = handle != nil && idle.withLock { idle in
-                guard idle.count < Self.maximumIdle else { return false }
-                idle.append(worker)
-                return true
+            let decision = state.withLock { state -> Next in
+                if !state.waiting.isEmpty { return .job(state.waiting.removeFirst()) }
+                state.running -= 1
+                guard handle != nil, state.idle.count < Self.maximumIdle else { return .exit }
+                state.idle.append(worker)
+                return .idle
             }
-            then?()
-            guard keep else { break }
-            worker.wake.wait()
+            then()
+            switch decision {
+            case .job(let waiting):
+                next = waiting
+            case .idle:
+                worker.wake.wait()
+                next = worker.job.withLock { job in
+                    defer { job = nil }
+                    return job
+                }
+            case .exit:
+                next = nil
+            }
         }
         if let handle { conduit_curl_easy_cleanup(handle) }
     }
