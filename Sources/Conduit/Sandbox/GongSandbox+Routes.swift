@@ -189,7 +189,8 @@ extension GongSandbox {
         router.on("POST", "/v2/stats/interaction") { state, call in
             switch activeUsers(state, call) {
             case .failure(let response): return response
-            case .success(let users):
+            case .success(let active):
+                let users = active.users
                 let items = users.map { user -> JSONValue in
                     var dice = SandboxDice(seed: UInt64(abs((user["id"]?.stringValue ?? "").hashValueStable)))
                     return [
@@ -223,9 +224,9 @@ extension GongSandbox {
         router.on("POST", "/v2/stats/activity/day-by-day") { state, call in
             switch activeUsers(state, call) {
             case .failure(let response): return response
-            case .success(let users):
-                let filter = call.jsonObject["filter"]?.objectValue ?? [:]
-                let from = SandboxTime.parse(filter["fromDate"]?.stringValue)!, to = SandboxTime.parse(filter["toDate"]?.stringValue)!
+            case .success(let active):
+                let users = active.users
+                let from = active.from, to = active.to
                 let items = users.map { user -> JSONValue in
                     let id = user["id"]?.stringValue ?? ""
                     var days: [JSONValue] = []
@@ -247,7 +248,8 @@ extension GongSandbox {
         router.on("POST", "/v2/stats/activity/aggregate") { state, call in
             switch activeUsers(state, call) {
             case .failure(let response): return response
-            case .success(let users):
+            case .success(let active):
+                let users = active.users
                 let salt = call.jsonObject["filter"]?.jsonString ?? ""
                 let items = users.map { user -> JSONValue in
                     [
@@ -265,9 +267,9 @@ extension GongSandbox {
             }
             switch activeUsers(state, call) {
             case .failure(let response): return response
-            case .success(let users):
-                let filter = call.jsonObject["filter"]?.objectValue ?? [:]
-                let from = SandboxTime.parse(filter["fromDate"]?.stringValue)!, to = SandboxTime.parse(filter["toDate"]?.stringValue)!
+            case .success(let active):
+                let users = active.users
+                let from = active.from, to = active.to
                 let items = users.map { user -> JSONValue in
                     var periods: [JSONValue] = []
                     var start = from

@@ -158,7 +158,14 @@ final class GongSandbox: SandboxVendor {
     static func strings(_ value: JSONValue?) -> [String]? { value?.arrayValue?.compactMap(\.stringValue) }
 
     /// Users with activity in a stats filter (which needs fromDate and toDate).
-    static func activeUsers(_ state: State, _ call: SandboxCall, dates: (String, String) = ("fromDate", "toDate")) -> Result<[JSONObject], SandboxResponse> {
+    /// The users who hosted a call in the request's date window, and that window.
+    struct ActiveUsers {
+        var users: [JSONObject]
+        var from: Date
+        var to: Date
+    }
+
+    static func activeUsers(_ state: State, _ call: SandboxCall, dates: (String, String) = ("fromDate", "toDate")) -> Result<ActiveUsers, SandboxResponse> {
         guard case .object(let filter)? = call.jsonObject["filter"] else { return .failure(error(400, "filter is required")) }
         guard let from = SandboxTime.parse(filter[dates.0]?.stringValue), let to = SandboxTime.parse(filter[dates.1]?.stringValue) else {
             return .failure(error(400, "filter.\(dates.0) and filter.\(dates.1) are required dates (YYYY-MM-DD)"))
@@ -167,7 +174,7 @@ final class GongSandbox: SandboxVendor {
         let hosts = Set(state.calls.rows.filter { started($0) >= from && started($0) < to }.compactMap { $0["primaryUserId"]?.stringValue })
         var users = state.users.rows.filter { hosts.contains($0["id"]?.stringValue ?? "") }
         if let wanted = strings(filter["userIds"]) { users.removeAll { !wanted.contains($0["id"]?.stringValue ?? "") } }
-        return users.isEmpty ? .failure(error(404, "No activity found for the provided filters")) : .success(users)
+        return users.isEmpty ? .failure(error(404, "No activity found for the provided filters")) : .success(ActiveUsers(users: users, from: from, to: to))
     }
 
     static func routes() -> SandboxRouter<State> {

@@ -26,13 +26,12 @@ package actor Authenticator {
         self.http = http
         // Everything that goes on the wire as a credential is kept out of what conduit prints.
         for value in credentials.values { SecretRedactor.shared.register(value) }
-        if case .basic(let user, let password) = scheme {
-            let pair = "\(credentials[user] ?? ""):\(credentials[password] ?? "")"
-            SecretRedactor.shared.register(Data(pair.utf8).base64EncodedString())
-        }
-        if case .oauth2ClientCredentials(_, let clientID, let secret, _) = scheme {
-            let pair = "\(credentials[clientID] ?? ""):\(credentials[secret] ?? "")"
-            SecretRedactor.shared.register(Data(pair.utf8).base64EncodedString())
+        switch scheme {
+        case .basic(let user, let password), .oauth2ClientCredentials(_, let user, let password, _):
+            // The Basic pair goes on the wire as base64, a spelling of its own.
+            SecretRedactor.shared.register(Self.basicPair(credentials[user], credentials[password]))
+        case .header, .bearer:
+            break
         }
     }
 
@@ -57,8 +56,12 @@ package actor Authenticator {
 
     /// `Basic base64(user:password)` from two credential names.
     private func basicAuthorization(_ user: String, _ password: String) -> String {
-        let pair = "\(credentials[user] ?? ""):\(credentials[password] ?? "")"
-        return "Basic " + Data(pair.utf8).base64EncodedString()
+        "Basic " + Self.basicPair(credentials[user], credentials[password])
+    }
+
+    /// base64(user:password).
+    private static func basicPair(_ user: String?, _ password: String?) -> String {
+        Data("\(user ?? ""):\(password ?? "")".utf8).base64EncodedString()
     }
 
     /// After a 401 for a request sent with `used`: if that token is still the cached one,

@@ -84,7 +84,7 @@ package struct HTTPTimeouts: Sendable, Equatable {
 /// Elsewhere (macOS) it uses URLSession through one delegate.
 package final class HTTPClient: Sendable {
     #if !os(Linux)
-    private let session: URLSession?
+    private let session: URLSession
     private let delegate: SessionDelegate
     #endif
     package let timeouts: HTTPTimeouts
@@ -93,10 +93,6 @@ package final class HTTPClient: Sendable {
         self.timeouts = timeouts
         #if !os(Linux)
         delegate = SessionDelegate()
-        if Self.usesCurl {
-            session = nil
-            return
-        }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeouts.idle
         // conduit keeps its own overall deadline (longer for downloads); this is a backstop.
@@ -129,8 +125,7 @@ package final class HTTPClient: Sendable {
         }
         return try await CurlTransfer.send(request, credentials: credentials, policy: policy, timeouts: timeouts, workers: workers)
         #else
-        guard let session else { throw .transport("no HTTP client is available") }
-        return try await sendWithSession(session, request, credentials: credentials, policy: policy)
+        return try await sendWithSession(request, credentials: credentials, policy: policy)
         #endif
     }
 
@@ -172,7 +167,7 @@ package final class HTTPClient: Sendable {
     #if !os(Linux)
     /// The URLSession path.
     private func sendWithSession(
-        _ session: URLSession, _ request: UpstreamRequest, credentials: [(String, String)], policy: BodyPolicy
+        _ request: UpstreamRequest, credentials: [(String, String)], policy: BodyPolicy
     ) async throws(ToolCallError) -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
