@@ -29,6 +29,54 @@ ME_BODY = json.dumps(
     {"data": {"type": "user", "id": "u-1", "attributes": {"name": "Ana", "email": "ana@example.com", "role": "rep"}}}
 ).encode()
 CLIENT_INFO = {"name": "conduit-bench", "version": "1"}
+
+# A real-sized page: Gong's first page of calls (GET /v2/calls), 100 calls with every
+# field Gong's documentation shows, about 59 KB. Deterministic, with the text agents
+# really get: accented names, quotes, URLs, and a few escapes.
+GONG_CALLS_PATH = "/v2/calls"
+GONG_BASIC = "Basic " + __import__("base64").b64encode(b"bench-key:bench-secret").decode()
+
+
+def gong_calls_page(count: int = 100) -> bytes:
+    people = ["Ana Lima", "Björn Åström", "Chloé Dubois", "Dmitri Ivanov", "Eve O'Neil", "Farah Khan", "Gabriel García", "Hana Sato"]
+    companies = ["Acme Corp", "Globex", "Initech", "Umbrella \"Health\"", "Stark Industries", "Wayne Enterprises", "Hooli", "Vandelay"]
+    purposes = ["Discovery call", "Demo Call", "Pricing review", "Quarterly business review", "Onboarding kickoff"]
+    calls = []
+    for index in range(count):
+        call_id = str(7782342274025937895 - index * 7919)
+        person = people[index % len(people)]
+        company = companies[index % len(companies)]
+        started = 1733209200 - index * 5400
+        calls.append({
+            "id": call_id,
+            "url": f"https://app.gong.io/call?id={call_id}",
+            "title": f"{company} — {purposes[index % len(purposes)]} ({person})",
+            "scheduled": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started + 95)),
+            "duration": 1200 + (index * 137) % 2400,
+            "primaryUserId": str(234599484848423 + index % 12),
+            "direction": ["Inbound", "Outbound", "Conference"][index % 3],
+            "system": ["Zoom", "Google Meet", "Outreach", "Microsoft Teams"][index % 4],
+            "scope": ["External", "Internal"][index % 5 == 0],
+            "media": ["Video", "Audio"][index % 4 == 0],
+            "language": ["eng", "fre", "ger", "spa"][index % 4],
+            "workspaceId": "623457276584334",
+            "sdrDisposition": ["Got the gatekeeper", "Connected", "No answer", "Left voicemail"][index % 4],
+            "clientUniqueId": f"7JEHFRGXDDZ{index:04d}FC4U",
+            "customData": f"Conference Call\nRoom {index % 9}",
+            "purpose": purposes[index % len(purposes)],
+            "meetingUrl": f"https://zoom.us/j/{8123456789 + index}",
+            "isPrivate": index % 17 == 0,
+            "calendarEventId": f"evt{index:05d}@google.com",
+        })
+    page = {"requestId": "4al018gzaztcr8nbukw",
+            "records": {"totalRecords": 5000, "currentPageSize": count, "currentPageNumber": 0,
+                        "cursor": "eyJhbGciOiJIUzI1NiJ9.eyJjYWxsSWQiOjc3ODIzNDIyNzQwMjU5Mzc4OTV9.bench"},
+            "calls": calls}
+    return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+GONG_CALLS_BODY = gong_calls_page()
 HANDSHAKE_REVISION = "2025-11-25"
 MODERN_REVISION = "2026-07-28"
 MODERN_META = {
@@ -72,6 +120,10 @@ def _handler(latency: float):
         def do_GET(self) -> None:
             if latency:
                 time.sleep(latency)
+            if self.path.split("?")[0] == GONG_CALLS_PATH:
+                if self.headers.get("Authorization") != GONG_BASIC:
+                    return self._answer(401, b'{"requestId": "x", "errors": ["Unauthorized"]}', "application/json")
+                return self._answer(200, GONG_CALLS_BODY, "application/json")
             if self.headers.get("Authorization") != TOKEN:
                 return self._answer(401, b'{"errors": [{"status": "401", "title": "Unauthorized"}]}')
             if self.path.split("?")[0] == ME_PATH:

@@ -1,6 +1,10 @@
 import Conduit
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 #if canImport(Glibc)
@@ -174,6 +178,11 @@ enum Commands {
         }
     }
 
+    /// `text` padded with spaces to `width` characters, for aligned columns.
+    static func padded(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
     static func integrations(_ name: String?) throws -> Int32 {
         guard let name else {
             for bundled in BundledIntegrations.names {
@@ -193,7 +202,7 @@ enum Commands {
             for method in resource.methods {
                 let tool = loaded.tools.first { $0.resource.name == resource.name && $0.method.name == method.name }
                 let exposure = tool?.name ?? "(not exposed: no description)"
-                print("  \(method.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(method.http.padding(toLength: 6, withPad: " ", startingAt: 0)) \(method.path)  →  \(exposure)")
+                print("  \(padded(method.name, 14)) \(padded(method.http, 6)) \(method.path)  →  \(exposure)")
             }
         }
         print("\n\(loaded.tools.count) tools")

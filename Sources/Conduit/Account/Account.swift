@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A start-up problem with the account: one sentence naming the file and the field.
 package struct AccountError: Error, Sendable, CustomStringConvertible {
@@ -123,7 +127,7 @@ package struct Account: Sendable {
     /// A path written in the account file: absolute, or relative to the file's folder.
     package static func resolve(_ path: String, relativeTo accountPath: String) -> String {
         guard !path.hasPrefix("/") else { return path }
-        return ((accountPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+        return FilePath.join(FilePath.directory(of: accountPath), path)
     }
 
     /// Replaces every `${NAME}` with the environment variable's value; an unset variable is an error.
@@ -131,7 +135,7 @@ package struct Account: Sendable {
         guard text.contains("${") else { return text }
         var result = ""
         var rest = Substring(text)
-        while let start = rest.range(of: "${") {
+        while let start = rest.firstRange(of: "${") {
             result += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
                 throw AccountError("\(source): field \"\(field)\" has an unterminated ${ reference")

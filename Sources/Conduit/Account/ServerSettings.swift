@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The account file's `server` object: identity, filters, exposure, expiry and token auth.
 package struct ServerSettings: Sendable {
@@ -79,9 +83,5 @@ package struct ServerSettings: Sendable {
 
 /// Parses RFC 3339 / ISO 8601 timestamps with or without fractional seconds.
 package func parseTimestamp(_ text: String) -> Date? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    if let date = formatter.date(from: text) { return date }
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)
+    Timestamp.parse(text)
 }

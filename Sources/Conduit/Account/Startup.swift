@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Assembles a server from the command line's account choice, or explains in one
 /// sentence per problem why it cannot start.
@@ -50,7 +54,7 @@ package enum Startup {
             problems.append("\(path): \(error.description)")
         }
         if let expiry = account.settings.expiresAt, now >= expiry {
-            problems.append("\(path): field \"server.expires_at\": this server expired at \(ISO8601DateFormatter().string(from: expiry)) and will not start")
+            problems.append("\(path): field \"server.expires_at\": this server expired at \(Timestamp.format(expiry)) and will not start")
         }
         if account.settings.requireAPITokenAuth, let expected = account.settings.apiTokenSHA256 {
             if let token = environment[apiTokenVariable], !token.isEmpty {

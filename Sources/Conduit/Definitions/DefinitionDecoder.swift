@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One thing wrong with a definition, located by JSON path.
 package struct DefinitionProblem: Sendable, Equatable, CustomStringConvertible {
@@ -76,7 +80,7 @@ package struct DefinitionDecoder {
             problem(here, "must be a string, not \(value.typeName)")
             return nil
         }
-        if required && string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if required && string.trimmed.isEmpty {
             problem(here, "must not be empty")
             return nil
         }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Finds and loads the definition an account names: a bundled integration by name,
 /// or a definition file by path.

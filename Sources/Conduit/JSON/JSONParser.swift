@@ -188,19 +188,24 @@ struct JSONParser: ~Copyable {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes, so the bytes between the quotes are the string.
+        var seen: UInt8 = 0
         while index < buffer.count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
-                guard let string = String(validating: slice, as: UTF8.self) else {
+                // ASCII needs no validation; anything else is checked here, so the string is
+                // made by the specialised decoding initialiser (the validating one is generic
+                // and instantiates type metadata on every call).
+                guard seen < 0x80 || UTF8Validation.isValid(slice) else {
                     index = start
                     throw fail(.invalidUTF8)
                 }
                 index += 1
-                return string
+                return String(decoding: slice, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail(.unexpectedByte(byte)) }
+            seen |= byte
             index += 1
         }
         guard index < buffer.count else { throw fail(.unexpectedEnd) }
@@ -210,11 +215,11 @@ struct JSONParser: ~Copyable {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let string = String(validating: bytes, as: UTF8.self) else {
+                guard bytes.withUnsafeBufferPointer(UTF8Validation.isValid) else {
                     index = start
                     throw fail(.invalidUTF8)
                 }
-                return string
+                return String(decoding: bytes, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < buffer.count else { throw fail(.unexpectedEnd) }
@@ -340,5 +345,39 @@ struct JSONParser: ~Copyable {
             return nil
         }
         return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
+    }
+}
+
+/// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+enum UTF8Validation {
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var lower: UInt8 = 0x80
+            var upper: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; upper = 0x9F
+            case 0xF0: length = 4; lower = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; upper = 0x8F
+            default: return false
+            }
+            guard index + length <= count else { return false }
+            let second = bytes[index + 1]
+            guard second >= lower && second <= upper else { return false }
+            for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 { return false }
+            index += length
+        }
+        return true
     }
 }

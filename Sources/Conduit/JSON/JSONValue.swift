@@ -15,11 +15,20 @@ package enum JSONValue: Sendable, Hashable {
 
 /// An insertion-ordered JSON object.
 ///
-/// Lookups go through a dictionary; iteration follows the order keys were first
-/// set, which is the order they appear in parsed input.
+/// Members live in one array in the order their keys were first set (the order they
+/// appear in parsed input), so iterating and writing an object touch no hash table.
+/// Lookups scan that array while the object is small — most API objects are — and go
+/// through an index built on demand once it holds more than `indexThreshold` members.
+/// Equality and hashing ignore member order, as JSON's object semantics do.
 package struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
-    package private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    package typealias Element = (key: String, value: JSONValue)
+
+    private var entries: [Element] = []
+    /// Key → position in `entries`, kept only for objects above `indexThreshold` members.
+    private var index: [String: Int]?
+
+    /// Below this many members a linear scan beats hashing the key.
+    static let indexThreshold = 32
 
     package init() {}
 
@@ -28,39 +37,80 @@ package struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionary
     }
 
     package init(_ pairs: [(String, JSONValue)]) {
+        entries.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
-    package var count: Int { keys.count }
-    package var isEmpty: Bool { keys.isEmpty }
+    /// Capacity for `count` members (the parser knows roughly how many it will add).
+    package mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+    }
+
+    package var count: Int { entries.count }
+    package var isEmpty: Bool { entries.isEmpty }
+    /// The keys in order.
+    package var keys: [String] { entries.map(\.key) }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for position in entries.indices where entries[position].key == key { return position }
+        return nil
+    }
+
+    private mutating func rebuildIndex() {
+        guard entries.count > Self.indexThreshold else {
+            index = nil
+            return
+        }
+        var built = [String: Int](minimumCapacity: entries.count)
+        for (position, entry) in entries.enumerated() { built[entry.key] = position }
+        index = built
+    }
 
     package subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let position = position(of: key) {
+                if let newValue {
+                    entries[position].value = newValue
+                } else {
+                    entries.remove(at: position)
+                    if index != nil { rebuildIndex() }
+                }
+            } else if let newValue {
+                entries.append((key, newValue))
+                if index != nil {
+                    index![key] = entries.count - 1
+                } else if entries.count > Self.indexThreshold {
+                    rebuildIndex()
+                }
             }
         }
     }
 
-    package func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
-        var index = 0
-        return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            let key = keys[index]
-            return (key, storage[key]!)
-        }
+    package func makeIterator() -> IndexingIterator<[Element]> {
+        entries.makeIterator()
     }
 
     package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage
+        guard lhs.count == rhs.count else { return false }
+        for (key, value) in lhs.entries {
+            guard let other = rhs[key], other == value else { return false }
+        }
+        return true
     }
 
     package func hash(into hasher: inout Hasher) {
-        hasher.combine(storage)
+        // Order-independent: a sum of each member's own hash.
+        var sum = 0
+        for (key, value) in entries {
+            var member = Hasher()
+            member.combine(key)
+            member.combine(value)
+            sum &+= member.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(sum)
     }
 }
 

@@ -16,6 +16,17 @@ package struct JSONWriter {
         write(value, level: 0)
     }
 
+    /// Appends text that is already JSON (a fixed fragment of a message).
+    package mutating func writeRaw(_ fragment: StaticString) {
+        fragment.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Writes `value` with every known secret removed from its encoding.
+    package mutating func writeRedacted(_ value: JSONValue) {
+        let encoded = value.jsonBytes
+        bytes.append(contentsOf: SecretRedactor.shared.redactIfNeeded(encoded) ?? encoded)
+    }
+
     private mutating func newline(_ level: Int) {
         guard let indent else { return }
         bytes.append(0x0A)
@@ -24,10 +35,10 @@ package struct JSONWriter {
 
     private mutating func write(_ value: JSONValue, level: Int) {
         switch value {
-        case .null: bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(true): bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
-        case .bool(false): bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
-        case .int(let i): bytes.append(contentsOf: String(i).utf8)
+        case .null: bytes.append(contentsOf: "null".utf8)
+        case .bool(true): bytes.append(contentsOf: "true".utf8)
+        case .bool(false): bytes.append(contentsOf: "false".utf8)
+        case .int(let i): writeInteger(i)
         case .double(let d): writeDouble(d)
         case .string(let s): writeString(s)
         case .array(let elements):
@@ -67,11 +78,11 @@ package struct JSONWriter {
     private mutating func writeDouble(_ d: Double) {
         guard d.isFinite else {
             // JSON has no infinities or NaN.
-            bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+            bytes.append(contentsOf: "null".utf8)
             return
         }
         if d.rounded() == d, abs(d) < 1e15 {
-            bytes.append(contentsOf: String(Int64(d)).utf8)
+            writeInteger(Int64(d))
         } else {
             bytes.append(contentsOf: d.description.utf8)
         }
@@ -80,22 +91,84 @@ package struct JSONWriter {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     package mutating func writeString(_ string: String) {
+        var string = string
+        string.withUTF8 { writeEscaped($0) }
+    }
+
+    /// How many bytes each byte adds when escaped in a JSON string: 0, 1 (`\"`, `\\`,
+    /// `\n`, `\r`, `\t`) or 5 (`\u00XX` for other controls and DEL).
+    private static let escapeGrowth: [UInt8] = (0...255).map { byte -> UInt8 in
+        switch byte {
+        case 0x22, 0x5C, 0x0A, 0x0D, 0x09: 1
+        case 0x00..<0x20, 0x7F: 5
+        default: 0
+        }
+    }
+
+    /// Writes UTF-8 text as a JSON string. One pass measures the escaped length, a second
+    /// writes it in place, so a long string (a page as a text block) costs two scans and
+    /// no per-run copies.
+    package mutating func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        let growth = Self.escapeGrowth.withUnsafeBufferPointer { table in
+            var sum = 0
+            for byte in utf8 { sum &+= Int(table[Int(byte)]) }
+            return sum
+        }
         bytes.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x00..<0x20, 0x7F:
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
-            default: bytes.append(byte)
+        if growth == 0 {
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: utf8.count + growth))
+        bytes.withUnsafeMutableBufferPointer { out in
+            Self.escapeGrowth.withUnsafeBufferPointer { table in
+                var position = start
+                for byte in utf8 {
+                    switch table[Int(byte)] {
+                    case 0:
+                        out[position] = byte
+                        position += 1
+                    case 1:
+                        out[position] = 0x5C
+                        switch byte {
+                        case 0x0A: out[position + 1] = UInt8(ascii: "n")
+                        case 0x0D: out[position + 1] = UInt8(ascii: "r")
+                        case 0x09: out[position + 1] = UInt8(ascii: "t")
+                        default: out[position + 1] = byte
+                        }
+                        position += 2
+                    default:
+                        let hex = Self.hexDigits
+                        out[position] = 0x5C
+                        out[position + 1] = UInt8(ascii: "u")
+                        out[position + 2] = 0x30
+                        out[position + 3] = 0x30
+                        out[position + 4] = hex[Int(byte >> 4)]
+                        out[position + 5] = hex[Int(byte & 0x0F)]
+                        position += 6
+                    }
+                }
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Decimal digits of an integer, without an intermediate String.
+    private mutating func writeInteger(_ value: Int64) {
+        if value == 0 {
+            bytes.append(0x30)
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        while magnitude > 0 {
+            bytes.append(0x30 + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        bytes[start...].reverse()
     }
 }
 

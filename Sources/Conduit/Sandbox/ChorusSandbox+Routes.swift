@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The Chorus stand-in's endpoints, by area.
 extension ChorusSandbox {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The Chorus sandbox's made-up workspace, Acme: a sales team, 24 recorded meetings and
 /// dialer calls from February to April 2025 with transcripts and AI summaries, emails,

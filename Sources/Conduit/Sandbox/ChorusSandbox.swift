@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// The Chorus stand-in: the bare API token in `Authorization`, `/v3` plain JSON with

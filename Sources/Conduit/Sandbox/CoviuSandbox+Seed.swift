@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The Coviu sandbox's made-up clinic: one team, its consultations in February and
 /// March 2025 (Australian Eastern Daylight Time), a waiting area and two collections.
@@ -72,7 +76,7 @@ extension CoviuSandbox {
             let appointment = "appt-\(10465 + index)"
             let host: JSONObject = participant(
                 dice.uuid(), session: id, name: clinician, role: "HOST", state: appointment,
-                extra: ["coviu_user_id": .string(dice.uuid()), "user_hint": .string(clinician.lowercased().replacingOccurrences(of: " ", with: ".") + "@clinic.example.com")])
+                extra: ["coviu_user_id": .string(dice.uuid()), "user_hint": .string(clinician.lowercased().replacing(" ", with: ".") + "@clinic.example.com")])
             let guestID = index == 17 ? guestParticipantID : dice.uuid()
             let guest = participant(
                 guestID, session: id, name: patient, role: "GUEST", state: appointment,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// The Coviu stand-in: OAuth2 client credentials at `/v1/auth/token` (HTTP Basic, form

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The Gong sandbox's made-up company, Example Inc.: a sales team, its calls with
 /// prospects between 22 April and 17 May 2024, and the settings around them.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// The Gong stand-in: HTTP Basic with the access key and secret, `/v2` endpoints,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 #if canImport(Glibc)
@@ -40,8 +44,8 @@ package struct SandboxRequest: Sendable {
 
     /// `application/x-www-form-urlencoded` decoding of one component.
     package static func formDecode(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+        let spaced = String(text).replacing("+", with: " ")
+        return spaced.percentDecoded ?? spaced
     }
 }
 
@@ -91,8 +95,8 @@ package struct SandboxResponse: Sendable {
         guard text.hasPrefix("bytes="), length > 0 else { return nil }
         let spec = text.dropFirst("bytes=".count)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
-        let first = spec[..<dash].trimmingCharacters(in: .whitespaces)
-        let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
+        let first = spec[..<dash].trimmed
+        let last = spec[spec.index(after: dash)...].trimmed
         if first.isEmpty {
             guard let suffix = Int(last), suffix > 0 else { return nil }
             return (max(length - suffix, 0), length - 1)
@@ -145,9 +149,7 @@ package final class SandboxHTTPServer: Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
         // The accept thread holds the server for as long as it listens: a sandbox lives
         // as long as the process unless stopped.
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "conduit-sandbox-accept"
-        thread.start()
+        startThread(named: "conduit-sandbox") { [self] in acceptLoop() }
     }
 
     /// Stops accepting connections. Safe to call more than once.
@@ -171,9 +173,7 @@ package final class SandboxHTTPServer: Sendable {
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             var on: Int32 = 1
             setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-            let thread = Thread { [self] in serve(connection) }
-            thread.name = "conduit-sandbox-connection"
-            thread.start()
+            startThread(named: "conduit-sandbox") { [self] in serve(connection) }
         }
     }
 
@@ -191,7 +191,7 @@ package final class SandboxHTTPServer: Sendable {
             var headers: [String: String] = [:]
             for line in lines where !line.isEmpty {
                 guard let colon = line.firstIndex(of: ":") else { continue }
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmed
             }
             if headers["expect"]?.lowercased() == "100-continue" {
                 guard writeAll(connection, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) else { return }
@@ -237,11 +237,7 @@ package final class SandboxHTTPServer: Sendable {
     }
 
     private static func httpDate() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: Date())
+        HTTPDate.format(Date())
     }
 
     static func reason(_ status: Int) -> String {
@@ -347,7 +343,7 @@ private struct ConnectionReader {
         while true {
             guard let line = readLine() else { return nil }
             let sizeText = line.split(separator: ";").first.map(String.init) ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else { return nil }
+            guard let size = Int(sizeText.trimmed, radix: 16), size >= 0 else { return nil }
             if size == 0 {
                 // Trailers, if any, end with an empty line.
                 while let trailer = readLine(), !trailer.isEmpty {}

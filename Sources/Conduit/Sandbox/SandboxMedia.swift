@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Tiny but real media files for the sandbox's recordings, built here byte by byte so
 /// the stand-ins can serve what the vendors serve: an MP4 with an H.264 video track

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One routed request: the raw request plus the values of the route's `{placeholders}`.
 package struct SandboxCall: Sendable {
@@ -44,7 +48,7 @@ package struct SandboxCall: Sendable {
 
     /// The media type of the request body, without parameters.
     package var contentType: String {
-        (request.header("Content-Type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        (request.header("Content-Type") ?? "").split(separator: ";").first.map { $0.trimmed.lowercased() } ?? ""
     }
 }
 
@@ -96,7 +100,7 @@ package struct SandboxRouter<State>: Sendable {
     }
 
     package func match(_ request: SandboxRequest) -> Match {
-        let parts = Self.split(request.path).map { $0.removingPercentEncoding ?? $0 }
+        let parts = Self.split(request.path).map { $0.percentDecoded ?? $0 }
         var best: (route: Route, parameters: [String: String])?
         var allowed: [String] = []
         for route in routes where route.segments.count == parts.count {
@@ -226,33 +230,18 @@ package struct SandboxDice: Sendable {
 /// ISO 8601 text for sample timestamps, and its parse.
 package enum SandboxTime {
     package static func iso(_ date: Date, offset: Int = 0) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(secondsFromGMT: offset)
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        Timestamp.format(date, offsetSeconds: offset)
     }
 
     package static func parse(_ text: String?) -> Date? {
         guard let text, !text.isEmpty else { return nil }
         if let date = parseTimestamp(text) { return date }
         // Plain dates (YYYY-MM-DD), as Gong's stats filters take.
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.date(from: text)
+        return Timestamp.parseDate(text)
     }
 
     /// A fixed instant from calendar fields, in UTC.
     package static func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0) -> Date {
-        var components = DateComponents()
-        components.year = year
-        components.month = month
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
-        return calendar.date(from: components)!
+        Timestamp.utc(year, month, day, hour, minute)
     }
 }

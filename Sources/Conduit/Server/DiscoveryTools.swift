@@ -319,7 +319,7 @@ package struct DiscoveryTools: Sendable {
     /// The description's first sentence, at most 200 characters.
     static func summary(_ description: String) -> String {
         var sentence = description.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-        if let end = sentence.range(of: ". ") { sentence = String(sentence[..<end.lowerBound]) + "." }
+        if let end = sentence.firstRange(of: ". ") { sentence = String(sentence[..<end.lowerBound]) + "." }
         if sentence.count > 200 { sentence = String(sentence.prefix(199)) + "…" }
         return sentence
     }

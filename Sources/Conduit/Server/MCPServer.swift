@@ -1,10 +1,20 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where a request's outcome goes: its response, or nil when it ends without one (a
 /// cancelled call), so that a batch waiting for it is not left waiting.
-typealias Responder = @Sendable (JSONValue?) -> Void
+typealias Responder = @Sendable (EncodedMessage?) -> Void
 
 /// Runs tool calls; the server's only way to reach the outside world, so tests can
 /// substitute it.
@@ -89,7 +99,7 @@ package final class MCPServer: Sendable {
         for element in elements {
             let message = IncomingMessage(element)
             if case .request(_, "initialize", _) = message {
-                collector.add(OutgoingMessage.error(id: message.requestID, .invalidRequest("initialize cannot be batched")))
+                collector.add(EncodedMessage(OutgoingMessage.error(id: message.requestID, .invalidRequest("initialize cannot be batched"))))
                 continue
             }
             handle(message) { collector.add($0) }
@@ -108,7 +118,7 @@ package final class MCPServer: Sendable {
         case .response:
             return
         case .invalid(let id, let error):
-            respond(id.map { OutgoingMessage.error(id: $0, error) } ?? unidentifiedError(error))
+            respond(EncodedMessage(id.map { OutgoingMessage.error(id: $0, error) } ?? unidentifiedError(error)))
         case .notification(let method, let params):
             handleNotification(method, params)
         case .request(let id, let method, let params):
@@ -138,7 +148,7 @@ package final class MCPServer: Sendable {
 
     private func handleRequest(id: RequestID, method: String, params: JSONObject, respond: @escaping Responder) {
         if method == "initialize" {
-            respond(initialize(id: id, params: params))
+            respond(EncodedMessage(initialize(id: id, params: params)))
             return
         }
         let meta = params["_meta"]?.objectValue
@@ -152,20 +162,20 @@ package final class MCPServer: Sendable {
                 switch modernEnvelope(id: id, method: method, params: params, meta: meta!) {
                 case .success(let envelope): request = envelope
                 case .failure(let error):
-                    respond(OutgoingMessage.error(id: id, error))
+                    respond(EncodedMessage(OutgoingMessage.error(id: id, error)))
                     return
                 }
             } else if case .undecided = era, method == "ping" {
-                respond(OutgoingMessage.result(id: id, .object([:])))
+                respond(EncodedMessage(OutgoingMessage.result(id: id, .object([:]))))
                 return
             } else if case .modern = era {
-                respond(OutgoingMessage.error(id: id, .invalidParams("_meta must carry \"\(MetaKey.protocolVersion)\" and \"\(MetaKey.clientCapabilities)\" (MCP 2026-07-28)")))
+                respond(EncodedMessage(OutgoingMessage.error(id: id, .invalidParams("_meta must carry \"\(MetaKey.protocolVersion)\" and \"\(MetaKey.clientCapabilities)\" (MCP 2026-07-28)"))))
                 return
             } else {
                 let error: JSONRPCError = Self.knownMethods.contains(method)
                     ? .invalidParams("the server is not initialized: send initialize first (MCP 2025-11-25 and earlier), or carry \"\(MetaKey.protocolVersion)\" and \"\(MetaKey.clientCapabilities)\" in _meta (MCP 2026-07-28)")
                     : .methodNotFound(method)
-                respond(OutgoingMessage.error(id: id, error))
+                respond(EncodedMessage(OutgoingMessage.error(id: id, error)))
                 return
             }
         }
@@ -254,14 +264,14 @@ package final class MCPServer: Sendable {
         let revision = request.revision
         switch request.method {
         case "ping" where !revision.isStateless:
-            respond(OutgoingMessage.result(id: request.id, .object([:])))
+            respond(EncodedMessage(OutgoingMessage.result(id: request.id, .object([:]))))
         case "logging/setLevel" where !revision.isStateless:
             guard let text = request.params["level"]?.stringValue, let level = LogLevel(rawValue: text) else {
-                respond(OutgoingMessage.error(id: request.id, .invalidParams("level must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")))
+                respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("level must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))"))))
                 return
             }
             session.withLock { $0.legacyLogLevel = level }
-            respond(OutgoingMessage.result(id: request.id, .object([:])))
+            respond(EncodedMessage(OutgoingMessage.result(id: request.id, .object([:]))))
         case "server/discover" where revision.isStateless:
             var result = modernResultBase()
             result["supportedVersions"] = .array(ProtocolRevision.allVersionStrings)
@@ -269,12 +279,12 @@ package final class MCPServer: Sendable {
             result["instructions"] = .string(configuration.instructions)
             result["ttlMs"] = .int(Self.cacheTTL)
             result["cacheScope"] = "private"
-            respond(OutgoingMessage.result(id: request.id, .object(result)))
+            respond(EncodedMessage(OutgoingMessage.result(id: request.id, .object(result))))
         case "subscriptions/listen" where revision.isStateless:
             listen(request, respond: respond)
         case "tools/list":
             if let cursor = request.params["cursor"], !cursor.isNull {
-                respond(OutgoingMessage.error(id: request.id, .invalidParams("tools/list has a single page; no cursor is issued")))
+                respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("tools/list has a single page; no cursor is issued"))))
                 return
             }
             var result = revision.isStateless ? modernResultBase() : JSONObject()
@@ -283,11 +293,11 @@ package final class MCPServer: Sendable {
                 result["ttlMs"] = .int(Self.cacheTTL)
                 result["cacheScope"] = "private"
             }
-            respond(OutgoingMessage.result(id: request.id, .object(result)))
+            respond(EncodedMessage(OutgoingMessage.result(id: request.id, .object(result))))
         case "tools/call":
             callTool(request, respond: respond)
         default:
-            respond(OutgoingMessage.error(id: request.id, .methodNotFound(request.method)))
+            respond(EncodedMessage(OutgoingMessage.error(id: request.id, .methodNotFound(request.method))))
         }
     }
 
@@ -306,7 +316,7 @@ package final class MCPServer: Sendable {
         if wanted["toolsListChanged"] == .bool(true) { honoured["toolsListChanged"] = true }
         let registered = inFlight.withLock { $0.register(request.id, subscription: respond) }
         guard registered else {
-            respond(OutgoingMessage.error(id: request.id, .invalidRequest("request id \(request.id) is already in use")))
+            respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidRequest("request id \(request.id) is already in use"))))
             return
         }
         writer.send(
@@ -317,7 +327,7 @@ package final class MCPServer: Sendable {
 
     private func callTool(_ request: RequestEnvelope, respond: @escaping Responder) {
         guard case .string(let name)? = request.params["name"] else {
-            respond(OutgoingMessage.error(id: request.id, .invalidParams("tools/call needs \"name\", a string")))
+            respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("tools/call needs \"name\", a string"))))
             return
         }
         var arguments = JSONObject()
@@ -325,7 +335,7 @@ package final class MCPServer: Sendable {
         case nil, .null?: break
         case .object(let object)?: arguments = object
         case let other?:
-            respond(OutgoingMessage.error(id: request.id, .invalidParams("\"arguments\" must be an object, not \(other.typeName)")))
+            respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("\"arguments\" must be an object, not \(other.typeName)"))))
             return
         }
         // A tool the filters hide, or (in discovery mode) any tool but the three
@@ -334,13 +344,13 @@ package final class MCPServer: Sendable {
         switch configuration.account.settings.toolExposure {
         case .all:
             guard let tool = configuration.catalog.tool(named: name) else {
-                respond(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)")))
+                respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)"))))
                 return
             }
             work = .run(tool, arguments)
         case .discovery:
             guard let outcome = discovery.handle(name: name, arguments: arguments, revision: request.revision) else {
-                respond(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)")))
+                respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)"))))
                 return
             }
             work = outcome
@@ -363,7 +373,7 @@ package final class MCPServer: Sendable {
         let expiresAt = configuration.account.settings.expiresAt
         let started = inFlight.withLock { table -> Bool in table.reserve(id, respond: respond) }
         guard started else {
-            respond(OutgoingMessage.error(id: id, .invalidRequest("request id \(id) is already in use by a running request")))
+            respond(EncodedMessage(OutgoingMessage.error(id: id, .invalidRequest("request id \(id) is already in use by a running request"))))
             return
         }
         let task = Task { [invoker, rendered, now] in
@@ -373,12 +383,12 @@ package final class MCPServer: Sendable {
             } else {
                 switch work {
                 case .answered(let answer): result = answer
-                        case .run(let tool, let arguments): result = await invoker.call(tool, arguments: arguments, context: context)
+                case .run(let tool, let arguments): result = await invoker.call(tool, arguments: arguments, context: context)
                 }
             }
             // Nil when the call was cancelled (or given up at shutdown): it was settled then.
             guard let respond = self.inFlight.withLock({ $0.finish(id) }) else { return }
-            respond(OutgoingMessage.result(id: id, rendered.callResult(result, revision: request.revision)))
+            respond(rendered.callResponse(result, id: id, revision: request.revision))
         }
         inFlight.withLock { $0.attach(task, to: id) }
     }
@@ -407,8 +417,9 @@ package final class MCPServer: Sendable {
         for respond in leftovers.unanswered { respond(nil) }
         for (id, respond) in leftovers.subscriptions {
             respond(
-                OutgoingMessage.result(
-                    id: id, .object(["resultType": "complete", "_meta": .object([MetaKey.subscriptionID: id.json])])))
+                EncodedMessage(
+                    OutgoingMessage.result(
+                        id: id, .object(["resultType": "complete", "_meta": .object([MetaKey.subscriptionID: id.json])]))))
         }
         writer.flush()
     }
@@ -526,7 +537,7 @@ struct InFlightTable {
 
 /// Gathers a 2025-03-26 batch's responses and writes them as one array.
 final class BatchCollector: Sendable {
-    private let state: Mutex<(remaining: Int, responses: [JSONValue])>
+    private let state: Mutex<(remaining: Int, responses: [EncodedMessage])>
     private let writer: MessageWriter
 
     init(expected: Int, writer: MessageWriter) {
@@ -535,13 +546,13 @@ final class BatchCollector: Sendable {
     }
 
     /// One element done; nil for an element that gets no response (a notification).
-    func add(_ response: JSONValue?) {
-        let complete = state.withLock { state -> [JSONValue]? in
+    func add(_ response: EncodedMessage?) {
+        let complete = state.withLock { state -> [EncodedMessage]? in
             if let response { state.responses.append(response) }
             state.remaining -= 1
             return state.remaining == 0 ? state.responses : nil
         }
-        if let complete, !complete.isEmpty { writer.send(.array(complete)) }
+        if let complete, !complete.isEmpty { writer.send(EncodedMessage.batch(complete)) }
     }
 }
 

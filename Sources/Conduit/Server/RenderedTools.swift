@@ -21,19 +21,37 @@ final class RenderedTools: Sendable {
         return rendered
     }
 
-    func callResult(_ result: ToolCallResult, revision: ProtocolRevision) -> JSONValue {
-        var object = JSONObject()
-        if revision.isStateless { object["resultType"] = "complete" }
-        var content: [JSONValue] = [.object(["type": "text", "text": .string(result.text)])]
+    /// The JSON-RPC response to a tools/call, spliced from bytes the result already
+    /// holds: its structured JSON goes out as `structuredContent` and, escaped, as the
+    /// text block, so a page is serialised once and scanned for secrets once.
+    func callResponse(_ result: ToolCallResult, id: RequestID, revision: ProtocolRevision) -> EncodedMessage {
+        let text = result.textBytes
+        let structured = revision.hasStructuredContent ? result.structuredJSON : []
+        var writer = JSONWriter(reserving: text.count + text.count / 8 + structured.count + 512)
+        writer.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")
+        writer.writeRedacted(id.json)
+        writer.writeRaw(",\"result\":{")
+        if revision.isStateless { writer.writeRaw("\"resultType\":\"complete\",") }
+        writer.writeRaw("\"content\":[{\"type\":\"text\",\"text\":")
+        text.withUnsafeBufferPointer { writer.writeEscaped($0) }
+        writer.writeRaw("}")
         // resource_link exists from 2025-06-18; before that the text carries the same facts.
-        if let link = result.link, revision.hasStructuredContent { content.append(link.json) }
-        object["content"] = .array(content)
-        if revision.hasStructuredContent { object["structuredContent"] = .object(result.structured) }
-        if result.isError { object["isError"] = true }
-        if revision.isStateless {
-            object["_meta"] = .object([MetaKey.serverInfo: configuration.serverInfo(revision)])
+        if let link = result.link, revision.hasStructuredContent {
+            writer.writeRaw(",")
+            writer.writeRedacted(link.json)
         }
-        return .object(object)
+        writer.writeRaw("]")
+        if revision.hasStructuredContent {
+            writer.writeRaw(",\"structuredContent\":")
+            writer.bytes.append(contentsOf: structured)
+        }
+        if result.isError { writer.writeRaw(",\"isError\":true") }
+        if revision.isStateless {
+            writer.writeRaw(",\"_meta\":")
+            writer.write(.object([MetaKey.serverInfo: configuration.serverInfo(revision)]))
+        }
+        writer.writeRaw("}}")
+        return EncodedMessage(redacted: writer.bytes)
     }
 }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -41,10 +45,7 @@ package final class LineReader: Sendable {
 
     /// Starts the reading thread and returns at once.
     package func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "conduit.stdin"
-        thread.stackSize = 4 << 20
-        thread.start()
+        startThread(named: "conduit.stdin", stackSize: 4 << 20) { [self] in run() }
     }
 
     /// The reading loop; public for tests that drive it synchronously.

@@ -1,5 +1,9 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 #if canImport(Glibc)
@@ -62,12 +66,16 @@ package final class MessageWriter: Sendable {
     }
 
     package func send(_ message: JSONValue) {
+        send(EncodedMessage(message))
+    }
+
+    package func send(_ message: EncodedMessage) {
         if let tap {
-            tap(message)
+            tap(message.value)
             return
         }
-        var line = message.jsonBytes
-        if let cleaned = SecretRedactor.shared.redactIfNeeded(line) { line = cleaned }
+        var line = message.bytes
+        if !message.isRedacted, let cleaned = SecretRedactor.shared.redactIfNeeded(line) { line = cleaned }
         line.append(0x0A)
         let bytes = line
         let fileDescriptor = fileDescriptor
@@ -93,7 +101,7 @@ package final class MessageWriter: Sendable {
 /// ceiling still goes through once nothing else is pending, so nothing can wait forever
 /// on its own size.
 final class Backlog: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var bytes = 0
     let limit: Int
 

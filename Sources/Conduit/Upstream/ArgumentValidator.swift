@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Checks tool arguments against a tool's input schema before any request is made.
 ///
@@ -51,9 +55,7 @@ package enum ArgumentValidator {
         case .object(let object):
             problems.append(contentsOf: objectProblems(object, schema: schema, path: path))
         case .string(let text):
-            if let pattern = schema["pattern"]?.stringValue, let expression = try? NSRegularExpression(pattern: pattern),
-                expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
-            {
+            if let pattern = schema["pattern"]?.stringValue, let expression = try? Regex(pattern), (try? expression.firstMatch(in: text)) == nil {
                 let example = schema["example"].map { ", e.g. \($0.jsonString)" } ?? ""
                 problems.append("argument \"\(path)\" must match the pattern \(pattern)\(example), not \(value.jsonString)")
             }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Produces the auth headers for upstream calls from the account's credentials,
 /// using the first scheme of the definition whose credentials are all present.
@@ -42,7 +46,7 @@ package actor Authenticator {
         case .header(let name, let template):
             var value = template
             for credential in scheme.credentialNames {
-                value = value.replacingOccurrences(of: "{\(credential)}", with: credentials[credential] ?? "")
+                value = value.replacing("{\(credential)}", with: credentials[credential] ?? "")
             }
             return [(name, value)]
         case .basic(let username, let password):

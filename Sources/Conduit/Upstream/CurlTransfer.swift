@@ -1,7 +1,18 @@
 #if os(Linux)
 import CConduit
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Threads that run libcurl transfers, each with one easy handle of its own.
 ///
@@ -58,9 +69,7 @@ final class CurlWorkers: Sendable {
         case .some(.none):
             let fresh = Worker()
             fresh.job.withLock { $0 = job }
-            let thread = Thread { [self] in loop(fresh) }
-            thread.name = "conduit.curl"
-            thread.start()
+            startThread(named: "conduit.curl") { [self] in loop(fresh) }
         }
     }
 
@@ -440,12 +449,12 @@ private final class CurlRun {
         }
         if let first = line.first, first == " " || first == "\t", let name = lastHeaderName {
             // An obsolete folded continuation of the previous field.
-            headHeaders[name, default: ""] += " " + line.trimmingCharacters(in: .whitespaces)
+            headHeaders[name, default: ""] += " " + line.trimmed
             return true
         }
         guard let colon = line.firstIndex(of: ":") else { return true }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        let name = line[..<colon].trimmed.lowercased()
+        let value = line[line.index(after: colon)...].trimmed
         if let existing = headHeaders[name] {
             headHeaders[name] = existing + ", " + value
         } else {
@@ -462,8 +471,7 @@ private final class CurlRun {
                 redirectTarget = target
                 return true
             }
-            if let encoded = location.addingPercentEncoding(withAllowedCharacters: .urlFragmentAllowed.union(["#", "%"])),
-                let target = URL(string: encoded, relativeTo: hopURL)?.absoluteURL
+            if let target = URL(string: location.escapingUnsafeURLBytes, relativeTo: hopURL)?.absoluteURL
             {
                 redirectTarget = target
                 return true
@@ -523,7 +531,7 @@ private final class CurlRun {
     /// True when the body arrives compressed (and is decoded on the way in), so that
     /// Content-Length and byte ranges count other bytes than the ones written.
     private static func isEncoded(_ headers: [String: String]) -> Bool {
-        guard let encoding = headers["content-encoding"]?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        guard let encoding = headers["content-encoding"]?.trimmed.lowercased() else { return false }
         return !encoding.isEmpty && encoding != "identity"
     }
 
@@ -531,7 +539,7 @@ private final class CurlRun {
     private static func bodyLength(status: Int, method: String, headers: [String: String]) -> Int64? {
         if method == "HEAD" || status == 204 || status == 304 || (100..<200).contains(status) { return nil }
         if headers["transfer-encoding"] != nil || isEncoded(headers) { return nil }
-        guard let text = headers["content-length"], let length = Int64(text.trimmingCharacters(in: .whitespaces)), length >= 0 else {
+        guard let text = headers["content-length"], let length = Int64(text.trimmed), length >= 0 else {
             return nil
         }
         return length

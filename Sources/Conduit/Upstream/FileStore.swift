@@ -1,4 +1,9 @@
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,7 +20,8 @@ package struct FileStore: Sendable {
 
     /// The default folder: one per user under the system temporary directory.
     package static var defaultDirectory: String {
-        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        var base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.temporaryDirectory.path
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
         return "\(base)/conduit-\(getuid())"
     }
 

@@ -1,6 +1,16 @@
 import CConduit
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 // On Linux, FoundationNetworking (URLSession) is deliberately not imported: requests go
 // through libcurl directly, and not linking FoundationNetworking spares every start the
 // loading of libcurl's thirty-odd libraries (libcurl itself is opened on first use).
@@ -28,7 +38,7 @@ package struct HTTPResponse: Sendable {
 
     /// The media type of `Content-Type` in lower-cased headers, without parameters.
     package static func mediaType(_ headers: [String: String]) -> String {
-        headers["content-type"].map { String($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        headers["content-type"].map { ($0.split(separator: ";").first ?? "").trimmed.lowercased() } ?? ""
     }
 }
 
@@ -661,7 +671,7 @@ func hostDescription(_ url: URL) -> String {
 extension HTTPClient {
     /// The first byte of `bytes 100-199/1000`.
     static func rangeStart(_ contentRange: String) -> Int64? {
-        let text = contentRange.trimmingCharacters(in: .whitespaces).lowercased()
+        let text = contentRange.trimmed.lowercased()
         guard text.hasPrefix("bytes ") else { return nil }
         return Int64(text.dropFirst(6).prefix { $0.isNumber })
     }
@@ -670,18 +680,18 @@ extension HTTPClient {
     static func filename(from disposition: String?) -> String? {
         guard let disposition else { return nil }
         for part in disposition.split(separator: ";") {
-            let pair = part.trimmingCharacters(in: .whitespaces)
+            let pair = part.trimmed
             if pair.lowercased().hasPrefix("filename*=") {
                 let value = pair.dropFirst("filename*=".count)
                 let encoded = value.split(separator: "'", omittingEmptySubsequences: false).last.map(String.init) ?? String(value)
-                if let decoded = encoded.removingPercentEncoding { return URL(fileURLWithPath: decoded).lastPathComponent }
+                if let decoded = encoded.percentDecoded { return FilePath.lastComponent(of: decoded) }
             }
         }
         for part in disposition.split(separator: ";") {
-            let pair = part.trimmingCharacters(in: .whitespaces)
+            let pair = part.trimmed
             if pair.lowercased().hasPrefix("filename=") {
-                let value = pair.dropFirst("filename=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return URL(fileURLWithPath: value).lastPathComponent
+                let value = pair.dropFirst("filename=".count).trimmed(andAlso: ["\""])
+                return FilePath.lastComponent(of: value)
             }
         }
         return nil

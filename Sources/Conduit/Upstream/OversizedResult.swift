@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Keeps results model-sized: a JSON result above `files.inline_limit_bytes` is written
 /// whole to a private file, and the result becomes a preview — the first records that
@@ -6,11 +10,11 @@ import Foundation
 enum OversizedResult {
     static func fit(_ result: ToolCallResult, store: FileStore?, title: String) -> ToolCallResult {
         guard let store, !result.isError else { return result }
-        // The text is the structured JSON already rendered: measure it rather than
-        // rendering again on every call; render the bytes only for the file.
+        // The structured JSON is rendered (and cleaned of secrets) once, with the result:
+        // measure those bytes, and write them to the file.
         let limit = store.settings.inlineLimitBytes
-        guard result.text.utf8.count > limit else { return result }
-        let bytes = JSONValue.object(result.structured).jsonBytes
+        guard result.textBytes.count > limit else { return result }
+        let bytes = result.structuredJSON
 
         let file: DownloadedFile
         do {

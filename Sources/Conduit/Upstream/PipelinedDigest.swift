@@ -1,4 +1,9 @@
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// SHA-256 of a byte stream, computed on a thread of its own so that hashing a large
@@ -35,9 +40,7 @@ final class PipelinedDigest: Sendable {
     /// Continues from `hasher`, which has taken in the stream's first bytes.
     init(continuing hasher: SHA256) {
         for _ in 0..<Self.slots { free.signal() }
-        let thread = Thread { [self] in run(hasher) }
-        thread.name = "conduit.sha256"
-        thread.start()
+        startThread(named: "conduit.sha256") { [self] in run(hasher) }
     }
 
     /// Puts an empty buffer with room for `bufferSize` bytes in `buffer` (whose contents

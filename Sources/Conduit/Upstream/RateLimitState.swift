@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What an upstream said about its rate limits, normalised whatever the header style:
 /// `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` (seconds from now) and
@@ -71,23 +75,15 @@ package struct RateLimitState: Sendable, Equatable {
     /// `Retry-After`: delay seconds, or an HTTP date (RFC 9110: IMF-fixdate, and the
     /// obsolete RFC 850 and asctime forms).
     static func retryAfterSeconds(_ text: String, now: Date) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         if let seconds = Double(trimmed), seconds.isFinite { return max(0, Int(seconds.rounded(.up))) }
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = format
-            if let date = formatter.date(from: trimmed) {
-                return max(0, Int(date.timeIntervalSince(now).rounded(.up)))
-            }
-        }
-        return nil
+        guard let date = HTTPDate.parse(trimmed) else { return nil }
+        return max(0, Int(date.timeIntervalSince(now).rounded(.up)))
     }
 
     /// A reset value as seconds from now.
     static func resetSeconds(_ text: String, style: RateLimitHeaders.ResetStyle?, now: Date) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         guard let value = Double(trimmed.split(separator: ",").first.map(String.init) ?? trimmed), value.isFinite, value >= 0 else {
             return retryAfterSeconds(trimmed, now: now)
         }
@@ -103,7 +99,7 @@ package struct RateLimitState: Sendable, Equatable {
 
     /// `100`, `100, 100;w=60` → 100.
     static func leadingInteger(_ text: String) -> Int? {
-        let digits = text.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber }
+        let digits = text.trimmed.prefix { $0.isNumber }
         return digits.isEmpty ? nil : Int(digits)
     }
 
@@ -114,8 +110,8 @@ package struct RateLimitState: Sendable, Equatable {
         for piece in text.split(whereSeparator: { $0 == "," || $0 == ";" }) {
             let pair = piece.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            let key = pair[0].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = pair[1].trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\"")))
+            let key = pair[0].trimmed.lowercased()
+            let value = pair[1].trimmed(andAlso: ["\""])
             if fields[key] == nil { fields[key] = value }
         }
         return fields

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Turns an upstream HTTP response into a tool result: JSON bodies pass through,
 /// list bodies become `{"result": [...], "next_cursor": ...}`, and failures become

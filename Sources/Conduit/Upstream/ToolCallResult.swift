@@ -24,23 +24,39 @@ package struct ResourceLink: Sendable, Equatable {
 }
 
 /// The outcome of one tool call, before it is shaped for a protocol revision.
+///
+/// The structured content is rendered to JSON once, when the result is made, and
+/// cleaned of secrets then: every later use — its size, the file an oversized result
+/// goes to, `structuredContent` and the text block of the response — reuses those bytes.
 package struct ToolCallResult: Sendable {
     /// Always a JSON object (non-object bodies are wrapped as `{"result": ...}`).
-    package var structured: JSONObject
-    /// The text content; by default the structured JSON itself.
-    package var text: String
+    package private(set) var structured: JSONObject
+    /// `structured` as compact JSON, with known secrets removed.
+    package private(set) var structuredJSON: [UInt8]
+    /// Text that differs from the structured JSON (a failure's sentence, a summary
+    /// before the JSON), with known secrets removed; nil when the text is the JSON itself.
+    private var distinctText: String?
     package var isError: Bool
     /// A file the call produced, offered as a `resource_link` where the revision has one.
     package var link: ResourceLink?
-    /// True while `text` is just the structured JSON (so it can be re-rendered after a change).
-    private var textIsStructured: Bool
 
     package init(structured: JSONObject, text: String? = nil, isError: Bool = false, link: ResourceLink? = nil) {
         self.structured = structured
-        self.text = text ?? JSONValue.object(structured).jsonString
+        structuredJSON = Self.render(structured)
+        distinctText = text.map { SecretRedactor.shared.redact($0) }
         self.isError = isError
         self.link = link
-        textIsStructured = text == nil
+    }
+
+    /// The text content: the structured JSON itself unless the result says something else.
+    package var text: String { distinctText ?? String(decoding: structuredJSON, as: UTF8.self) }
+
+    /// The text content as UTF-8 bytes.
+    package var textBytes: [UInt8] { distinctText.map { Array($0.utf8) } ?? structuredJSON }
+
+    private static func render(_ structured: JSONObject) -> [UInt8] {
+        let bytes = JSONValue.object(structured).jsonBytes
+        return SecretRedactor.shared.redactIfNeeded(bytes) ?? bytes
     }
 
     /// Records conduit's own waits before the upstream answered (opt-in retries).
@@ -51,7 +67,10 @@ package struct ToolCallResult: Sendable {
         } else {
             structured["conduit_retries"] = .array(retries)
         }
-        text = textIsStructured ? summary + "\n" + JSONValue.object(structured).jsonString : summary + "\n" + text
+        let wasStructured = distinctText == nil
+        let previous = text
+        structuredJSON = Self.render(structured)
+        distinctText = summary + "\n" + (wasStructured ? String(decoding: structuredJSON, as: UTF8.self) : previous)
     }
 
     /// An error result the model can read: what went wrong, in one place.

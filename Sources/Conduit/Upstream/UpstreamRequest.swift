@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A fully built upstream HTTP request (without auth, which is added at send time).
 package struct UpstreamRequest: Sendable {
@@ -68,7 +72,7 @@ package enum RequestBuilder {
             guard let value = effective[argument], !value.isNull else { continue }
             switch route {
             case .path(let name):
-                path = path.replacingOccurrences(of: "{\(name)}", with: encodePathSegment(wireText(value)))
+                path = path.replacing("{\(name)}", with: encodePathSegment(wireText(value)))
             case .query(let name, let comma):
                 if case .array(let elements) = value {
                     if comma {

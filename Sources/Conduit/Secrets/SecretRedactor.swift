@@ -1,11 +1,4 @@
-import Foundation
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Every secret this process knows — the account's credential values, the auth
 /// header values made from them, tokens obtained at run time — and the one place
@@ -28,8 +21,28 @@ package final class SecretRedactor: Sendable {
     /// Shorter values are not secrets worth the false positives (an empty password, "x").
     static let minimumLength = 6
 
-    /// Raw secrets, longest first so that a secret containing another goes whole.
-    private let secrets = Mutex<[[UInt8]]>([])
+    /// What one scan needs, replaced whole when a secret is added (rare) so that a scan
+    /// reads it without copying or holding a lock.
+    private final class Patterns: Sendable {
+        /// Raw secrets, longest first so that a secret containing another goes whole.
+        let secrets: [[UInt8]]
+        /// Bytes at which a spelling of some secret can start: each secret's first byte
+        /// and the two escape introducers.
+        let starts: [Bool]
+
+        init(_ secrets: [[UInt8]]) {
+            self.secrets = secrets
+            var starts = [Bool](repeating: false, count: 256)
+            for secret in secrets { starts[Int(secret[0])] = true }
+            if !secrets.isEmpty {
+                starts[Int(UInt8(ascii: "\\"))] = true
+                starts[Int(UInt8(ascii: "%"))] = true
+            }
+            self.starts = starts
+        }
+    }
+
+    private let patterns = Mutex(Patterns([]))
 
     package init() {}
 
@@ -37,75 +50,64 @@ package final class SecretRedactor: Sendable {
     package func register(_ secret: String) {
         guard secret.utf8.count >= Self.minimumLength else { return }
         let bytes = Array(secret.utf8)
-        secrets.withLock { known in
-            guard !known.contains(bytes) else { return }
-            known.append(bytes)
-            known.sort { $0.count > $1.count }
+        patterns.withLock { current in
+            guard !current.secrets.contains(bytes) else { return }
+            current = Patterns((current.secrets + [bytes]).sorted { $0.count > $1.count })
         }
     }
 
-    package var isEmpty: Bool { secrets.withLock { $0.isEmpty } }
+    package var isEmpty: Bool { patterns.withLock { $0.secrets.isEmpty } }
 
     /// True when `text` holds a known secret in any spelling.
     package func contains(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        return secrets.withLock { $0 }.contains { Self.find($0, in: bytes, from: 0) != nil }
+        let known = patterns.withLock { $0 }
+        guard !known.secrets.isEmpty else { return false }
+        return Array(text.utf8).withUnsafeBufferPointer { Self.find(known, in: $0, from: 0) != nil }
     }
 
     /// `text` with every known secret replaced by `marker`.
     package func redact(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        guard let cleaned = redactIfNeeded(bytes) else { return text }
+        guard let cleaned = redactIfNeeded(Array(text.utf8)) else { return text }
         return String(decoding: cleaned, as: UTF8.self)
     }
 
     /// `bytes` with every known secret replaced, or nil when none occurs (the common
-    /// case, which costs a memchr scan per secret and no copy).
+    /// case: one pass over the bytes, no copy).
     package func redactIfNeeded(_ bytes: [UInt8]) -> [UInt8]? {
-        let known = secrets.withLock { $0 }
-        guard !known.isEmpty else { return nil }
-        var current = bytes
-        var changed = false
-        for secret in known {
-            guard var match = Self.find(secret, in: current, from: 0) else { continue }
+        let known = patterns.withLock { $0 }
+        guard !known.secrets.isEmpty else { return nil }
+        return bytes.withUnsafeBufferPointer { hay -> [UInt8]? in
+            guard var match = Self.find(known, in: hay, from: 0) else { return nil }
             var out: [UInt8] = []
-            out.reserveCapacity(current.count)
+            out.reserveCapacity(hay.count)
             var position = 0
             while true {
-                out.append(contentsOf: current[position..<match.start])
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: hay[position..<match.start]))
                 out.append(contentsOf: Self.marker.utf8)
                 position = match.end
-                guard let next = Self.find(secret, in: current, from: position) else { break }
+                guard let next = Self.find(known, in: hay, from: position) else { break }
                 match = next
             }
-            out.append(contentsOf: current[position...])
-            current = out
-            changed = true
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: hay[position...]))
+            return out
         }
-        return changed ? current : nil
     }
 
-    /// The first spelling of `secret` in `haystack` at or after `start`. Candidate
-    /// starts are the secret's first byte and the two escape introducers, found with memchr.
-    static func find(_ secret: [UInt8], in haystack: [UInt8], from start: Int) -> (start: Int, end: Int)? {
-        guard !secret.isEmpty, start < haystack.count else { return nil }
-        return haystack.withUnsafeBufferPointer { hay in
-            let introducers: [UInt8] = [secret[0], UInt8(ascii: "\\"), UInt8(ascii: "%")]
-            var next = introducers.map { nextIndex(of: $0, in: hay, from: start) }
-            while let position = next.compactMap({ $0 }).min() {
-                if let end = match(secret, in: hay, at: position) { return (position, end) }
-                for (slot, byte) in introducers.enumerated() where next[slot] == position {
-                    next[slot] = nextIndex(of: byte, in: hay, from: position + 1)
+    /// The first spelling of any secret in `hay` at or after `start`: one pass over the
+    /// bytes, trying the secrets (longest first) only where one of them can start.
+    private static func find(_ patterns: Patterns, in hay: UnsafeBufferPointer<UInt8>, from start: Int) -> (start: Int, end: Int)? {
+        patterns.starts.withUnsafeBufferPointer { starts in
+            var position = start
+            while position < hay.count {
+                if starts[Int(hay[position])] {
+                    for secret in patterns.secrets {
+                        if let end = match(secret, in: hay, at: position) { return (position, end) }
+                    }
                 }
+                position += 1
             }
             return nil
         }
-    }
-
-    private static func nextIndex(of byte: UInt8, in hay: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard start < hay.count, let base = hay.baseAddress else { return nil }
-        guard let hit = memchr(base + start, Int32(byte), hay.count - start) else { return nil }
-        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Where a spelling of `secret` starting at `position` ends, if one does.
@@ -113,9 +115,12 @@ package final class SecretRedactor: Sendable {
         var cursor = position
         for wanted in secret {
             guard cursor < hay.count else { return nil }
-            if let (byte, length) = escaped(in: hay, at: cursor), byte == wanted {
+            let byte = hay[cursor]
+            if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "%"), let (decoded, length) = escaped(in: hay, at: cursor),
+                decoded == wanted
+            {
                 cursor += length
-            } else if hay[cursor] == wanted {
+            } else if byte == wanted {
                 cursor += 1
             } else {
                 return nil
@@ -128,7 +133,7 @@ package final class SecretRedactor: Sendable {
     private static func escaped(in hay: UnsafeBufferPointer<UInt8>, at position: Int) -> (UInt8, Int)? {
         let introducer = hay[position]
         if introducer == UInt8(ascii: "%"), position + 2 < hay.count,
-            let high = hexValue(hay[position + 1]), let low = hexValue(hay[position + 2])
+            let high = hexDigitValue(hay[position + 1]), let low = hexDigitValue(hay[position + 2])
         {
             return (high << 4 | low, 3)
         }
@@ -137,7 +142,7 @@ package final class SecretRedactor: Sendable {
         if kind == UInt8(ascii: "u"), position + 5 < hay.count {
             var value: UInt32 = 0
             for offset in 2...5 {
-                guard let digit = hexValue(hay[position + offset]) else { return nil }
+                guard let digit = hexDigitValue(hay[position + offset]) else { return nil }
                 value = value << 4 | UInt32(digit)
             }
             return value < 0x80 ? (UInt8(value), 6) : nil
@@ -145,15 +150,6 @@ package final class SecretRedactor: Sendable {
         switch kind {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return (kind, 2)
         default: return nil
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }
