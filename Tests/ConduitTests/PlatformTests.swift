@@ -116,7 +116,7 @@ import Testing
     }
 }
 
-@Suite struct JSONTextTests {
+@Suite struct JSONStringTests {
     @Test func everyControlCharacterAndDELIsEscapedAndRoundTrips() throws {
         let text = String(decoding: (0..<128).map { UInt8($0) } + Array("é\"\\/".utf8), as: UTF8.self)
         let encoded = JSONValue.string(text).jsonBytes

@@ -37,8 +37,8 @@ package struct ResponseInterpreter {
             }
             return fileResult(response, file: file)
         }
-        let parsed: JSONValue? = response.body.isEmpty ? nil : try? JSONValue.parse(response.body)
         guard (200..<300).contains(response.status) else {
+            let parsed: JSONValue? = response.body.isEmpty ? nil : try? JSONValue.parse(response.body)
             return failure(response, parsed: parsed)
         }
         if Self.isBinary(response.contentType, definition: definition, method: tool.method) {
@@ -48,26 +48,26 @@ package struct ResponseInterpreter {
                 "The \(definition.title) API answered with binary content (\(response.contentType), \(response.body.count) bytes), which conduit saves only to files, and no file was written.",
                 details: ["type": "binary_content_not_saved", "status": .int(Int64(response.status)), "content_type": .string(response.contentType)])
         }
+        if !response.body.isEmpty, let text = try? JSONText(validating: response.body) {
+            // The common case: a JSON page passes through as bytes (see `JSONText`).
+            let result = tool.kind == .list && position != nil
+                ? listResult(text, position: position!, limit: limit)
+                : documentResult(text)
+            return OversizedResult.fit(result, store: store, title: definition.title)
+        }
         let isJSONType = response.contentType.isEmpty || response.contentType.contains("json")
-        if !response.body.isEmpty && parsed == nil && isJSONType {
+        if !response.body.isEmpty && isJSONType {
             return .failure(
                 "The \(definition.title) API answered HTTP \(response.status) with a body that is not valid JSON.",
                 details: ["type": "invalid_upstream_body", "status": .int(Int64(response.status)), "body": .string(trimmedBody(response.body))])
         }
-        let body: JSONValue = parsed ?? (response.body.isEmpty ? .null : .string(String(decoding: response.body, as: UTF8.self)))
-
+        // No body, or text that is not JSON.
+        let body: JSONValue = response.body.isEmpty ? .null : .string(String(decoding: response.body, as: UTF8.self))
         var result: ToolCallResult
         if tool.kind == .list, let position {
-            result = listResult(body, position: position, limit: limit)
+            result = listResult(JSONText.of(body), position: position, limit: limit)
         } else {
-            var structured: JSONObject
-            if case .object(let object) = body {
-                structured = object
-            } else if response.body.isEmpty {
-                structured = ["status": .int(Int64(response.status))]
-            } else {
-                structured = ["result": body]
-            }
+            var structured: JSONObject = response.body.isEmpty ? ["status": .int(Int64(response.status))] : ["result": body]
             if let note = tool.method.asyncNote {
                 structured["async"] = true
                 structured["async_note"] = .string("Accepted, not finished. \(note)")
@@ -75,6 +75,29 @@ package struct ResponseInterpreter {
             result = ToolCallResult(structured: structured)
         }
         return OversizedResult.fit(result, store: store, title: definition.title)
+    }
+
+    /// A JSON body that is not a list page: an object passes through as the structured
+    /// content (with the async note added for asynchronous operations), anything else
+    /// is wrapped as `{"result": …}`.
+    private func documentResult(_ text: JSONText) -> ToolCallResult {
+        var out = JSONWriter(reserving: text.bytes.count + 256)
+        if text.kind(of: text.root) == .object {
+            guard let note = tool.method.asyncNote else { return ToolCallResult(redactedJSON: text.bytes) }
+            // Splice the note in before the closing brace.
+            out.bytes.append(contentsOf: text.bytes.dropLast())
+            if text.bytes.count > 2 { out.writeRaw(",") }
+        } else {
+            out.writeRaw("{\"result\":")
+            out.bytes.append(contentsOf: text.bytes)
+            if tool.method.asyncNote != nil { out.writeRaw(",") }
+        }
+        if let note = tool.method.asyncNote {
+            out.writeRaw("\"async\":true,\"async_note\":")
+            out.writeString("Accepted, not finished. \(note)")
+        }
+        out.writeRaw("}")
+        return ToolCallResult(redactedJSON: out.bytes)
     }
 
     /// Whether a response body is a file rather than data: the common binary families
@@ -102,14 +125,22 @@ package struct ResponseInterpreter {
         return ToolCallResult(structured: structured, text: text, link: file.link(contentType: type, description: "\(definition.title) \(tool.title)"))
     }
 
-    private func listResult(_ body: JSONValue, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {
+    /// A list page: the records (the results path's array, or the value itself as one
+    /// record) from the cursor's skip on, at most `limit` of them, and the cursor of what
+    /// comes next — written as bytes: the records are copied, never rebuilt.
+    private func listResult(_ text: JSONText, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {
         let pagination = tool.method.pagination ?? Pagination(style: .none)
-        var items: [JSONValue]
-        let container = tool.method.resultsPath.map { $0.steps.isEmpty ? body : ($0.value(in: body) ?? .null) } ?? body
+        var container: Range<Int>? = text.root
+        if let path = tool.method.resultsPath, !path.steps.isEmpty {
+            let found = text.ranges(path, from: text.root)
+            container = found.count == 1 && !text.isNull(found[0]) ? found[0] : nil
+        }
+        var items: [Range<Int>]
         switch container {
-        case .array(let elements): items = elements
-        case .null: items = []
-        default: items = [container]
+        case nil: items = []
+        case let range? where text.isNull(range): items = []
+        case let range? where text.kind(of: range) == .array: items = text.elements(of: range)
+        case let range?: items = [range]
         }
         let vendorCount = items.count
         let skip = min(position.cursor.skip, items.count)
@@ -122,27 +153,41 @@ package struct ResponseInterpreter {
             same.skip = skip + limit
             next = same
         } else {
-            next = nextVendorPosition(body, pagination: pagination, position: position, vendorCount: vendorCount)
+            next = nextVendorPosition(text, pagination: pagination, position: position, vendorCount: vendorCount)
         }
         if pagination.style == .page, next != nil, let size = position.pageSize { next?.pageSize = size }
-        let cursorText: JSONValue = next.map { .string($0.encode(tool: tool.name)) } ?? .null
-        return ToolCallResult(structured: ["result": .array(items), "next_cursor": cursorText])
+
+        var out = JSONWriter(reserving: text.bytes.count + 256)
+        out.writeRaw("{\"result\":[")
+        if let first = items.first, let last = items.last, items.count == vendorCount {
+            // The whole array: one copy.
+            out.bytes.append(contentsOf: text.bytes[first.lowerBound..<last.upperBound])
+        } else {
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.writeRaw(",") }
+                out.bytes.append(contentsOf: text.bytes[item])
+            }
+        }
+        out.writeRaw("],\"next_cursor\":")
+        if let next { out.writeString(next.encode(tool: tool.name)) } else { out.writeRaw("null") }
+        out.writeRaw("}")
+        return ToolCallResult(redactedJSON: out.bytes)
     }
 
     private func nextVendorPosition(
-        _ body: JSONValue, pagination: Pagination, position: RequestBuilder.PagePosition, vendorCount: Int
+        _ body: JSONText, pagination: Pagination, position: RequestBuilder.PagePosition, vendorCount: Int
     ) -> ListCursor? {
         switch pagination.style {
         case .none:
             return nil
         case .cursor:
-            guard let path = pagination.nextCursorPath, let value = path.value(in: body) else { return nil }
+            guard let path = pagination.nextCursorPath, let value = body.value(path, from: body.root) else { return nil }
             if case .string(let text) = value, text.isEmpty { return nil }
             return ListCursor(vendorCursor: value)
         case .page:
             let page = position.cursor.page ?? pagination.pageStart
             if let morePath = pagination.morePath {
-                guard morePath.value(in: body)?.boolValue == true else { return nil }
+                guard body.value(morePath, from: body.root)?.boolValue == true else { return nil }
             } else if vendorCount == 0 || (position.pageSize.map { vendorCount < $0 } ?? false) {
                 return nil
             }
@@ -151,7 +196,7 @@ package struct ResponseInterpreter {
             let offset = position.cursor.offset ?? 0
             let nextOffset = offset + vendorCount
             if vendorCount == 0 { return nil }
-            if let totalPath = pagination.totalPath, let total = totalPath.value(in: body)?.intValue {
+            if let totalPath = pagination.totalPath, let total = body.value(totalPath, from: body.root)?.intValue {
                 return nextOffset < total ? ListCursor(offset: nextOffset) : nil
             }
             if let size = position.pageSize, vendorCount < size { return nil }

@@ -29,9 +29,10 @@ package struct ResourceLink: Sendable, Equatable {
 /// cleaned of secrets then: every later use — its size, the file an oversized result
 /// goes to, `structuredContent` and the text block of the response — reuses those bytes.
 package struct ToolCallResult: Sendable {
-    /// Always a JSON object (non-object bodies are wrapped as `{"result": ...}`).
-    package private(set) var structured: JSONObject
-    /// `structured` as compact JSON, with known secrets removed.
+    /// The structured content as a value, when the result was built from one; a result
+    /// made from bytes parses them only if something asks for the value.
+    private var tree: JSONObject?
+    /// The structured content as compact JSON (always an object), with known secrets removed.
     package private(set) var structuredJSON: [UInt8]
     /// Text that differs from the structured JSON (a failure's sentence, a summary
     /// before the JSON), with known secrets removed; nil when the text is the JSON itself.
@@ -41,11 +42,24 @@ package struct ToolCallResult: Sendable {
     package var link: ResourceLink?
 
     package init(structured: JSONObject, text: String? = nil, isError: Bool = false, link: ResourceLink? = nil) {
-        self.structured = structured
+        tree = structured
         structuredJSON = Self.render(structured)
         distinctText = text.map { SecretRedactor.shared.redact($0) }
         self.isError = isError
         self.link = link
+    }
+
+    /// A successful result whose structured content is already compact JSON text of an
+    /// object, cleaned of secrets (an upstream page passed through).
+    package init(redactedJSON: [UInt8]) {
+        structuredJSON = redactedJSON
+        isError = false
+    }
+
+    /// The structured content (always a JSON object).
+    package var structured: JSONObject {
+        if let tree { return tree }
+        return (try? JSONValue.parse(structuredJSON))?.objectValue ?? [:]
     }
 
     /// The text content: the structured JSON itself unless the result says something else.
@@ -61,15 +75,17 @@ package struct ToolCallResult: Sendable {
 
     /// Records conduit's own waits before the upstream answered (opt-in retries).
     package mutating func noteRetries(_ retries: [JSONValue], summary: String) {
-        if isError, case .object(var error)? = structured["error"] {
+        var object = structured
+        if isError, case .object(var error)? = object["error"] {
             error["retries"] = .array(retries)
-            structured["error"] = .object(error)
+            object["error"] = .object(error)
         } else {
-            structured["conduit_retries"] = .array(retries)
+            object["conduit_retries"] = .array(retries)
         }
         let wasStructured = distinctText == nil
         let previous = text
-        structuredJSON = Self.render(structured)
+        tree = object
+        structuredJSON = Self.render(object)
         distinctText = summary + "\n" + (wasStructured ? String(decoding: structuredJSON, as: UTF8.self) : previous)
     }
 
