@@ -66,4 +66,32 @@ import Testing
         #expect(text.isNull(elements[5]))
         #expect(!text.isNull(elements[4]))
     }
+
+    /// The validator reads strings eight bytes at a time: every special byte must be seen
+    /// wherever it falls in a word.
+    @Test func specialBytesAreFoundAtEveryOffsetOfAWord() throws {
+        let specials: [[UInt8]] = [
+            Array("\\\"".utf8), Array("\\n".utf8), Array("\\u00e9".utf8), [0x01], [0x1F], [0xC3, 0xA9], [0xC3], [0xFF], [0xE2, 0x82],
+            Array("\\x".utf8), [0x7F],
+        ]
+        for special in specials {
+            for offset in 0..<20 {
+                let bytes = Array("{\"k\":\"".utf8) + Array(repeating: UInt8(ascii: "a"), count: offset) + special
+                    + Array(repeating: UInt8(ascii: "b"), count: 9) + Array("\"}".utf8)
+                let tree = try? JSONValue.parse(bytes)
+                let text = try? JSONText(validating: bytes)
+                #expect((tree == nil) == (text == nil), "\(special) at \(offset)")
+                if let tree, let text { #expect(try JSONValue.parse(text.bytes) == tree) }
+            }
+        }
+    }
+
+    @Test func deepContainersAreWalkedWhenNotIndexed() throws {
+        let source = #"{"a":{"b":{"c":[1,{"d":"x"}],"e":"y"}},"list":[[1,2],[3]]}"#
+        let text = try JSONText(validating: Array(source.utf8))
+        let tree = try JSONValue.parse(source)
+        for path in ["a.b.c", "a.b.e", "a.b.c[].d", "list[]", "list[][]"] {
+            #expect(text.ranges(JSONPath(path), from: text.root).map { text.value(of: $0) } == JSONPath(path).values(in: tree), "\(path)")
+        }
+    }
 }

@@ -47,4 +47,17 @@ import Testing
         let cleaned = redactor.redact("Bearer token-abcdef, token-abcdef, xtoken-abcdefx")
         #expect(cleaned == "[redacted], [redacted], x[redacted]x")
     }
+
+    /// The scan reads eight bytes at a time: a secret is found wherever it starts, in any spelling.
+    @Test func secretsAreFoundAtEveryOffsetOfAWord() {
+        let redactor = SecretRedactor()
+        redactor.register("Zq9-secret")
+        for spelling in ["Zq9-secret", "Zq9%2Dsecret", "\\u005aq9-secret"] {
+            for offset in 0..<24 {
+                let text = String(repeating: "x", count: offset) + spelling + String(repeating: "y", count: offset % 5)
+                #expect(redactor.redact(text) == String(repeating: "x", count: offset) + "[redacted]" + String(repeating: "y", count: offset % 5),
+                        "\(spelling) at \(offset)")
+            }
+        }
+    }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A validated JSON text kept as compact bytes, with navigation that builds no values.
 ///
 /// An upstream page mostly passes through: conduit needs the results array, a cursor and
@@ -12,16 +18,31 @@
 package struct JSONText: Sendable {
     /// The compact text: no whitespace outside strings.
     package let bytes: [UInt8]
+    /// The children of the root and of the root's own containers, by the container's
+    /// first byte, found while validating: the paths conduit follows (results, cursors)
+    /// mostly end there, so they are found without walking the bytes again.
+    private let children: [Int: [JSONTextValidator.Child]]
 
     /// Checks `raw` against RFC 8259 (with the parser's depth limit and UTF-8 rules) and
     /// keeps a compact copy (the same array when it has no whitespace to drop).
     package init(validating raw: [UInt8]) throws(JSONParseError) {
-        let hasWhitespace = try raw.withUnsafeBufferPointer { buffer throws(JSONParseError) -> Bool in
+        var (hasWhitespace, children) = try Self.validate(raw)
+        var bytes = raw
+        if hasWhitespace {
+            // Positions move when whitespace goes: index the compact text itself.
+            bytes = Self.compacted(raw)
+            (hasWhitespace, children) = try Self.validate(bytes)
+        }
+        self.bytes = bytes
+        self.children = children
+    }
+
+    private static func validate(_ bytes: [UInt8]) throws(JSONParseError) -> (Bool, [Int: [JSONTextValidator.Child]]) {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
             var validator = JSONTextValidator(buffer: buffer)
             try validator.validate()
-            return validator.sawWhitespace
+            return (validator.sawWhitespace, validator.children)
         }
-        bytes = hasWhitespace ? Self.compacted(raw) : raw
     }
 
     /// The compact encoding of a value conduit holds.
@@ -31,6 +52,7 @@ package struct JSONText: Sendable {
 
     private init(compact: [UInt8]) {
         bytes = compact
+        children = [:]
     }
 
     /// The whole text.
@@ -80,6 +102,7 @@ package struct JSONText: Sendable {
     /// The members of the object at `range`, as (key range including quotes, value range).
     package func members(of range: Range<Int>) -> [(key: Range<Int>, value: Range<Int>)] {
         guard kind(of: range) == .object else { return [] }
+        if let known = children[range.lowerBound] { return known.map { ($0.key, $0.value) } }
         return bytes.withUnsafeBufferPointer { buffer in
             var found: [(key: Range<Int>, value: Range<Int>)] = []
             var index = range.lowerBound + 1
@@ -97,6 +120,7 @@ package struct JSONText: Sendable {
     /// The elements of the array at `range`.
     package func elements(of range: Range<Int>) -> [Range<Int>] {
         guard kind(of: range) == .array else { return [] }
+        if let known = children[range.lowerBound] { return known.map(\.value) }
         return bytes.withUnsafeBufferPointer { buffer in
             var found: [Range<Int>] = []
             var index = range.lowerBound + 1
@@ -164,11 +188,17 @@ package struct JSONText: Sendable {
 enum JSONTextWalker {
     /// The index just past the string that starts (with its quote) at `start`.
     static func stringEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let base = buffer.baseAddress!
         var index = start + 1
         while true {
-            let byte = buffer[index]
-            if byte == UInt8(ascii: "\"") { return index + 1 }
-            index += byte == UInt8(ascii: "\\") ? 2 : 1
+            // memchr finds the next quote many bytes at a time; it closes the string unless
+            // an odd run of backslashes escapes it.
+            let hit = memchr(base + index, Int32(UInt8(ascii: "\"")), buffer.count - index)!
+            let quote = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            var backslashes = 0
+            while quote - 1 - backslashes > start, buffer[quote - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 { return quote + 1 }
+            index = quote + 1
         }
     }
 
@@ -214,12 +244,22 @@ enum JSONTextWalker {
 /// contents (no raw controls, valid escapes, well-formed UTF-8), and whether any
 /// whitespace would have to go to make it compact.
 struct JSONTextValidator: ~Copyable {
+    /// A member (with its key, quotes included) or an element (with an empty key range).
+    struct Child: Sendable {
+        var key: Range<Int>
+        var value: Range<Int>
+    }
+
     let buffer: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
     var sawWhitespace = false
     /// Bytes above 0x7F were seen in strings: the whole text gets a UTF-8 check.
     var sawNonASCII = false
+    /// The children of containers at depth 0 and 1, by the container's first byte.
+    var children: [Int: [Child]] = [:]
+    /// Containers this deep or deeper are checked but not indexed.
+    static let indexedDepth = 2
 
     init(buffer: UnsafeBufferPointer<UInt8>) {
         self.buffer = buffer
@@ -277,6 +317,9 @@ struct JSONTextValidator: ~Copyable {
     }
 
     private mutating func container(close: UInt8, keyed: Bool) throws(JSONParseError) {
+        let start = index
+        let indexed = depth < Self.indexedDepth
+        var found: [Child] = []
         depth += 1
         if depth > JSONValue.maximumDepth { throw fail(.tooDeep(limit: JSONValue.maximumDepth)) }
         defer { depth -= 1 }
@@ -284,27 +327,33 @@ struct JSONTextValidator: ~Copyable {
         skipWhitespace()
         if index < buffer.count, buffer[index] == close {
             index += 1
+            if indexed { children[start] = [] }
             return
         }
         while true {
             skipWhitespace()
+            var key = index..<index
             if keyed {
                 guard index < buffer.count else { throw fail(.unexpectedEnd) }
                 guard buffer[index] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(buffer[index])) }
                 try string()
+                key = key.lowerBound..<index
                 skipWhitespace()
                 guard index < buffer.count else { throw fail(.unexpectedEnd) }
                 guard buffer[index] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(buffer[index])) }
                 index += 1
                 skipWhitespace()
             }
+            let valueStart = index
             try value()
+            if indexed { found.append(Child(key: key, value: valueStart..<index)) }
             skipWhitespace()
             guard index < buffer.count else { throw fail(.unexpectedEnd) }
             if buffer[index] == UInt8(ascii: ",") {
                 index += 1
             } else if buffer[index] == close {
                 index += 1
+                if indexed { children[start] = found }
                 return
             } else {
                 throw fail(.unexpectedByte(buffer[index]))
@@ -314,33 +363,63 @@ struct JSONTextValidator: ~Copyable {
 
     private mutating func string() throws(JSONParseError) {
         index += 1
-        var seen: UInt8 = 0
-        while index < buffer.count {
+        while true {
+            index = Self.nextSpecial(buffer, from: index, sawHighBit: &sawNonASCII)
+            guard index < buffer.count else { throw fail(.unexpectedEnd) }
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                if seen >= 0x80 { sawNonASCII = true }
                 return
             }
             if byte < 0x20 { throw fail(.unexpectedByte(byte)) }
-            if byte == UInt8(ascii: "\\") {
+            // A backslash.
+            index += 1
+            guard index < buffer.count else { throw fail(.unexpectedEnd) }
+            switch buffer[index] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                 index += 1
-                guard index < buffer.count else { throw fail(.unexpectedEnd) }
-                switch buffer[index] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    index += 1
-                case UInt8(ascii: "u"):
-                    try unicodeEscape()
-                default:
-                    throw fail(.invalidEscape)
-                }
-                continue
+            case UInt8(ascii: "u"):
+                try unicodeEscape()
+            default:
+                throw fail(.invalidEscape)
             }
-            seen |= byte
+        }
+    }
+
+    /// The first index at or after `start` holding a quote, a backslash or a control
+    /// byte (`buffer.count` if none), eight bytes at a time; notes any byte above 0x7F.
+    private static func nextSpecial(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, sawHighBit: inout Bool) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let raw = UnsafeRawPointer(buffer.baseAddress!)
+        var index = start
+        var high: UInt64 = 0
+        while index + 8 <= buffer.count {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // A byte is zero in `x` exactly where the lowest flagged byte of this expression is.
+            let quotes = word ^ 0x2222_2222_2222_2222
+            let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
+            let mask = ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- 0x2020_2020_2020_2020) & ~word) & highs
+            if mask != 0 {
+                let found = index + mask.trailingZeroBitCount >> 3
+                // High bits before the hit only (bytes after it may belong to other values).
+                let before = found - index
+                if before > 0 { high |= word & (highs >> UInt64((8 - before) * 8)) }
+                if high != 0 { sawHighBit = true }
+                return found
+            }
+            high |= word & highs
+            index += 8
+        }
+        if high != 0 { sawHighBit = true }
+        while index < buffer.count {
+            let byte = buffer[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return index }
+            if byte >= 0x80 { sawHighBit = true }
             index += 1
         }
-        throw fail(.unexpectedEnd)
+        return index
     }
 
     /// `\uXXXX` (index at the `u`): a high surrogate must be followed by a low one.

@@ -29,6 +29,8 @@ package final class SecretRedactor: Sendable {
         /// Bytes at which a spelling of some secret can start: each secret's first byte
         /// and the two escape introducers.
         let starts: [Bool]
+        /// The same bytes, each repeated across a 64-bit word, to find them eight at a time.
+        let startWords: [UInt64]
 
         init(_ secrets: [[UInt8]]) {
             self.secrets = secrets
@@ -39,6 +41,7 @@ package final class SecretRedactor: Sendable {
                 starts[Int(UInt8(ascii: "%"))] = true
             }
             self.starts = starts
+            startWords = (0..<256).filter { starts[$0] }.map { UInt64($0) &* 0x0101_0101_0101_0101 }
         }
     }
 
@@ -94,20 +97,43 @@ package final class SecretRedactor: Sendable {
     }
 
     /// The first spelling of any secret in `hay` at or after `start`: one pass over the
-    /// bytes, trying the secrets (longest first) only where one of them can start.
+    /// bytes, eight at a time, trying the secrets (longest first) only where one of them
+    /// can start.
     private static func find(_ patterns: Patterns, in hay: UnsafeBufferPointer<UInt8>, from start: Int) -> (start: Int, end: Int)? {
-        patterns.starts.withUnsafeBufferPointer { starts in
-            var position = start
-            while position < hay.count {
-                if starts[Int(hay[position])] {
-                    for secret in patterns.secrets {
-                        if let end = match(secret, in: hay, at: position) { return (position, end) }
-                    }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var position = start
+        if let base = hay.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while position + 8 <= hay.count {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                var candidates: UInt64 = 0
+                for target in patterns.startWords {
+                    let equal = word ^ target
+                    candidates |= (equal &- ones) & ~equal & highs
                 }
-                position += 1
+                // Each flagged byte is a candidate; a borrow can flag a byte above a real
+                // one, which then simply fails to match.
+                while candidates != 0 {
+                    let candidate = position + candidates.trailingZeroBitCount >> 3
+                    if let found = matchAny(patterns, in: hay, at: candidate) { return found }
+                    candidates &= candidates &- 1
+                }
+                position += 8
             }
-            return nil
         }
+        while position < hay.count {
+            if patterns.starts[Int(hay[position])], let found = matchAny(patterns, in: hay, at: position) { return found }
+            position += 1
+        }
+        return nil
+    }
+
+    private static func matchAny(_ patterns: Patterns, in hay: UnsafeBufferPointer<UInt8>, at position: Int) -> (start: Int, end: Int)? {
+        for secret in patterns.secrets {
+            if let end = match(secret, in: hay, at: position) { return (position, end) }
+        }
+        return nil
     }
 
     /// Where a spelling of `secret` starting at `position` ends, if one does.
