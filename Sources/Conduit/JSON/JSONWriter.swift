@@ -108,12 +108,22 @@ package struct JSONWriter {
     /// Writes UTF-8 text as a JSON string. One pass measures the escaped length, a second
     /// writes it in place, so a long string (a page as a text block) costs two scans and
     /// no per-run copies.
-    package mutating func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        let growth = Self.escapeGrowth.withUnsafeBufferPointer { table in
+    /// How many bytes `utf8` takes written as a JSON string, quotes included.
+    package static func escapedLength(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        utf8.count + 2 + growth(utf8)
+    }
+
+    private static func growth(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        escapeGrowth.withUnsafeBufferPointer { table in
             var sum = 0
             for byte in utf8 { sum &+= Int(table[Int(byte)]) }
             return sum
         }
+    }
+
+    /// - Parameter escapedLength: `escapedLength(utf8)`, when the caller has it already.
+    package mutating func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, escapedLength: Int? = nil) {
+        let growth = escapedLength.map { $0 - 2 - utf8.count } ?? Self.growth(utf8)
         bytes.append(UInt8(ascii: "\""))
         if growth == 0 {
             bytes.append(contentsOf: utf8)

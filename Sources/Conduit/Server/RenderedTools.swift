@@ -27,13 +27,14 @@ final class RenderedTools: Sendable {
     func callResponse(_ result: ToolCallResult, id: RequestID, revision: ProtocolRevision) -> EncodedMessage {
         let text = result.textBytes
         let structured = revision.hasStructuredContent ? result.structuredJSON : []
-        var writer = JSONWriter(reserving: text.count + text.count / 8 + structured.count + 512)
+        let escapedText = text.withUnsafeBufferPointer(JSONWriter.escapedLength)
+        var writer = JSONWriter(reserving: escapedText + structured.count + 512)
         writer.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")
         writer.writeRedacted(id.json)
         writer.writeRaw(",\"result\":{")
         if revision.isStateless { writer.writeRaw("\"resultType\":\"complete\",") }
         writer.writeRaw("\"content\":[{\"type\":\"text\",\"text\":")
-        text.withUnsafeBufferPointer { writer.writeEscaped($0) }
+        text.withUnsafeBufferPointer { writer.writeEscaped($0, escapedLength: escapedText) }
         writer.writeRaw("}")
         // resource_link exists from 2025-06-18; before that the text carries the same facts.
         if let link = result.link, revision.hasStructuredContent {
@@ -50,8 +51,8 @@ final class RenderedTools: Sendable {
             writer.writeRaw(",\"_meta\":")
             writer.write(.object([MetaKey.serverInfo: configuration.serverInfo(revision)]))
         }
-        writer.writeRaw("}}")
-        return EncodedMessage(redacted: writer.bytes)
+        writer.writeRaw("}}\n")
+        return EncodedMessage(line: writer.bytes, redacted: true)
     }
 }
 

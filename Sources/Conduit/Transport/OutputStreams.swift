@@ -74,10 +74,7 @@ package final class MessageWriter: Sendable {
             tap(message.value)
             return
         }
-        var line = message.bytes
-        if !message.isRedacted, let cleaned = SecretRedactor.shared.redactIfNeeded(line) { line = cleaned }
-        line.append(0x0A)
-        let bytes = line
+        let bytes = message.isRedacted ? message.line : SecretRedactor.shared.redactIfNeeded(message.line) ?? message.line
         let fileDescriptor = fileDescriptor
         let onBrokenPipe = onBrokenPipe
         let backlog = backlog
