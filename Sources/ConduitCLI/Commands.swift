@@ -54,6 +54,7 @@ enum Commands {
     /// Speaks MCP until stdin closes; never returns.
     static func serve(_ configuration: ServerConfiguration, log: DiagnosticLog) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        MessageWriter.widenPipe(1)
         let writer = MessageWriter(onBrokenPipe: {
             // The client has gone: nobody can read anything more.
             exit(0)

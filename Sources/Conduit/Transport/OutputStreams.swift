@@ -30,8 +30,10 @@ package func writeFully(_ fileDescriptor: Int32, _ bytes: [UInt8]) -> Bool {
     return true
 }
 
-/// The one writer of protocol messages: every message is one line, written whole,
-/// in the order `send` was called, from one serial queue.
+/// The one writer of protocol messages: every message is one line, written whole, in
+/// the order `send` was called. An idle writer writes on the sender's own thread (a
+/// result goes out without waking another thread); lines sent while a write is under way
+/// queue behind it and are written, in order, by whoever is writing.
 ///
 /// Two guarantees for what leaves the process on stdout:
 /// - Bounded memory: when the client stops reading, lines queue up to
@@ -46,12 +48,11 @@ package final class MessageWriter: Sendable {
     /// Bytes waiting for the client beyond which senders wait.
     package static let maximumBacklog = 4 << 20
 
-    private let queue = DispatchQueue(label: "conduit.stdout")
     private let fileDescriptor: Int32
     private let onBrokenPipe: @Sendable () -> Void
     /// Every line written, for tests that run the server in-process.
     private let tap: (@Sendable (JSONValue) -> Void)?
-    private let backlog: Backlog
+    private let lines: LineQueue
 
     package init(
         fileDescriptor: Int32 = 1,
@@ -62,7 +63,20 @@ package final class MessageWriter: Sendable {
         self.fileDescriptor = fileDescriptor
         self.tap = tap
         self.onBrokenPipe = onBrokenPipe
-        backlog = Backlog(limit: maximumBacklog)
+        lines = LineQueue(limit: maximumBacklog)
+    }
+
+    /// A result line of a real page (well over 100 KB) would pass through a default 64 KiB
+    /// pipe in several rounds, each waking the client and waiting for it; where the
+    /// system allows, the pipe takes a whole line at once. Nothing changes for files,
+    /// terminals or sockets, nor where the call is refused.
+    package static func widenPipe(_ fileDescriptor: Int32) {
+        #if os(Linux)
+        var info = stat()
+        guard fstat(fileDescriptor, &info) == 0, info.st_mode & S_IFMT == S_IFIFO else { return }
+        let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ (F_LINUX_SPECIFIC_BASE + 7)
+        _ = fcntl(fileDescriptor, setPipeSize, Int32(1 << 20))
+        #endif
     }
 
     package func send(_ message: JSONValue) {
@@ -75,48 +89,74 @@ package final class MessageWriter: Sendable {
             return
         }
         let bytes = message.isRedacted ? message.line : SecretRedactor.shared.redactIfNeeded(message.line) ?? message.line
-        let fileDescriptor = fileDescriptor
-        let onBrokenPipe = onBrokenPipe
-        let backlog = backlog
-        backlog.reserve(bytes.count)
-        queue.async {
-            if !writeFully(fileDescriptor, bytes) { onBrokenPipe() }
-            backlog.release(bytes.count)
+        guard lines.enqueue(bytes) else { return }
+        // This thread is the writer until the queue is empty.
+        var next: [UInt8]? = bytes
+        while let line = next {
+            if !writeFully(fileDescriptor, line) { onBrokenPipe() }
+            next = lines.next(afterWriting: line.count)
         }
     }
 
     /// Waits until everything sent so far has been written.
     package func flush() {
-        queue.sync {}
+        lines.waitUntilEmpty()
     }
 
     /// Bytes sent and not yet written.
-    package var pendingBytes: Int { backlog.pending }
+    package var pendingBytes: Int { lines.pending }
 }
 
-/// A byte count with a ceiling that senders wait under. A single line larger than the
-/// ceiling still goes through once nothing else is pending, so nothing can wait forever
-/// on its own size.
-final class Backlog: @unchecked Sendable {
+/// Lines waiting for stdout, their bytes, and whether someone is writing them, with a
+/// ceiling on the bytes that senders wait under. A single line larger than the ceiling
+/// still goes through once nothing else is pending, so nothing waits forever on its own
+/// size.
+///
+/// `@unchecked Sendable`: every field is read and written only with `condition` held.
+final class LineQueue: @unchecked Sendable {
     private let condition = ConditionLock()
+    private var waiting: [[UInt8]] = []
+    /// Bytes queued or being written.
     private var bytes = 0
+    private var writing = false
     let limit: Int
 
     init(limit: Int) {
         self.limit = limit
     }
 
-    func reserve(_ count: Int) {
+    /// Counts `line` in, waiting while too much is pending. True when nobody was writing:
+    /// the caller is now the writer and writes `line` itself; false when it was queued.
+    func enqueue(_ line: [UInt8]) -> Bool {
         condition.lock()
-        while bytes > 0 && bytes + count > limit { condition.wait() }
-        bytes += count
-        condition.unlock()
+        defer { condition.unlock() }
+        while bytes > 0 && bytes + line.count > limit { condition.wait() }
+        bytes += line.count
+        guard !writing else {
+            waiting.append(line)
+            return false
+        }
+        writing = true
+        return true
     }
 
-    func release(_ count: Int) {
+    /// The writer wrote `count` bytes: the next line to write, or nil when the queue is
+    /// empty (and the writer role is given up).
+    func next(afterWriting count: Int) -> [UInt8]? {
         condition.lock()
+        defer { condition.unlock() }
         bytes -= count
         condition.broadcast()
+        guard !waiting.isEmpty else {
+            writing = false
+            return nil
+        }
+        return waiting.removeFirst()
+    }
+
+    func waitUntilEmpty() {
+        condition.lock()
+        while bytes > 0 { condition.wait() }
         condition.unlock()
     }
 
