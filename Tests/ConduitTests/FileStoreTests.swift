@@ -66,23 +66,20 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: fresh.path) && FileManager.default.fileExists(atPath: foreign))
     }
 
-    @Test func anOversizedListBecomesAFileAndAPreviewThatKeepsTheCursor() throws {
+    @Test func anOversizedResultIsSavedWholeAndShownAsAnOutline() throws {
         let store = store(inlineLimit: 2048)
         defer { try? FileManager.default.removeItem(atPath: store.directory) }
         let items: [JSONValue] = (0..<200).map { ["id": .int(Int64($0)), "name": .string(String(repeating: "x", count: 40))] }
-        let full = ToolCallResult(structured: ["result": .array(items), "next_cursor": "abc"])
+        let full = ToolCallResult(structured: ["items": .array(items), "requestId": "r1"])
         let fitted = OversizedResult.fit(full, store: store, title: "Acme")
         let path = try #require(fitted.structured["file"]?["path"]?.stringValue)
         let saved = try JSONValue.parse(Array(FileManager.default.contents(atPath: path) ?? Data()))
         #expect(saved == .object(full.structured))
-        #expect(fitted.structured["next_cursor"] == "abc")
-        #expect(fitted.structured["items_total"] == 200)
-        let shown = try #require(fitted.structured["result"]?.arrayValue)
-        #expect(!shown.isEmpty && shown.count < 200 && shown.first == items.first)
-        #expect(JSONValue.object(fitted.structured).jsonBytes.count < 2048)
+        #expect(fitted.structured["outline"]?["items"]?["count"] == 200)
         #expect(fitted.link?.uri.hasPrefix("file://") == true)
+        #expect(fitted.textBytes.count < 2048 + 400)
 
-        let small = ToolCallResult(structured: ["result": .array(Array(items.prefix(2))), "next_cursor": .null])
+        let small = ToolCallResult(structured: ["items": .array(Array(items.prefix(2)))])
         #expect(OversizedResult.fit(small, store: store, title: "Acme").structured == small.structured)
     }
 

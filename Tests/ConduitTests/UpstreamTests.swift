@@ -72,12 +72,72 @@ import Testing
 }
 
 @Suite struct ResponseInterpretationTests {
-    private func interpret(_ tool: String, status: Int, body: String, cursor: ListCursor = ListCursor(), limit: Int? = nil) throws -> ToolCallResult {
+    private func interpret(
+        _ tool: String, status: Int, body: String, cursor: ListCursor = ListCursor(), limit: Int? = nil, store: FileStore? = nil
+    ) throws -> ToolCallResult {
         let loaded = try sampleLoaded()
         let found = try #require(loaded.tools.first { $0.name == tool })
         let response = HTTPResponse(status: status, headers: ["content-type": "application/json"], body: Array(body.utf8))
-        return ResponseInterpreter(definition: loaded.definition, tool: found)
+        return ResponseInterpreter(definition: loaded.definition, tool: found, store: store)
             .interpret(response, position: RequestBuilder.PagePosition(cursor: cursor, pageSize: nil), limit: limit)
+    }
+
+    /// Walks a two-page vendor list with `limit` and an inline limit, the way an agent
+    /// follows next_cursor, and returns every record it was shown.
+    private func walk(limit: Int?, inlineLimit: Int) throws -> (records: [JSONValue], calls: Int) {
+        var settings = FileSettings()
+        settings.directory = NSTemporaryDirectory() + "conduit-fit-\(UUID().uuidString)"
+        settings.inlineLimitBytes = inlineLimit
+        let store = FileStore(settings: settings)
+        defer { try? FileManager.default.removeItem(atPath: settings.directory!) }
+        let pages = [
+            "": (1...40).map { #"{"id":\#($0),"name":"\#(String(repeating: "n", count: 60 + $0))"}"# },
+            "n2": (41...47).map { #"{"id":\#($0)}"# },
+        ]
+        var records: [JSONValue] = []
+        var cursor = ListCursor()
+        var calls = 0
+        while calls < 200 {
+            let vendorCursor = cursor.vendorCursor?.stringValue ?? ""
+            let next = vendorCursor.isEmpty ? #","next":"n2""# : ""
+            let body = #"{"items":[\#(pages[vendorCursor]!.joined(separator: ","))]\#(next)}"#
+            let result = try interpret("list_all_acme_widgets", status: 200, body: body, cursor: cursor, limit: limit, store: store)
+            calls += 1
+            #expect(result.structuredJSON.count <= inlineLimit, "an inline page over the limit")
+            records += result.structured["result"]?.arrayValue ?? []
+            guard case .string(let text)? = result.structured["next_cursor"] else { break }
+            cursor = try #require(ListCursor.decode(text, tool: "list_all_acme_widgets"))
+        }
+        return (records, calls)
+    }
+
+    @Test(arguments: [(nil, 1024), (5, 1024), (12, 1500), (3, 100_000), (nil, 100_000), (100, 1100)] as [(Int?, Int)])
+    func walkingTheCursorsReturnsEveryRecordOnceWhateverThePageAndInlineSizes(limit: Int?, inlineLimit: Int) throws {
+        let (records, calls) = try walk(limit: limit, inlineLimit: inlineLimit)
+        #expect(records.compactMap { $0["id"]?.intValue } == Array(1...47))
+        if inlineLimit < 2000 { #expect(calls > 2) }
+    }
+
+    @Test func aFittedPageSaysHowMuchItShowsAndWhy() throws {
+        var settings = FileSettings()
+        settings.directory = NSTemporaryDirectory() + "conduit-fit-\(UUID().uuidString)"
+        settings.inlineLimitBytes = 1024
+        defer { try? FileManager.default.removeItem(atPath: settings.directory!) }
+        let body = #"{"items":[\#((1...50).map { #"{"id":\#($0),"pad":"\#(String(repeating: "p", count: 40))"}"# }.joined(separator: ","))],"next":"n2"}"#
+        let result = try interpret("list_all_acme_widgets", status: 200, body: body, store: FileStore(settings: settings))
+        let shown = try #require(result.structured["result"]?.arrayValue)
+        #expect(result.structured["truncated"] == true)
+        #expect(result.structured["records_shown"] == .int(Int64(shown.count)))
+        #expect(result.structured["note"]?.stringValue?.contains("\(50 - shown.count) more records") == true)
+        let cursor = try #require(ListCursor.decode(result.structured["next_cursor"]!.stringValue!, tool: "list_all_acme_widgets"))
+        #expect(cursor.skip == shown.count && cursor.vendorCursor == nil, "resumes on the same vendor page")
+    }
+
+    @Test func pagesPassThroughWithTheVendorsOwnSpelling() throws {
+        let body = "{ \"items\" : [ {\"id\":1, \"big\": 123456789012345678901234567890, \"s\":\"\\u00e9\\/\"} ],\n \"next\": null }"
+        let result = try interpret("list_all_acme_widgets", status: 200, body: body)
+        #expect(String(decoding: result.structuredJSON, as: UTF8.self)
+            == #"{"result":[{"id":1,"big":123456789012345678901234567890,"s":"\u00e9\/"}],"next_cursor":null}"#)
     }
 
     @Test func listsBecomeResultAndNextCursor() throws {

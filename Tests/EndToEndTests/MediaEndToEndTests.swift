@@ -438,13 +438,20 @@ import Glibc
 
     // MARK: 9. Oversized JSON
 
-    @Test func anOversizedListGoesToAFileWithAPreviewAndTheCursorKept() throws {
-        let engagements: [JSONValue] = (1...60).map { n in
+    /// A page too large to show inline shows the records that fit, and its cursor
+    /// resumes at the first record not shown: walking the cursors returns every record
+    /// exactly once, in order, with nothing left only in a file.
+    @Test func anOversizedPageShowsWhatFitsAndItsCursorResumesWithTheRest() throws {
+        let first: [JSONValue] = (1...60).map { n in
             ["engagement_id": .string(String(format: "E%031d", n)), "subject": .string("Quarterly review call number \(n)"), "engagement_type": "meeting"]
         }
-        let full: JSONValue = ["engagements": .array(engagements), "continuation_key": "k2"]
+        let second: [JSONValue] = (61...65).map { n in
+            ["engagement_id": .string(String(format: "E%031d", n)), "subject": .string("Follow-up \(n)"), "engagement_type": "meeting"]
+        }
         let chorus = try LoopbackHTTPServer { request in
-            request.path == "/v3/engagements" && request.header("Authorization") == FakeChorus.token ? .json(full) : FakeChorus.handle(request)
+            guard request.path == "/v3/engagements", request.header("Authorization") == FakeChorus.token else { return FakeChorus.handle(request) }
+            return request.queryValue("continuation_key") == "k2"
+                ? .json(["engagements": .array(second)]) : .json(["engagements": .array(first), "continuation_key": "k2"])
         }
         defer { chorus.stop() }
         let directory = MediaFixture.newDirectory()
@@ -452,28 +459,62 @@ import Glibc
             account: try MediaFixture.accountFile(baseURL: chorus.baseURL, directory: directory, files: ["inline_limit_bytes": 2048]),
             environment: ["CHORUS_TOKEN": FakeChorus.token], name: "media-oversized")
 
-        let result = try #require(session.call("list_all_chorus_conversations", [:]))
-        #expect(!result.isError, "\(result.text.prefix(400))")
-        let structured = try #require(result.structured)
-        #expect(structured["truncated"] == true)
-        let preview = try #require(structured["result"]?.arrayValue)
-        #expect(!preview.isEmpty && preview.count < engagements.count, "preview holds \(preview.count)")
-        #expect(preview == Array(engagements.prefix(preview.count)))
-        #expect(structured["items_total"] == 60)
-        #expect(structured["next_cursor"]?.stringValue?.isEmpty == false, "next_cursor lost: \(structured["next_cursor"] ?? .null)")
-        let path = try #require(structured["file"]?["path"]?.stringValue)
-        #expect(path.hasPrefix(directory + "/"))
-        let saved = try JSONValue.parse(Array(try #require(FileManager.default.contents(atPath: path))))
-        #expect(saved["result"]?.arrayValue == engagements)
-        #expect(saved["next_cursor"] == structured["next_cursor"])
-        #expect(FileMode.of(path) == 0o600)
-        #expect(result.raw["content"]?.arrayValue?.contains { $0["type"] == "resource_link" } == true)
-        #expect(result.text.contains(path))
+        var seen: [JSONValue] = []
+        var arguments: JSONObject = [:]
+        var pages = 0
+        while pages < 100 {
+            let result = try #require(session.call("list_all_chorus_conversations", arguments))
+            #expect(!result.isError, "\(result.text.prefix(400))")
+            let structured = try #require(result.structured)
+            let records = try #require(structured["result"]?.arrayValue)
+            #expect(!records.isEmpty)
+            #expect(structured.jsonBytes.count <= 2048, "page \(pages) is over the inline limit")
+            if structured["truncated"] == true {
+                #expect(structured["records_shown"] == .int(Int64(records.count)))
+                #expect(structured["note"]?.stringValue?.contains("next_cursor continues") == true)
+                #expect(structured["file"] == nil, "a fitted page needs no file")
+            }
+            seen += records
+            pages += 1
+            guard case .string(let cursor)? = structured["next_cursor"] else { break }
+            arguments = ["next_cursor": .string(cursor)]
+        }
+        #expect(seen == first + second, "the walk returned \(seen.count) records; every record must come exactly once, in order")
+        #expect(pages > 3, "the first vendor page should take several inline pages, took \(pages)")
+        #expect(chorus.requests.filter { $0.queryValue("continuation_key") == "k2" }.count == 1)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        #expect(files.isEmpty, "no file is written for a page that was fitted: \(files)")
+    }
 
-        // The kept cursor still works.
-        let next = try #require(session.call("list_all_chorus_conversations", ["next_cursor": structured["next_cursor"]!]))
-        #expect(!next.isError, "\(next.text.prefix(300))")
-        #expect(chorus.requests.last?.queryValue("continuation_key") == "k2")
+    /// A single record larger than the inline limit goes to a file, shown as an outline,
+    /// and the walk moves past it.
+    @Test func aRecordTooLargeToShowGoesToAFileAndTheWalkGoesOn() throws {
+        let records: [JSONValue] = [
+            ["engagement_id": "E1", "subject": "small"],
+            ["engagement_id": "E2", "subject": .string(String(repeating: "long ", count: 2000))],
+            ["engagement_id": "E3", "subject": "small again"],
+        ]
+        let chorus = try LoopbackHTTPServer { request in
+            request.path == "/v3/engagements" && request.header("Authorization") == FakeChorus.token
+                ? .json(["engagements": .array(records)]) : FakeChorus.handle(request)
+        }
+        defer { chorus.stop() }
+        let directory = MediaFixture.newDirectory()
+        let session = try VendorSession(
+            account: try MediaFixture.accountFile(baseURL: chorus.baseURL, directory: directory, files: ["inline_limit_bytes": 2048]),
+            environment: ["CHORUS_TOKEN": FakeChorus.token], name: "media-huge-record")
+        let page1 = try #require(session.call("list_all_chorus_conversations", [:])?.structured)
+        #expect(page1["result"]?.arrayValue == [records[0]])
+        let page2 = try #require(session.call("list_all_chorus_conversations", ["next_cursor": page1["next_cursor"]!])?.structured)
+        #expect(page2["result"]?.arrayValue?.count == 1)
+        #expect(page2["result"]?.arrayValue?.first?["engagement_id"] == "E2", "the outline keeps the record's short fields")
+        let path = try #require(page2["file"]?["path"]?.stringValue)
+        #expect(path.hasPrefix(directory + "/"))
+        #expect(try JSONValue.parse(Array(try #require(FileManager.default.contents(atPath: path)))) == records[1])
+        #expect(FileMode.of(path) == 0o600)
+        let page3 = try #require(session.call("list_all_chorus_conversations", ["next_cursor": page2["next_cursor"]!])?.structured)
+        #expect(page3["result"]?.arrayValue == [records[2]])
+        #expect(page3["next_cursor"] == .null)
     }
 }
 

@@ -27,6 +27,23 @@ package struct DefinitionError: Error, Sendable, CustomStringConvertible {
 package struct DefinitionDecoder {
     private(set) var problems: [DefinitionProblem] = []
 
+    // The keys each part of a definition may hold.
+    private static let knownRootKeys: Set<String> = [
+        "$comment", "name", "title", "version", "description", "instructions", "base_url", "credentials", "auth",
+        "errors", "rate_limits", "binary_media_types", "resources",
+    ]
+    private static let knownResourceKeys: Set<String> = ["singular", "title", "description", "tags", "methods"]
+    private static let knownMethodKeys: Set<String> = [
+        "http", "path", "summary", "description", "scopes", "tags", "parameters", "body", "pagination",
+        "results_path", "response", "async", "read_only", "idempotent", "destructive", "output_schema", "examples",
+    ]
+    private static let knownParameterKeys: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
+    private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type"]
+    private static let knownPaginationKeys: Set<String> = [
+        "style", "cursor_param", "cursor_in", "next_cursor_path", "page_param", "page_start", "more_path",
+        "offset_param", "total_path", "limit_param", "max_limit",
+    ]
+
     package init() {}
 
     /// Decodes and validates. Throws `DefinitionError` listing every problem.
@@ -71,17 +88,16 @@ package struct DefinitionDecoder {
     }
 
     private mutating func string(_ object: JSONObject, _ key: String, _ path: String, required: Bool = true) -> String? {
-        let here = Self.join(path, key)
         guard let value = object[key] else {
-            if required { problem(here, "missing") }
+            if required { problem(Self.join(path, key), "missing") }
             return nil
         }
         guard case .string(let string) = value else {
-            problem(here, "must be a string, not \(value.typeName)")
+            problem(Self.join(path, key), "must be a string, not \(value.typeName)")
             return nil
         }
-        if required && string.trimmed.isEmpty {
-            problem(here, "must not be empty")
+        if required && string.allSatisfy(\.isWhitespace) {
+            problem(Self.join(path, key), "must not be empty")
             return nil
         }
         return string
@@ -98,14 +114,13 @@ package struct DefinitionDecoder {
 
     private mutating func strings(_ object: JSONObject, _ key: String, _ path: String) -> [String] {
         guard let value = object[key] else { return [] }
-        let here = Self.join(path, key)
         guard case .array(let elements) = value else {
-            problem(here, "must be an array of strings, not \(value.typeName)")
+            problem(Self.join(path, key), "must be an array of strings, not \(value.typeName)")
             return []
         }
         var result: [String] = []
         for (index, element) in elements.enumerated() {
-            if case .string(let s) = element { result.append(s) } else { problem("\(here)[\(index)]", "must be a string") }
+            if case .string(let s) = element { result.append(s) } else { problem("\(Self.join(path, key))[\(index)]", "must be a string") }
         }
         return result
     }
@@ -126,10 +141,7 @@ package struct DefinitionDecoder {
 
     mutating func decodeDefinition(_ document: JSONValue) -> IntegrationDefinition? {
         guard let root = object(document, "") else { return nil }
-        let known: Set<String> = [
-            "$comment", "name", "title", "version", "description", "instructions", "base_url", "credentials", "auth",
-            "errors", "rate_limits", "binary_media_types", "resources",
-        ]
+        let known = Self.knownRootKeys
         for key in root.keys where !known.contains(key) { problem(key, "unknown key") }
 
         let name = string(root, "name", "")
@@ -247,7 +259,7 @@ package struct DefinitionDecoder {
         let path = "resources.\(name)"
         if !Self.isIdentifier(name) { problem(path, "resource names must match ^[a-z][a-z0-9_]*$") }
         guard let spec = object(value, path) else { return nil }
-        let known: Set<String> = ["singular", "title", "description", "tags", "methods"]
+        let known = Self.knownResourceKeys
         for key in spec.keys where !known.contains(key) { problem("\(path).\(key)", "unknown key") }
         let singular = string(spec, "singular", path)
         if let singular, !Self.isIdentifier(singular) { problem("\(path).singular", "must match ^[a-z][a-z0-9_]*$") }
@@ -271,10 +283,7 @@ package struct DefinitionDecoder {
     private mutating func decodeMethod(_ name: String, _ value: JSONValue, _ path: String) -> MethodDefinition? {
         if !Self.isIdentifier(name) { problem(path, "method names must match ^[a-z][a-z0-9_]*$") }
         guard let spec = object(value, path) else { return nil }
-        let known: Set<String> = [
-            "http", "path", "summary", "description", "scopes", "tags", "parameters", "body", "pagination",
-            "results_path", "response", "async", "read_only", "idempotent", "destructive", "output_schema", "examples",
-        ]
+        let known = Self.knownMethodKeys
         for key in spec.keys where !known.contains(key) { problem("\(path).\(key)", "unknown key") }
         let kind = MethodKind(methodName: name)
         let http = string(spec, "http", path)?.uppercased()
@@ -394,7 +403,7 @@ package struct DefinitionDecoder {
 
     private mutating func decodeParameter(_ value: JSONValue, _ path: String) -> ParameterDefinition? {
         guard let spec = object(value, path) else { return nil }
-        let known: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
+        let known = Self.knownParameterKeys
         for key in spec.keys where !known.contains(key) { problem("\(path).\(key)", "unknown key") }
         guard let name = string(spec, "name", path) else { return nil }
         let argument = string(spec, "argument", path, required: false) ?? name
@@ -424,7 +433,7 @@ package struct DefinitionDecoder {
     }
 
     private mutating func decodeBody(_ spec: JSONObject, _ path: String) -> BodyDefinition? {
-        let known: Set<String> = ["content_type", "required", "schema", "jsonapi_type"]
+        let known = Self.knownBodyKeys
         for key in spec.keys where !known.contains(key) { problem("\(path).\(key)", "unknown key") }
         let typeName = string(spec, "content_type", path) ?? "application/json"
         guard let contentType = BodyDefinition.ContentType(rawValue: typeName) else {
@@ -448,10 +457,7 @@ package struct DefinitionDecoder {
     }
 
     private mutating func decodePagination(_ spec: JSONObject, _ path: String) -> Pagination? {
-        let known: Set<String> = [
-            "style", "cursor_param", "cursor_in", "next_cursor_path", "page_param", "page_start", "more_path",
-            "offset_param", "total_path", "limit_param", "max_limit",
-        ]
+        let known = Self.knownPaginationKeys
         for key in spec.keys where !known.contains(key) { problem("\(path).\(key)", "unknown key") }
         guard let styleName = string(spec, "style", path) else { return nil }
         guard let style = Pagination.Style(rawValue: styleName) else {

@@ -84,6 +84,16 @@ package struct FileStore: Sendable {
         return FileSink(path: path, descriptor: descriptor)
     }
 
+    /// A new private file holding `bytes` (an oversized result, a record too large to show).
+    package func write(_ bytes: [UInt8], contentType: String) throws(ToolCallError) -> DownloadedFile {
+        let sink = try create(hint: nil, contentType: contentType)
+        guard bytes.withUnsafeBytes({ sink.write($0) }) else {
+            sink.discard()
+            throw .transport("could not write a file in \(directory) (disk full?)")
+        }
+        return sink.finish()
+    }
+
     /// `-recording.webm` from a filename hint, else an extension from the media type.
     static func suffix(hint: String?, contentType: String) -> String {
         if let hint {

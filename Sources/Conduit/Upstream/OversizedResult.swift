@@ -5,8 +5,10 @@ import Foundation
 #endif
 
 /// Keeps results model-sized: a JSON result above `files.inline_limit_bytes` is written
-/// whole to a private file, and the result becomes a preview — the first records that
-/// fit, counts, the `next_cursor`, and the file — so an agent can still reason about it.
+/// whole to a private file, and the result becomes an outline of it — its shape, with
+/// long strings cut and arrays shortened — plus the file, so an agent can still reason
+/// about it and read the rest. (List pages are cut to the records that fit where they
+/// are made, with a cursor that resumes after them: see `ResponseInterpreter`.)
 enum OversizedResult {
     static func fit(_ result: ToolCallResult, store: FileStore?, title: String) -> ToolCallResult {
         guard let store, !result.isError else { return result }
@@ -15,42 +17,18 @@ enum OversizedResult {
         let limit = store.settings.inlineLimitBytes
         guard result.textBytes.count > limit else { return result }
         let bytes = result.structuredJSON
-
         let file: DownloadedFile
         do {
-            let sink = try store.create(hint: nil, contentType: "application/json")
-            guard bytes.withUnsafeBytes({ sink.write($0) }) else {
-                sink.discard()
-                return result
-            }
-            file = sink.finish()
+            file = try store.write(bytes, contentType: "application/json")
         } catch {
             // No file could be written: the whole result inline beats none.
             return result
         }
-        let fileFacts = file.facts(contentType: "application/json")
-        let budget = limit / 2
-        var structured: JSONObject
-        var summary: String
-        if case .array(let items)? = result.structured["result"] {
-            // A list page: keep its shape, with as many leading records as fit.
-            let shown = leadingItems(items, budget: budget)
-            structured = result.structured
-            structured["result"] = .array(shown)
-            structured["truncated"] = true
-            structured["items_total"] = .int(Int64(items.count))
-            structured["items_shown"] = .int(Int64(shown.count))
-            structured["file"] = .object(fileFacts)
-            summary = "The \(title) result is \(bytes.count) bytes, above the inline limit of \(limit); all \(items.count) records are in \(file.path). The first \(shown.count) are shown below."
-            if case .string? = result.structured["next_cursor"] {
-                summary += " More pages exist: pass next_cursor back as received, and a smaller limit keeps pages inline."
-            }
-        } else {
-            structured = [
-                "truncated": true, "file": .object(fileFacts), "outline": outline(.object(result.structured), depth: 0, budget: budget),
-            ]
-            summary = "The \(title) result is \(bytes.count) bytes, above the inline limit of \(limit); the whole JSON is in \(file.path). An outline follows (arrays show their length and first records)."
-        }
+        let structured: JSONObject = [
+            "truncated": true, "file": .object(file.facts(contentType: "application/json")),
+            "outline": outline(.object(result.structured), depth: 0, budget: limit / 2),
+        ]
+        let summary = "The \(title) result is \(bytes.count) bytes, above the inline limit of \(limit); the whole JSON is in \(file.path). An outline follows (arrays show their length and first records)."
         return ToolCallResult(
             structured: structured, text: summary + "\n" + JSONValue.object(structured).jsonString,
             link: file.link(contentType: "application/json", description: "Full \(title) result"))

@@ -157,9 +157,31 @@ package struct ResponseInterpreter {
         }
         if pagination.style == .page, next != nil, let size = position.pageSize { next?.pageSize = size }
 
-        var out = JSONWriter(reserving: text.bytes.count + 256)
+        // A page too large to show inline shows the records that fit; its cursor resumes
+        // at the first record not shown (the same vendor page, skipping what was shown),
+        // so walking the cursors still returns every record once.
+        let budget = store?.settings.inlineLimitBytes ?? .max
+        let recordBytes = items.reduce(0) { $0 + $1.count + 1 }
+        if recordBytes + Self.listEnvelopeAllowance + (next.map { $0.encode(tool: tool.name).utf8.count } ?? 0) > budget {
+            var resume = position.cursor
+            resume.skip = skip
+            if pagination.style == .page, let size = position.pageSize { resume.pageSize = size }
+            return fittedListResult(text, items: items, resume: resume, budget: budget)
+        }
+        return ToolCallResult(redactedJSON: listJSON(text, items: items, wholeArray: items.count == vendorCount, next: next))
+    }
+
+    /// Room kept in a list page's budget for everything but the records (the cursor is
+    /// counted separately).
+    static let listEnvelopeAllowance = 512
+
+    /// `{"result":[…],"next_cursor":…}` plus any extra members, written from byte ranges.
+    private func listJSON(
+        _ text: JSONText, items: [Range<Int>], wholeArray: Bool, next: ListCursor?, extra: [(String, JSONValue)] = []
+    ) -> [UInt8] {
+        var out = JSONWriter(reserving: items.reduce(256) { $0 + $1.count + 1 })
         out.writeRaw("{\"result\":[")
-        if let first = items.first, let last = items.last, items.count == vendorCount {
+        if wholeArray, let first = items.first, let last = items.last {
             // The whole array: one copy.
             out.bytes.append(contentsOf: text.bytes[first.lowerBound..<last.upperBound])
         } else {
@@ -170,8 +192,61 @@ package struct ResponseInterpreter {
         }
         out.writeRaw("],\"next_cursor\":")
         if let next { out.writeString(next.encode(tool: tool.name)) } else { out.writeRaw("null") }
+        for (key, value) in extra {
+            out.writeRaw(",")
+            out.writeString(key)
+            out.writeRaw(":")
+            out.write(value)
+        }
         out.writeRaw("}")
-        return ToolCallResult(redactedJSON: out.bytes)
+        return out.bytes
+    }
+
+    /// The leading records of `items` that fit in `budget`, and a cursor that resumes
+    /// with the next one. A first record larger than the budget on its own goes to a file,
+    /// shown as an outline, and the cursor moves past it.
+    private func fittedListResult(_ text: JSONText, items: [Range<Int>], resume: ListCursor, budget: Int) -> ToolCallResult {
+        var after = resume
+        after.skip = resume.skip + items.count  // provisional, for the cursor's length
+        let room = budget - Self.listEnvelopeAllowance - after.encode(tool: tool.name).utf8.count
+        var shown = 0
+        var used = 0
+        for item in items {
+            if used + item.count + 1 > room { break }
+            used += item.count + 1
+            shown += 1
+        }
+        var extra: [(String, JSONValue)] = [("truncated", true), ("records_shown", .int(Int64(max(shown, 1))))]
+        if shown == 0, let first = items.first {
+            // One record alone is over the limit: in full to a file, an outline inline.
+            after.skip = resume.skip + 1
+            let record = text.value(of: first)
+            var note = "The next record alone is larger than the inline limit (files.inline_limit_bytes = \(budget)); an outline is shown."
+            if let store, let file = try? store.write(Array(text.bytes[first]), contentType: "application/json") {
+                extra.append(("file", .object(file.facts(contentType: "application/json"))))
+                note += " The whole record is in \(file.path)."
+            }
+            note += " next_cursor continues with the records after it."
+            extra.append(("note", .string(note)))
+            var out = JSONWriter(reserving: budget)
+            out.writeRaw("{\"result\":[")
+            out.write(OversizedResult.outline(record, depth: 1, budget: room))
+            out.writeRaw("],\"next_cursor\":")
+            out.writeString(after.encode(tool: tool.name))
+            for (key, value) in extra {
+                out.writeRaw(",")
+                out.writeString(key)
+                out.writeRaw(":")
+                out.write(value)
+            }
+            out.writeRaw("}")
+            return ToolCallResult(redactedJSON: out.bytes)
+        }
+        after.skip = resume.skip + shown
+        let left = items.count - shown
+        extra.append(("note", .string(
+            "This page has \(left) more record\(left == 1 ? "" : "s") than fit inline (files.inline_limit_bytes = \(budget)); next_cursor continues with \(left == 1 ? "it" : "them"). Pass a smaller limit to keep pages whole.")))
+        return ToolCallResult(redactedJSON: listJSON(text, items: Array(items.prefix(shown)), wholeArray: false, next: after, extra: extra))
     }
 
     private func nextVendorPosition(
