@@ -200,10 +200,22 @@ struct YAMLParser: ~Copyable {
         default:
             value = try parseNode(block: true).value
         }
-        while try scanner.check(.documentEnd) { _ = try scanner.take() }
+        var ended = false
+        while try scanner.check(.documentEnd) {
+            _ = try scanner.take()
+            ended = true
+        }
         if try scanner.check(.streamEnd) { return value }
         let second = try scanner.peekMark()
-        if try scanner.check(.documentStart) {
+        let next = try scanner.peekKind()
+        if !ended && next != .documentStart && next != .versionDirective && next != .tagDirective
+            && next != .otherDirective
+        {
+            throw fail(
+                "expected the end of the document, but found \(Self.describe(next)) after its top-level value ended; check this line's indentation",
+                at: second)
+        }
+        if next == .documentStart {
             _ = try scanner.take()
             while try scanner.check(.documentEnd) { _ = try scanner.take() }
             if try scanner.check(.streamEnd) { return value }
@@ -624,20 +636,24 @@ struct YAMLParser: ~Copyable {
                 var entries: [(String, JSONValue)] = []
                 for item in items.reversed() {
                     guard case .object(let object) = item else {
-                        throw fail("a merge key '<<' takes a mapping or a sequence of mappings, but this sequence holds a \(item.typeName)", at: keyMark)
+                        throw fail("a merge key '<<' takes a mapping or a sequence of mappings, but this sequence holds \(Self.withArticle(item.typeName))", at: keyMark)
                     }
                     entries.append(contentsOf: object.map { ($0.key, $0.value) })
                 }
                 mapping.merged.append(contentsOf: entries)
                 return
             default:
-                throw fail("a merge key '<<' takes a mapping or a sequence of mappings, not a \(value.value.typeName)", at: keyMark)
+                throw fail("a merge key '<<' takes a mapping or a sequence of mappings, not \(Self.withArticle(value.value.typeName))", at: keyMark)
             }
         }
         guard let text = YAMLCoreSchema.keyText(key.value) else {
             throw fail("a mapping key must be a scalar; JSON objects cannot have a \(key.value.typeName == "object" ? "mapping" : "sequence") as a key", at: keyMark)
         }
         mapping.object[text] = value.value
+    }
+
+    private static func withArticle(_ noun: String) -> String {
+        (noun.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + noun
     }
 
     private static func describe(_ kind: YAMLToken.Kind) -> String {

@@ -72,6 +72,12 @@ struct YAMLScanner: ~Copyable {
     private var simpleKeys: [SimpleKey?] = [nil]
     private var simpleKeyCount = 0
     private let maximumDepth: Int
+    /// Where the token just scanned started, if it was a plain scalar spanning lines; and
+    /// the same for the token before the current one. Only error messages use these.
+    private var multilinePlain: YAMLMark?
+    private var multilinePlainBefore: YAMLMark?
+    /// Where a possible simple key was dropped for running past 1024 characters on its line.
+    private var overlongKey: YAMLMark?
 
     init(input: UnsafeBufferPointer<UInt8>, start: Int, maximumDepth: Int) {
         self.input = input
@@ -203,11 +209,19 @@ struct YAMLScanner: ~Copyable {
         for level in simpleKeys.indices {
             guard let key = simpleKeys[level] else { continue }
             if key.mark.line != line || column - key.mark.column > 1024 {
+                if key.mark.line == line {
+                    if key.required { throw overlong(key.mark) }
+                    overlongKey = key.mark
+                }
                 if key.required { throw missingColon(key) }
                 simpleKeys[level] = nil
                 simpleKeyCount -= 1
             }
         }
+    }
+
+    private func overlong(_ key: YAMLMark) -> YAMLError {
+        error("this mapping key is longer than 1024 characters, the most YAML allows for a key without '? '", at: key)
     }
 
     private func missingColon(_ key: SimpleKey) -> YAMLError {
@@ -258,6 +272,8 @@ struct YAMLScanner: ~Copyable {
 
     private mutating func fetchMoreTokens() throws(YAMLError) {
         try scanToNextToken()
+        multilinePlainBefore = multilinePlain
+        multilinePlain = nil
         try staleSimpleKeys()
         unwindIndent(column)
         let byte = peek()
@@ -290,8 +306,8 @@ struct YAMLScanner: ~Copyable {
     private func cannotStartToken(_ byte: UInt8) -> String {
         switch byte {
         case .tab: "a tab character cannot start a token here"
-        case .at, .backtick:
-            "'\(Character(Unicode.Scalar(byte)))' is reserved in YAML and cannot start a plain scalar; quote the value"
+        case .at, .backtick, .percent:
+            "'\(Character(Unicode.Scalar(byte)))' cannot start a plain scalar; quote the value"
         case .verticalBar, .greaterThan:
             "a block scalar ('|' or '>') cannot appear inside a flow collection"
         default:
@@ -467,6 +483,12 @@ struct YAMLScanner: ~Copyable {
         } else {
             if flowLevel == 0 {
                 guard allowSimpleKey else {
+                    if let key = overlongKey, key.line == line { throw overlong(key) }
+                    if let plain = multilinePlainBefore {
+                        throw error(
+                            "a mapping value is not allowed here: this line continues the unquoted value that starts at line \(plain.line + 1), column \(plain.column + 1); check its indentation"
+                        )
+                    }
                     throw error(
                         "a mapping value is not allowed here; a ': ' inside an unquoted value needs the value quoted")
                 }
@@ -942,6 +964,7 @@ struct YAMLScanner: ~Copyable {
         var singleRun: Range<Int>?
         var pendingSpaces: Range<Int>?
         var pendingBreaks = -1  // -1: no line break pending; else number of empty lines
+        var lastContentLine = start.line
         while true {
             if peek() == .hash { break }
             let runStart = index
@@ -969,6 +992,7 @@ struct YAMLScanner: ~Copyable {
             }
             if index == runStart { break }
             allowSimpleKey = false
+            lastContentLine = line
             // Append what separated this run from the previous one.
             if singleRun == nil && content.isEmpty && pendingBreaks < 0 && pendingSpaces == nil {
                 singleRun = runStart..<index
@@ -1031,6 +1055,7 @@ struct YAMLScanner: ~Copyable {
             }
             if peek() == .hash { break }
         }
+        if lastContentLine != start.line { multilinePlain = start }
         let value: String
         if let run = singleRun {
             value = text(run.lowerBound, run.upperBound)
