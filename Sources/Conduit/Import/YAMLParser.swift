@@ -35,10 +35,10 @@ package enum YAML {
     /// The deepest nesting of sequences and mappings accepted, as for JSON.
     package static let maximumDepth = JSONValue.maximumDepth
 
-    /// The most nodes a document may expand to, counting every copy an alias makes. A real
-    /// OpenAPI document holds well under a million (Asana's 3 MB: about 440,000); a "billion
-    /// laughs" document, ten aliases of ten aliases of ..., would otherwise take unbounded
-    /// memory as soon as its value is walked.
+    /// The most nodes (keys included) a document may expand to, counting every copy an alias
+    /// makes. Real OpenAPI documents hold far fewer (Asana's 3 MB one: about 71,000); a
+    /// "billion laughs" document, ten aliases of ten aliases of ..., would otherwise take
+    /// unbounded time and memory as soon as its value is walked.
     package static let maximumNodes = 10_000_000
 
     /// Parses one YAML document (a stream with more than one document is an error).
@@ -166,7 +166,7 @@ struct YAMLParser: ~Copyable {
     static let coreTagPrefix = "tag:yaml.org,2002:"
 
     init(input: UnsafeBufferPointer<UInt8>, maximumNodes: Int) {
-        scanner = YAMLScanner(input: input, start: 0, maximumDepth: YAML.maximumDepth)
+        scanner = YAMLScanner(input: input, maximumDepth: YAML.maximumDepth)
         self.maximumNodes = maximumNodes
     }
 

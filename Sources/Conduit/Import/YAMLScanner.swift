@@ -57,7 +57,7 @@ private struct SimpleKey {
 /// `\u` surrogate pair in a double-quoted scalar decodes to one character as JSON does.
 struct YAMLScanner: ~Copyable {
     private let input: UnsafeBufferPointer<UInt8>
-    private var index: Int
+    private var index = 0
     private var line = 0
     private var column = 0
 
@@ -79,11 +79,10 @@ struct YAMLScanner: ~Copyable {
     /// Where a possible simple key was dropped for running past 1024 characters on its line.
     private var overlongKey: YAMLMark?
 
-    init(input: UnsafeBufferPointer<UInt8>, start: Int, maximumDepth: Int) {
+    init(input: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
         self.input = input
-        self.index = start
         self.maximumDepth = maximumDepth
-        let mark = YAMLMark(index: start, line: 0, column: 0)
+        let mark = YAMLMark(index: 0, line: 0, column: 0)
         tokens.append(YAMLToken(kind: .streamStart, start: mark))
     }
 
@@ -101,10 +100,12 @@ struct YAMLScanner: ~Copyable {
         return tokens[head].start
     }
 
-    /// Removes and returns the next token.
+    /// Removes and returns the next token. The stream-end token is never removed, so asking
+    /// again past the end keeps answering it.
     mutating func take() throws(YAMLError) -> YAMLToken {
         try fill()
         let token = tokens[head]
+        if token.kind == .streamEnd { return token }
         head += 1
         tokensTaken += 1
         if head >= 64 && head * 2 >= tokens.count {
@@ -305,7 +306,6 @@ struct YAMLScanner: ~Copyable {
 
     private func cannotStartToken(_ byte: UInt8) -> String {
         switch byte {
-        case .tab: "a tab character cannot start a token here"
         case .at, .backtick, .percent:
             "'\(Character(Unicode.Scalar(byte)))' cannot start a plain scalar; quote the value"
         case .verticalBar, .greaterThan:
@@ -360,7 +360,9 @@ struct YAMLScanner: ~Copyable {
                 }
             }
             if peek() == .hash {
+                let commentStart = index
                 while !peek().isBreakOrEnd { index += 1 }
+                for byte in input[commentStart..<index] where byte & 0xC0 != 0x80 { column += 1 }
             }
             if scanLineBreak() {
                 if flowLevel == 0 { allowSimpleKey = true }
