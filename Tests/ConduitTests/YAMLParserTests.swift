@@ -323,6 +323,10 @@ private func refusal(_ text: String, maximumNodes: Int = YAML.maximumNodes) -> Y
         #expect(try YAML.parse(text) == nil)
     }
 
+    @Test func aBareDocumentMayFollowADocumentEndMarker() throws {
+        #expect(try YAML.parse("# header\n...\na: 1") == ["a": 1])
+    }
+
     @Test func aTrailingDocumentMarkerWithNothingAfterItIsAccepted() throws {
         #expect(try YAML.parse("a: 1\n---\n# nothing more\n") == ["a": 1])
     }

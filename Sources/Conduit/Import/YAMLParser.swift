@@ -182,13 +182,12 @@ struct YAMLParser: ~Copyable {
     /// with nothing after it is accepted (PyYAML would refuse the empty second document).
     mutating func parseStream() throws(YAMLError) -> JSONValue {
         _ = try scanner.take()  // stream start
+        while try scanner.check(.documentEnd) { _ = try scanner.take() }
         var value: JSONValue = .null
         switch try scanner.peekKind() {
         case .streamEnd:
             return .null
-        case .versionDirective, .tagDirective, .otherDirective, .documentStart, .documentEnd:
-            while try scanner.check(.documentEnd) { _ = try scanner.take() }
-            if try scanner.check(.streamEnd) { return .null }
+        case .versionDirective, .tagDirective, .otherDirective, .documentStart:
             try processDirectives()
             guard try scanner.check(.documentStart) else {
                 throw fail("expected a document start marker '---' after the directives", at: try scanner.peekMark())
@@ -198,7 +197,7 @@ struct YAMLParser: ~Copyable {
                 value = try parseNode(block: true).value
             }
         default:
-            value = try parseNode(block: true).value
+            value = try parseNode(block: true).value  // a bare document, without '---'
         }
         var ended = false
         while try scanner.check(.documentEnd) {
