@@ -194,3 +194,49 @@ import Testing
         #expect(result.text.contains("audio/webm"))
     }
 }
+
+@Suite struct ArgumentReadingTests {
+    private func chorusTool(_ name: String) throws -> Tool {
+        try #require(try DefinitionLoader.load("chorus").tools.first { $0.name == name })
+    }
+
+    @Test func aCommaListStringAndASingleValueBecomeTheListTheSchemaWants() throws {
+        let tool = try chorusTool("list_all_chorus_conversations")
+        let (single, singleNotes) = ArgumentReader.read(["user_id": "305921"], for: tool)
+        #expect(single["user_id"] == [305921])
+        #expect(singleNotes == [#"read "user_id": "305921" as [305921]"#])
+        let (several, _) = ArgumentReader.read(["user_id": "305921, 305922,,"], for: tool)
+        #expect(several["user_id"] == [305921, 305922])
+        #expect(ArgumentValidator.problems(in: several, schema: tool.inputSchema).isEmpty)
+        let request = try RequestBuilder.build(tool: tool, arguments: several, baseURL: "https://chorus.test",
+                                               position: RequestBuilder.PagePosition(cursor: ListCursor(), pageSize: nil))
+        #expect(request.url.query?.contains("user_id=305921%2C305922") == true, "\(request.url)")
+    }
+
+    @Test func numbersAndFlagsWrittenAsTextAreRead() throws {
+        let schema: JSONObject = ["type": "object", "properties": [
+            "limit": ["type": "integer"], "ratio": ["type": "number"], "flag": ["type": "boolean"], "ids": ["type": "array", "items": ["type": "integer"]],
+            "name": ["type": "string"],
+        ]]
+        #expect(ArgumentReader.convert("42", schema: ["type": "integer"]) == 42)
+        #expect(ArgumentReader.convert(" -7 ", schema: ["type": "integer"]) == -7)
+        #expect(ArgumentReader.convert("2.5", schema: ["type": "number"]) == 2.5)
+        #expect(ArgumentReader.convert("TRUE", schema: ["type": "boolean"]) == true)
+        #expect(ArgumentReader.convert("false", schema: ["type": "boolean"]) == false)
+        #expect(ArgumentReader.convert(["1", "2"], schema: schema["properties"]!["ids"]!.objectValue!) == [1, 2])
+        #expect(ArgumentReader.convert("3", schema: schema["properties"]!["ids"]!.objectValue!) == [3])
+        // What cannot be read as meant stays as it is, for the validator to refuse clearly.
+        #expect(ArgumentReader.convert("forty-two", schema: ["type": "integer"]) == "forty-two")
+        #expect(ArgumentReader.convert("4.5", schema: ["type": "integer"]) == "4.5")
+        #expect(ArgumentReader.convert("yes", schema: ["type": "boolean"]) == "yes")
+        #expect(ArgumentReader.convert(42, schema: ["type": "string"]) == 42)
+        #expect(ArgumentReader.convert(["a": "1"], schema: ["type": "integer"]) == ["a": "1"])
+        #expect(ArgumentReader.convert(.null, schema: ["type": "array"]) == .null)
+    }
+
+    @Test func aCommaInAStringIsKeptWhereTheVendorWantsNoCommaList() throws {
+        let listSchema: JSONObject = ["type": "array", "items": ["type": "string"]]
+        #expect(ArgumentReader.convert("a,b", schema: listSchema, commaList: false) == ["a,b"])
+        #expect(ArgumentReader.convert("a,b", schema: listSchema, commaList: true) == ["a", "b"])
+    }
+}

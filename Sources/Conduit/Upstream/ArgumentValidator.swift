@@ -82,7 +82,7 @@ package enum ArgumentValidator {
         return problems
     }
 
-    private static func allowedTypes(_ schema: JSONObject) -> [String] {
+    static func allowedTypes(_ schema: JSONObject) -> [String] {
         switch schema["type"] {
         case .string(let type)?: return [type]
         case .array(let types)?: return types.compactMap(\.stringValue)
@@ -90,7 +90,7 @@ package enum ArgumentValidator {
         }
     }
 
-    private static func matches(_ value: JSONValue, type: String) -> Bool {
+    static func matches(_ value: JSONValue, type: String) -> Bool {
         switch (type, value) {
         case ("string", .string), ("boolean", .bool), ("array", .array), ("object", .object), ("null", .null): true
         case ("integer", .int): true

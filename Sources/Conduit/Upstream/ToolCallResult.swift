@@ -73,6 +73,30 @@ package struct ToolCallResult: Sendable {
         return SecretRedactor.shared.redactIfNeeded(bytes) ?? bytes
     }
 
+    /// Says how conduit read the arguments (see `ArgumentReader`): a list of sentences in
+    /// `argument_notes`, and in the text where it is not just the JSON.
+    package mutating func noteArgumentReadings(_ notes: [String]) {
+        guard !notes.isEmpty else { return }
+        let value = JSONValue.array(notes.map { .string($0) })
+        if var object = tree {
+            object["argument_notes"] = value
+            tree = object
+            structuredJSON = Self.render(object)
+        } else {
+            // Bytes of an object: the member goes in before the closing brace.
+            var bytes = Array(structuredJSON.dropLast())
+            if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+            bytes += Array("\"argument_notes\":".utf8)
+            let encoded = value.jsonBytes
+            bytes += SecretRedactor.shared.redactIfNeeded(encoded) ?? encoded
+            bytes.append(UInt8(ascii: "}"))
+            structuredJSON = bytes
+        }
+        if let text = distinctText {
+            distinctText = text + "\nconduit " + notes.joined(separator: "; ") + "."
+        }
+    }
+
     /// Records conduit's own waits before the upstream answered (opt-in retries).
     package mutating func noteRetries(_ retries: [JSONValue], summary: String) {
         var object = structured

@@ -58,9 +58,10 @@ package final class UpstreamClient: Sendable {
         }
     }
 
-    private func perform(_ tool: Tool, arguments: JSONObject, context: CallContext) async throws(ToolCallError) -> ToolCallResult {
+    private func perform(_ tool: Tool, arguments given: JSONObject, context: CallContext) async throws(ToolCallError) -> ToolCallResult {
+        let (arguments, readings) = ArgumentReader.read(given, for: tool)
         let problems = ArgumentValidator.problems(in: arguments, schema: tool.inputSchema)
-        if !problems.isEmpty { throw .invalidArguments(problems) }
+        if !problems.isEmpty { throw .invalidArguments(problems + readings.map { "(conduit \($0))" }) }
         guard let authenticator else { throw .missingCredentials(missingCredentials ?? "missing credentials") }
 
         var position: RequestBuilder.PagePosition?
@@ -91,6 +92,7 @@ package final class UpstreamClient: Sendable {
         // An upstream that echoes the request (headers, form body) must not carry a credential into the result.
         if let cleaned = SecretRedactor.shared.redactIfNeeded(received.body) { received.body = cleaned }
         var result = ResponseInterpreter(definition: definition, tool: tool, store: store).interpret(received, position: position, limit: limit)
+        result.noteArgumentReadings(readings)
         if !response.retries.isEmpty {
             let waited = response.retries.compactMap { $0["waited_seconds"]?.doubleValue }.reduce(0, +)
             result.noteRetries(
