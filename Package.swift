@@ -14,11 +14,8 @@ let package = Package(
         .target(
             name: "Conduit",
             dependencies: ["CConduit"],
-            exclude: [
-                "Integrations/chorus.json",
-                "Integrations/gong.json",
-                "Integrations/coviu.json",
-            ]
+            // The bundled definitions reach the binary as generated Swift (Scripts/embed-integrations).
+            exclude: ["Integrations/Definitions"]
         ),
         .executableTarget(
             name: "ConduitCLI",

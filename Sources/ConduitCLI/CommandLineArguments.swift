@@ -15,7 +15,8 @@ enum CommandLineArguments {
     case check(account: String?)
     case integrations(name: String?)
 
-    static let usage = """
+    static var usage: String {
+        """
         conduit — a Model Context Protocol server for one SaaS account (Chorus, Gong, Coviu, or your own REST API)
 
         Usage:
@@ -33,7 +34,7 @@ enum CommandLineArguments {
 
         Options:
           --account FILE     the account file (default: $CONDUIT_ACCOUNT)
-          --sandbox NAME     instead of an account: chorus, gong or coviu against conduit's built-in
+          --sandbox NAME     instead of an account: \(Sandbox.names.joined(separator: ", ")) against conduit's built-in
                              offline stand-in of that API, with made-up sample data
           --args JSON        the tool's arguments as one JSON object, or @FILE to read them from a file
           --log-level LEVEL  stderr diagnostics: debug, info, notice, warning, error (default: warning)
@@ -44,6 +45,7 @@ enum CommandLineArguments {
         Exit codes: 0 success, 1 failure (a tool result with isError, a start-up problem), 2 usage error
         (unknown command or flag, bad --args JSON, unreadable @FILE, unknown tool or sandbox).
         """
+    }
 
     static func parse(_ arguments: [String]) throws -> CommandLineArguments {
         guard let first = arguments.first else { throw UsageError(message: "no command given") }

@@ -61,7 +61,7 @@ enum Commands {
         })
         let server = MCPServer(
             configuration: configuration, writer: writer, log: log,
-            invoker: UpstreamClient(definition: configuration.definition, account: configuration.account))
+            invoker: UpstreamClient(configuration))
         let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         signal(SIGTERM, SIG_IGN)
         terminate.setEventHandler { exit(0) }
@@ -134,30 +134,26 @@ enum Commands {
         return object
     }
 
-    /// Runs one tool call through the same path as `tools/call` and prints the result's
-    /// structured content (with `"isError": true` added on failure): indented for a
-    /// terminal, one line when piped. Exit 0 on success, 1 for an error result.
+    /// Runs one tool call through the same dispatch as `tools/call` (filters, discovery
+    /// mode and expiry alike) and prints the result's structured content (with
+    /// `"isError": true` added on failure): indented for a terminal, one line when piped.
+    /// Exit 0 on success, 1 for an error result.
     static func call(_ name: String, arguments: JSONObject, configuration: ServerConfiguration) throws -> Int32 {
-        var work: DiscoveryTools.Outcome
-        if let tool = configuration.catalog.tool(named: name) {
-            work = .run(tool, arguments)
-        } else if configuration.account.settings.toolExposure == .discovery,
-            let outcome = DiscoveryTools(catalog: configuration.catalog).handle(name: name, arguments: arguments, revision: .v2026_07_28)
-        {
-            work = outcome
-        } else {
-            throw UsageError(message: "unknown tool '\(name)'; 'conduit tools\(configuration.isSandbox ? " --sandbox \(configuration.definition.name)" : "")' lists them")
+        let dispatch = ToolDispatch(configuration: configuration, invoker: UpstreamClient(configuration))
+        guard let work = dispatch.resolve(name, arguments: arguments, revision: .v2026_07_28) else {
+            let message: String
+            if dispatch.isReachedThroughCallTool(name) {
+                message = "'\(name)' is reached through \(DiscoveryTools.callName) (tool_exposure is \"discovery\"): conduit call \(DiscoveryTools.callName) --args '{\"name\": \"\(name)\", \"arguments\": {}}'"
+            } else {
+                message = "unknown tool '\(name)'; 'conduit tools\(configuration.isSandbox ? " --sandbox \(configuration.definition.name)" : "")' lists them"
+            }
+            throw UsageError(message: message)
         }
         if configuration.isSandbox { writeFully(2, Array("conduit: \(configuration.sandboxNotice)\n".utf8)) }
-        let client = UpstreamClient(definition: configuration.definition, account: configuration.account)
         let outcome = Mutex<ToolCallResult?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task { [work] in
-            let result: ToolCallResult
-            switch work {
-            case .answered(let answer): result = answer
-            case .run(let tool, let arguments): result = await client.call(tool, arguments: arguments, context: CallContext())
-            }
+            let result = await dispatch.run(work, context: CallContext())
             outcome.withLock { $0 = result }
             done.signal()
         }

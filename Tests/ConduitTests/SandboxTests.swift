@@ -146,7 +146,7 @@ import Glibc
         let loaded = try DefinitionLoader.load("chorus")
         var account = sandbox.account
         account.files.directory = NSTemporaryDirectory() + "conduit-sandbox-tests-\(getpid())"
-        let client = UpstreamClient(definition: loaded.definition, account: account)
+        let client = UpstreamClient(definition: loaded.definition, account: account, auth: Authenticator.chooseScheme(loaded.definition, credentials: account.credentials))
         let tool = try #require(loaded.tools.first { $0.name == "get_single_chorus_media_by_id" })
         let result = await client.call(tool, arguments: ["id": "EE8ED5BBBC254177B8201B9D84855949", "info": false], context: CallContext())
         #expect(!result.isError, "\(result.text)")
@@ -169,7 +169,7 @@ import Glibc
             let loaded = try DefinitionLoader.load(name)
             var account = sandbox.account
             account.credentials = account.credentials.mapValues { $0 + "-wrong" }
-            let client = UpstreamClient(definition: loaded.definition, account: account)
+            let client = UpstreamClient(definition: loaded.definition, account: account, auth: Authenticator.chooseScheme(loaded.definition, credentials: account.credentials))
             let tool = try #require(loaded.tools.first { $0.kind == .list && ($0.inputSchema["required"]?.arrayValue ?? []).isEmpty })
             let result = await client.call(tool, arguments: [:], context: CallContext())
             #expect(result.isError, "\(name) accepted wrong credentials")

@@ -14,8 +14,8 @@ import Glibc
         var stderr: String
     }
 
-    private func run(_ arguments: [String]) throws -> Outcome {
-        let conduit = try ConduitProcess(arguments)
+    private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let conduit = try ConduitProcess(arguments, environment: environment)
         conduit.closeInput()
         let status = conduit.waitForExit(timeout: 20)
         usleep(50_000)
@@ -31,6 +31,29 @@ import Glibc
         #expect(printed["next_cursor"]?.stringValue != nil)
         #expect(printed["isError"] == nil)
         #expect(outcome.stderr.contains("SANDBOX"))
+    }
+
+    /// `conduit call` follows the account's tool_exposure like tools/call: in discovery
+    /// mode a tool is reached through call_tool, and naming it directly says how.
+    @Test func discoveryModeReachesToolsThroughCallToolAsAClientWould() throws {
+        let fake = try FakeChorus.start()
+        defer { fake.stop() }
+        let account = try FakeChorus.accountFile(baseURL: fake.baseURL, server: ["tool_exposure": "discovery"])
+        let environment = ["CHORUS_TOKEN": FakeChorus.token]
+
+        let direct = try run(["call", "list_all_chorus_conversations", "--account", account], environment: environment)
+        #expect(direct.status == 2)
+        #expect(direct.stdout.isEmpty)
+        #expect(direct.stderr.contains("conduit call call_tool --args"), "\(direct.stderr)")
+        #expect(fake.requests.isEmpty)
+
+        let through = try run(
+            ["call", "call_tool", "--account", account, "--args", #"{"name": "list_all_chorus_conversations", "arguments": {"limit": 2}}"#],
+            environment: environment)
+        #expect(through.status == 0, "\(through.stderr)")
+        let printed = try JSONValue.parse(try #require(through.stdout.first))
+        #expect(printed["result"]?.arrayValue?.count == 2)
+        #expect(fake.requests.count == 1)
     }
 
     @Test func anErrorResultExitsOneAndIsMarked() throws {

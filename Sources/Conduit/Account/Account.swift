@@ -66,7 +66,7 @@ package struct Account: Sendable {
             throw AccountError("\(source): unknown field \"\(unknown)\" (expected integration, base_url, credentials, server, timeouts, retry, files)")
         }
         guard case .string(let integration)? = root["integration"], !integration.isEmpty else {
-            throw AccountError("\(source): field \"integration\" is missing; name a bundled integration (chorus, gong, coviu) or a definition file")
+            throw AccountError("\(source): field \"integration\" is missing; name a bundled integration (\(BundledIntegrations.names.joined(separator: ", "))) or a definition file")
         }
         var baseURL: String?
         if let value = root["base_url"], !value.isNull {

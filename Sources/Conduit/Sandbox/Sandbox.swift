@@ -27,30 +27,54 @@ extension SandboxVendor {
 /// everything else runs as it does for a real account: auth headers, argument routing,
 /// paging, redirects, files. Writes change the sample data until the process exits.
 package enum Sandbox {
+    /// A bundled integration's stand-in: how to start it, and how many records its main
+    /// list holds at start.
+    struct Stand: Sendable {
+        var name: String
+        var start: @Sendable () throws(SandboxError) -> RunningSandbox
+        var seededMainListCount: @Sendable () -> Int
+    }
+
+    /// Every sandbox, in one list: a bundled integration gains a sandbox by an entry here.
+    static let stands: [Stand] = [
+        Stand(
+            name: "chorus",
+            start: { () throws(SandboxError) in
+                let vendor = ChorusSandbox()
+                let storage = try server(vendor.respondFromStorage, origin: .storage)
+                vendor.useStorage(at: storage.server.origin)
+                return try RunningSandbox(
+                    name: "chorus", vendor: vendor, credentials: ["api_token": ChorusSandbox.apiToken], extraServers: [storage])
+            },
+            seededMainListCount: { ChorusSandbox.seed().engagements.count }),
+        Stand(
+            name: "gong",
+            start: { () throws(SandboxError) in
+                try RunningSandbox(
+                    name: "gong", vendor: GongSandbox(),
+                    credentials: ["access_key": GongSandbox.accessKey, "access_key_secret": GongSandbox.accessKeySecret])
+            },
+            seededMainListCount: { GongSandbox.seed().calls.count }),
+        Stand(
+            name: "coviu",
+            start: { () throws(SandboxError) in
+                try RunningSandbox(
+                    name: "coviu", vendor: CoviuSandbox(),
+                    credentials: ["client_id": CoviuSandbox.clientID, "client_secret": CoviuSandbox.clientSecret])
+            },
+            seededMainListCount: { CoviuSandbox.seed().sessions.count - CoviuSandbox.seed().canceled.count }),
+    ]
+
     /// The integrations that have a sandbox.
-    package static let names = ["chorus", "gong", "coviu"]
+    package static var names: [String] { stands.map(\.name) }
 
     /// Starts the stand-in for `name` (an API origin, and for Chorus a second "storage"
     /// origin for media links) and returns how to reach it.
     package static func start(_ name: String) throws(SandboxError) -> RunningSandbox {
-        switch name {
-        case "chorus":
-            let vendor = ChorusSandbox()
-            let storage = try server(vendor.respondFromStorage, origin: .storage)
-            vendor.useStorage(at: storage.server.origin)
-            return try RunningSandbox(
-                name: name, vendor: vendor, credentials: ["api_token": ChorusSandbox.apiToken], extraServers: [storage])
-        case "gong":
-            return try RunningSandbox(
-                name: name, vendor: GongSandbox(),
-                credentials: ["access_key": GongSandbox.accessKey, "access_key_secret": GongSandbox.accessKeySecret])
-        case "coviu":
-            return try RunningSandbox(
-                name: name, vendor: CoviuSandbox(),
-                credentials: ["client_id": CoviuSandbox.clientID, "client_secret": CoviuSandbox.clientSecret])
-        default:
+        guard let stand = stands.first(where: { $0.name == name }) else {
             throw SandboxError("there is no sandbox named \"\(name)\" (sandboxes: \(names.joined(separator: ", ")))")
         }
+        return try stand.start()
     }
 
     /// Which origin of a sandbox a request reached.
@@ -70,12 +94,7 @@ package enum Sandbox {
     /// How many records the main list of each sandbox holds at start (Chorus
     /// engagements, Gong calls, Coviu sessions without the cancelled ones).
     package static func seededMainListCount(_ name: String) -> Int {
-        switch name {
-        case "chorus": ChorusSandbox.seed().engagements.count
-        case "gong": GongSandbox.seed().calls.count
-        case "coviu": CoviuSandbox.seed().sessions.count - CoviuSandbox.seed().canceled.count
-        default: 0
-        }
+        stands.first { $0.name == name }?.seededMainListCount() ?? 0
     }
 }
 

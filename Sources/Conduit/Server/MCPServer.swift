@@ -16,14 +16,6 @@ import Darwin
 /// cancelled call), so that a batch waiting for it is not left waiting.
 typealias Responder = @Sendable (EncodedMessage?) -> Void
 
-/// Runs tool calls; the server's only way to reach the outside world, so tests can
-/// substitute it.
-package protocol ToolInvoker: Sendable {
-    func call(_ tool: Tool, arguments: JSONObject, context: CallContext) async -> ToolCallResult
-}
-
-extension UpstreamClient: ToolInvoker {}
-
 /// The MCP server: reads messages, keeps the lifecycle, dispatches requests
 /// concurrently and writes every response through the one `MessageWriter`.
 ///
@@ -35,12 +27,10 @@ package final class MCPServer: Sendable {
     package let configuration: ServerConfiguration
     private let writer: MessageWriter
     private let log: DiagnosticLog
-    private let invoker: ToolInvoker
+    private let dispatch: ToolDispatch
     private let session = Mutex(SessionState())
     private let inFlight = Mutex(InFlightTable())
     private let rendered: RenderedTools
-    private let discovery: DiscoveryTools
-    private let now: @Sendable () -> Date
 
     /// How long EOF on stdin waits for running requests before exiting anyway.
     package static let drainTimeout: TimeInterval = 5
@@ -52,10 +42,8 @@ package final class MCPServer: Sendable {
         self.configuration = configuration
         self.writer = writer
         self.log = log
-        self.invoker = invoker
-        self.now = now
+        dispatch = ToolDispatch(configuration: configuration, invoker: invoker, now: now)
         rendered = RenderedTools(configuration: configuration)
-        discovery = DiscoveryTools(catalog: configuration.catalog)
     }
 
     // MARK: Input
@@ -340,20 +328,9 @@ package final class MCPServer: Sendable {
         }
         // A tool the filters hide, or (in discovery mode) any tool but the three
         // meta-tools, is refused exactly like a name that does not exist.
-        let work: DiscoveryTools.Outcome
-        switch configuration.account.settings.toolExposure {
-        case .all:
-            guard let tool = configuration.catalog.tool(named: name) else {
-                respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)"))))
-                return
-            }
-            work = .run(tool, arguments)
-        case .discovery:
-            guard let outcome = discovery.handle(name: name, arguments: arguments, revision: request.revision) else {
-                respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("Unknown tool: \(name)"))))
-                return
-            }
-            work = outcome
+        guard let work = dispatch.resolve(name, arguments: arguments, revision: request.revision) else {
+            respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams(dispatch.unknownToolMessage(name)))))
+            return
         }
         // A progress token is a string or an integer (like a request id); one of another
         // type is treated as absent: echoing it would put an invalid notification on the wire.
@@ -370,22 +347,13 @@ package final class MCPServer: Sendable {
                 writer.send(OutgoingMessage.notification(method: "notifications/progress", params: params))
             })
 
-        let expiresAt = configuration.account.settings.expiresAt
         let started = inFlight.withLock { table -> Bool in table.reserve(id, respond: respond) }
         guard started else {
             respond(EncodedMessage(OutgoingMessage.error(id: id, .invalidRequest("request id \(id) is already in use by a running request"))))
             return
         }
-        let task = Task { [invoker, rendered, now] in
-            let result: ToolCallResult
-            if let expiresAt, now() >= expiresAt {
-                result = .failure(.expired, integration: configuration.definition.title)
-            } else {
-                switch work {
-                case .answered(let answer): result = answer
-                case .run(let tool, let arguments): result = await invoker.call(tool, arguments: arguments, context: context)
-                }
-            }
+        let task = Task { [dispatch, rendered] in
+            let result = await dispatch.run(work, context: context)
             // Nil when the call was cancelled (or given up at shutdown): it was settled then.
             guard let respond = self.inFlight.withLock({ $0.finish(id) }) else { return }
             respond(rendered.callResponse(result, id: id, revision: request.revision))

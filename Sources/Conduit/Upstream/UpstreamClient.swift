@@ -34,13 +34,18 @@ package final class UpstreamClient: Sendable {
     private let retry: RetryPolicy?
     package let store: FileStore
 
-    package init(definition: IntegrationDefinition, account: Account) {
+    /// A client for a configuration's account, authenticating with the scheme it chose.
+    package convenience init(_ configuration: ServerConfiguration) {
+        self.init(definition: configuration.definition, account: configuration.account, auth: configuration.auth)
+    }
+
+    package init(definition: IntegrationDefinition, account: Account, auth: Result<AuthScheme, AccountError>) {
         self.definition = definition
         baseURL = account.baseURL ?? definition.baseURL
         http = HTTPClient(timeouts: account.timeouts)
         retry = account.retry
         store = FileStore(settings: account.files)
-        switch Authenticator.chooseScheme(definition, credentials: account.credentials) {
+        switch auth {
         case .success(let scheme):
             authenticator = Authenticator(scheme: scheme, credentials: account.credentials, baseURL: baseURL, http: http)
             missingCredentials = nil

@@ -1,17 +1,25 @@
 /// Everything a running server needs, assembled once at start.
 package struct ServerConfiguration: Sendable {
-    package var definition: IntegrationDefinition
-    package var account: Account
-    package var catalog: ToolCatalog
+    package let definition: IntegrationDefinition
+    package let account: Account
+    package let catalog: ToolCatalog
+    /// The authentication scheme, chosen once here: the first of the definition's schemes
+    /// whose credentials the account holds, or why none can be used.
+    package let auth: Result<AuthScheme, AccountError>
     /// True for `--sandbox`: the API is conduit's built-in stand-in with made-up data,
     /// which clients and models are told in the server's name, title and instructions.
-    package var isSandbox: Bool
+    package let isSandbox: Bool
 
-    package init(definition: IntegrationDefinition, account: Account, catalog: ToolCatalog, isSandbox: Bool = false) {
+    /// `auth` is the scheme already chosen for this account, if the caller has chosen it.
+    package init(
+        definition: IntegrationDefinition, account: Account, catalog: ToolCatalog, isSandbox: Bool = false,
+        auth: Result<AuthScheme, AccountError>? = nil
+    ) {
         self.definition = definition
         self.account = account
         self.catalog = catalog
         self.isSandbox = isSandbox
+        self.auth = auth ?? Authenticator.chooseScheme(definition, credentials: account.credentials)
     }
 
     package var serverName: String { "conduit-\(definition.name)\(isSandbox ? "-sandbox" : "")" }

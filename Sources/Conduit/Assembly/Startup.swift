@@ -50,9 +50,8 @@ package enum Startup {
             let known = definition.credentials.map(\.name).joined(separator: ", ")
             problems.append("\(path): field \"credentials.\(credential)\" is not a \(definition.title) credential (expected \(known))")
         }
-        if case .failure(let error) = Authenticator.chooseScheme(definition, credentials: account.credentials) {
-            problems.append("\(path): \(error.description)")
-        }
+        let auth = Authenticator.chooseScheme(definition, credentials: account.credentials)
+        if case .failure(let error) = auth { problems.append("\(path): \(error.description)") }
         if let expiry = account.settings.expiresAt, now >= expiry {
             problems.append("\(path): field \"server.expires_at\": this server expired at \(Timestamp.format(expiry)) and will not start")
         }
@@ -77,7 +76,7 @@ package enum Startup {
             throw Failure(problems + [error.description])
         }
         if !problems.isEmpty { throw Failure(problems) }
-        return ServerConfiguration(definition: definition, account: account, catalog: catalog)
+        return ServerConfiguration(definition: definition, account: account, catalog: catalog, auth: auth)
     }
 
     /// `--sandbox NAME`: starts the built-in stand-in of a bundled integration's API and
