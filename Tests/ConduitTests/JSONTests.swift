@@ -39,6 +39,41 @@ import Testing
         #expect(text == #""line1\nline2\r\u0000""#)
     }
 
+    /// The word-at-a-time escaper against a byte-by-byte reference, on strings dense in
+    /// bytes that need escaping at every offset of an eight-byte word, and back through
+    /// the parser.
+    @Test func stringEscapingMatchesTheByteByByteRule() throws {
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{0}"..."\u{1F}", "\u{7F}":
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        let alphabet: [String] = ["a", "b", "\"", "\\", "\n", "\u{1}", "\u{7F}", "é", "𝄞", "/", "\t", "~", " "]
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<80 {
+            for _ in 0..<20 {
+                let text = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+                let written = JSONValue.string(text).jsonString
+                #expect(written == reference(text), "\(Array(text.utf8))")
+                #expect(try JSONValue.parse(written) == .string(text))
+            }
+        }
+        let long = String(repeating: "plain text without escapes, ", count: 400) + "\"end\""
+        #expect(JSONValue.string(long).jsonString == reference(long))
+    }
+
     @Test(arguments: [
         "", "{", "[1,", #"{"a" 1}"#, "tru", "01", "1.", "-", #""\x""#, #""\ud800""#, "[1] x", "{'a':1}", "NaN",
         "\"unterminated",

@@ -31,6 +31,9 @@ package final class SecretRedactor: Sendable {
         let starts: [Bool]
         /// The same bytes, each repeated across a 64-bit word, to find them eight at a time.
         let startWords: [UInt64]
+        /// For each start byte, the bytes that can follow it in a spelling (256 bits per
+        /// start byte, four words): most candidates end here, without trying a secret.
+        let followers: [UInt64]
 
         init(_ secrets: [[UInt8]]) {
             self.secrets = secrets
@@ -42,6 +45,19 @@ package final class SecretRedactor: Sendable {
             }
             self.starts = starts
             startWords = (0..<256).filter { starts[$0] }.map { UInt64($0) &* 0x0101_0101_0101_0101 }
+            var followers = [UInt64](repeating: 0, count: 256 * 4)
+            func allow(_ first: UInt8, _ next: UInt8) { followers[Int(first) * 4 + Int(next >> 6)] |= 1 << UInt64(next & 63) }
+            for secret in secrets {
+                // A raw first byte is followed by the raw second one or an escape of it.
+                allow(secret[0], secret[1])
+                allow(secret[0], UInt8(ascii: "\\"))
+                allow(secret[0], UInt8(ascii: "%"))
+            }
+            // An escape introducer may spell any first byte: anything may follow it.
+            for introducer in [UInt8(ascii: "\\"), UInt8(ascii: "%")] where starts[Int(introducer)] {
+                for word in 0..<4 { followers[Int(introducer) * 4 + word] = .max }
+            }
+            self.followers = followers
         }
     }
 
@@ -130,6 +146,10 @@ package final class SecretRedactor: Sendable {
     }
 
     private static func matchAny(_ patterns: Patterns, in hay: UnsafeBufferPointer<UInt8>, at position: Int) -> (start: Int, end: Int)? {
+        // Every secret is at least `minimumLength` long, so a spelling needs a next byte.
+        guard position + 1 < hay.count else { return nil }
+        let next = hay[position + 1]
+        guard patterns.followers[Int(hay[position]) * 4 + Int(next >> 6)] & (1 << UInt64(next & 63)) != 0 else { return nil }
         for secret in patterns.secrets {
             if let end = match(secret, in: hay, at: position) { return (position, end) }
         }
