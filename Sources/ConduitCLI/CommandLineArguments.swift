@@ -7,10 +7,13 @@ struct UsageError: Error {
 
 /// The parsed command line.
 enum CommandLineArguments {
-    case help
+    /// `conduit --help`, `conduit help [COMMAND]`, `conduit COMMAND --help`.
+    case help(command: String?)
+    /// `conduit` alone.
+    case bare
     case version
     case serve(account: String?, sandbox: String?, logLevel: LogLevel?)
-    case tools(account: String?, sandbox: String?, json: Bool)
+    case tools(name: String?, account: String?, sandbox: String?, json: Bool)
     case call(tool: String, arguments: String?, account: String?, sandbox: String?)
     case check(account: String?)
     case integrations(name: String?)
@@ -22,14 +25,16 @@ enum CommandLineArguments {
         Usage:
           conduit serve [--account FILE | --sandbox NAME] [--log-level LEVEL]
                                        speak MCP on stdin/stdout (what an MCP client runs)
-          conduit tools [--account FILE | --sandbox NAME] [--json]
-                                       print the tools a client would see, after the account's filters
+          conduit tools [TOOL] [--account FILE | --sandbox NAME] [--json]
+                                       print the tools a client would see, after the account's filters,
+                                       or one tool's arguments and examples
           conduit call TOOL [--args JSON | --args @FILE] [--account FILE | --sandbox NAME]
                                        run one tool call and print its structured result
                                        (indented on a terminal, one line when piped)
           conduit check [--account FILE]
                                        validate the account and its definition; list every problem
           conduit integrations [NAME]  list bundled integrations, or one's resources, methods and tools
+          conduit COMMAND --help       what one command does, its options and examples
           conduit --help | --version
 
         Options:
@@ -47,9 +52,94 @@ enum CommandLineArguments {
         """
     }
 
+    /// The commands, in the order help lists them.
+    static let commands = ["serve", "tools", "call", "check", "integrations"]
+
+    /// What one command does, its options and an example that works as printed.
+    static func help(for command: String) -> String? {
+        let sandboxes = Sandbox.names.joined(separator: ", ")
+        switch command {
+        case "serve":
+            return """
+                conduit serve [--account FILE | --sandbox NAME] [--log-level LEVEL]
+
+                Speaks the Model Context Protocol on stdin and stdout: what an MCP client runs.
+                stdout carries protocol messages only; diagnostics go to stderr.
+
+                Options:
+                  --account FILE     the account file (default: $CONDUIT_ACCOUNT)
+                  --sandbox NAME     serve a built-in offline stand-in instead (\(sandboxes))
+                  --log-level LEVEL  debug, info, notice, warning, error or off (default: warning)
+
+                Example (a client's configuration runs this):
+                  conduit serve --account /path/to/chorus.json
+                """
+        case "tools":
+            return """
+                conduit tools [TOOL] [--account FILE | --sandbox NAME] [--json]
+
+                Lists the tools a client would see (after the account's filters), or, given a
+                tool's name, that tool's description, arguments and examples.
+
+                Options:
+                  --account FILE     the account file (default: $CONDUIT_ACCOUNT)
+                  --sandbox NAME     the tools of a built-in sandbox (\(sandboxes))
+                  --json             print the JSON objects tools/list returns
+
+                Examples:
+                  conduit tools --sandbox gong
+                  conduit tools list_all_gong_calls --sandbox gong
+                """
+        case "call":
+            return """
+                conduit call TOOL [--args JSON | --args @FILE] [--account FILE | --sandbox NAME]
+
+                Runs one tool call through the same path as tools/call and prints the result's
+                structured content: indented on a terminal, one line when piped. Exit 0 on
+                success, 1 for an error result (marked "isError": true), 2 for a usage mistake.
+
+                Options:
+                  --args JSON        the arguments as one JSON object, or @FILE to read it from a file
+                  --account FILE     the account file (default: $CONDUIT_ACCOUNT)
+                  --sandbox NAME     call a built-in offline stand-in instead (\(sandboxes))
+
+                Examples:
+                  conduit call list_all_chorus_conversations --sandbox chorus --args '{"limit": 3}'
+                  conduit tools list_all_chorus_conversations --sandbox chorus    (its arguments)
+                """
+        case "check":
+            return """
+                conduit check [--account FILE]
+
+                Validates the account file and its integration's definition and lists every
+                problem found, one per line. Exit 0 when there is none.
+
+                Options:
+                  --account FILE     the account file (default: $CONDUIT_ACCOUNT)
+
+                Example:
+                  conduit check --account chorus.json
+                """
+        case "integrations":
+            return """
+                conduit integrations [NAME]
+
+                Lists the bundled integrations (\(BundledIntegrations.names.joined(separator: ", "))), or one integration's
+                resources, methods and the tools they become.
+
+                Examples:
+                  conduit integrations
+                  conduit integrations gong
+                """
+        default:
+            return nil
+        }
+    }
+
     static func parse(_ arguments: [String]) throws -> CommandLineArguments {
-        guard let first = arguments.first else { throw UsageError(message: "no command given") }
+        guard let first = arguments.first else { return .bare }
         var rest = Array(arguments.dropFirst())
+        if commands.contains(first), rest.contains(where: { ["--help", "-h"].contains($0) }) { return .help(command: first) }
 
         func option(_ name: String) throws -> String? {
             guard let index = rest.firstIndex(of: name) else { return nil }
@@ -65,13 +155,25 @@ enum CommandLineArguments {
             rest.remove(at: index)
             return true
         }
+        func positional() -> String? {
+            guard let value = rest.first, !value.hasPrefix("-") else { return nil }
+            rest.removeFirst()
+            return value
+        }
         func finish() throws {
-            if let unexpected = rest.first { throw UsageError(message: "unexpected argument '\(unexpected)' for '\(first)'") }
+            if let unexpected = rest.first { throw UsageError(message: "unexpected argument '\(unexpected)' for '\(first)'; see 'conduit \(first) --help'") }
         }
 
         switch first {
-        case "--help", "-h", "help":
-            return .help
+        case "--help", "-h":
+            return .help(command: nil)
+        case "help":
+            let command = positional()
+            try finish()
+            if let command, !commands.contains(command) {
+                throw UsageError(message: "there is no command '\(command)' (commands: \(commands.joined(separator: ", ")))")
+            }
+            return .help(command: command)
         case "--version", "-V", "version":
             return .version
         case "serve":
@@ -94,11 +196,13 @@ enum CommandLineArguments {
             let account = try option("--account")
             let sandbox = try option("--sandbox")
             let json = flag("--json")
+            let name = positional()
             try finish()
-            return .tools(account: account, sandbox: sandbox, json: json)
+            return .tools(name: name, account: account, sandbox: sandbox, json: json)
         case "call":
-            guard let tool = rest.first, !tool.hasPrefix("--") else { throw UsageError(message: "call needs a tool name") }
-            rest.removeFirst()
+            guard let tool = positional() else {
+                throw UsageError(message: "call needs a tool name: conduit call TOOL [--args JSON] [--account FILE | --sandbox NAME]; 'conduit tools' lists the tools")
+            }
             let args = try option("--args")
             let account = try option("--account")
             let sandbox = try option("--sandbox")
@@ -109,12 +213,13 @@ enum CommandLineArguments {
             try finish()
             return .check(account: account)
         case "integrations":
-            let name = rest.first
-            if name != nil { rest.removeFirst() }
+            let name = positional()
             try finish()
             return .integrations(name: name)
         default:
-            throw UsageError(message: "unknown command '\(first)'")
+            let close = commands.filter { DiscoveryTools.editDistance(Array(first.utf8), Array($0.utf8), limit: 2) <= 2 }
+            let hint = close.isEmpty ? "" : " (did you mean '\(close[0])'?)"
+            throw UsageError(message: "unknown command '\(first)'\(hint); commands: \(commands.joined(separator: ", "))")
         }
     }
 }

@@ -15,18 +15,32 @@ import Glibc
 enum Commands {
     static func run(_ command: CommandLineArguments, environment: [String: String]) throws -> Int32 {
         switch command {
-        case .help:
-            print(CommandLineArguments.usage)
+        case .help(let command):
+            print(command.flatMap(CommandLineArguments.help(for:)) ?? CommandLineArguments.usage)
             return 0
+        case .bare:
+            // On a terminal, a person typed `conduit`: show the help. Otherwise something
+            // (perhaps an MCP client configured without `serve`) reads stdout, which must
+            // not receive text that is not protocol.
+            if isatty(1) == 1 {
+                print(CommandLineArguments.usage)
+                return 0
+            }
+            writeFully(2, Array("\(CommandLineArguments.usage)\n\nconduit: no command given; an MCP client runs 'conduit serve --account FILE'\n".utf8))
+            return 2
         case .version:
             print("conduit \(ConduitVersion.current)")
             return 0
         case .serve(let account, let sandbox, let level):
             let configuration = try prepare(account: account, sandbox: sandbox, environment: environment)
             serve(configuration, log: DiagnosticLog(level: level))
-        case .tools(let account, let sandbox, let json):
+        case .tools(let name, let account, let sandbox, let json):
             let configuration = try prepare(account: account, sandbox: sandbox, environment: environment)
-            printTools(configuration, json: json)
+            if let name {
+                try printTool(name, configuration: configuration, accountPath: account, json: json)
+            } else {
+                printTools(configuration, json: json)
+            }
             return 0
         case .call(let tool, let arguments, let account, let sandbox):
             // Usage mistakes in --args are found before anything starts.
@@ -108,8 +122,85 @@ enum Commands {
             print("\ntool_exposure is \"discovery\": clients see these three meta-tools, through which \(tools.count) tools are reachable.")
         }
         if configuration.isSandbox {
-            print("\n\(configuration.sandboxNotice) Try: conduit call \(tools.first { $0.kind == .list }?.name ?? tools[0].name) --sandbox \(configuration.definition.name)")
+            print("\n\(configuration.sandboxNotice)")
+            if let tool = tools.first(where: { $0.kind == .list && !$0.method.examples.isEmpty }) ?? tools.first(where: { !$0.method.examples.isEmpty }) {
+                print("Try: \(exampleCommand(tool, arguments: tool.method.examples[0].arguments, configuration: configuration, accountPath: nil))")
+            }
+            print("One tool's arguments and examples: conduit tools TOOL --sandbox \(configuration.definition.name)")
         }
+    }
+
+    /// A `conduit call` command line that runs `tool` with `arguments` as printed.
+    static func exampleCommand(_ tool: Tool, arguments: JSONObject, configuration: ServerConfiguration, accountPath: String?) -> String {
+        var command = "conduit call \(tool.name)"
+        if configuration.isSandbox {
+            command += " --sandbox \(configuration.definition.name)"
+        } else if let accountPath {
+            command += " --account \(shellQuoted(accountPath))"
+        }
+        if !arguments.isEmpty { command += " --args \(shellQuoted(JSONValue.object(arguments).jsonString))" }
+        return command
+    }
+
+    /// `text` as one word for a POSIX shell.
+    static func shellQuoted(_ text: String) -> String {
+        if !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:@".contains($0) }) { return text }
+        return "'" + text.replacing("'", with: "'\\''") + "'"
+    }
+
+    /// `conduit tools NAME`: one tool's description, arguments and examples.
+    static func printTool(_ name: String, configuration: ServerConfiguration, accountPath: String?, json: Bool) throws {
+        guard let tool = configuration.catalog.tool(named: name) else {
+            throw UsageError(message: unknownToolMessage(name, configuration: configuration))
+        }
+        if json {
+            print(ToolRendering.render(tool, revision: .v2026_07_28).prettyJSONString)
+            return
+        }
+        print("\(tool.name) — \(tool.title)")
+        print("")
+        print(tool.description)
+        let properties = tool.inputSchema["properties"]?.objectValue ?? [:]
+        let required = Set((tool.inputSchema["required"]?.arrayValue ?? []).compactMap(\.stringValue))
+        print("")
+        print(properties.isEmpty ? "Arguments: none" : "Arguments:")
+        for (argument, schema) in properties {
+            print("  \(argument)  \(typeSummary(schema))\(required.contains(argument) ? ", required" : "")")
+            if let description = schema["description"]?.stringValue, !description.isEmpty {
+                for line in description.split(separator: "\n") { print("      \(line)") }
+            }
+        }
+        if configuration.account.settings.toolExposure == .discovery {
+            print("\ntool_exposure is \"discovery\": a client reaches this tool through \(DiscoveryTools.callName).")
+        }
+        let examples = tool.method.examples
+        guard !examples.isEmpty else { return }
+        print("")
+        print("Examples:")
+        for example in examples {
+            if let description = example.description { print("  \(description)") }
+            print("  \(exampleCommand(tool, arguments: example.arguments, configuration: configuration, accountPath: accountPath))")
+        }
+    }
+
+    /// A short type for an argument's schema: `string`, `integer`, `array of string`,
+    /// `one of: a, b, c`, with the format where there is one.
+    static func typeSummary(_ schema: JSONValue) -> String {
+        if let choices = schema["enum"]?.arrayValue, !choices.isEmpty {
+            let listed = choices.prefix(12).map { $0.stringValue ?? $0.jsonString }.joined(separator: ", ")
+            return "one of: \(listed)\(choices.count > 12 ? ", …" : "")"
+        }
+        var type = schema["type"]?.stringValue ?? schema["type"]?.arrayValue?.compactMap(\.stringValue).joined(separator: " or ") ?? "any"
+        if type == "array", let items = schema["items"] { type = "array of \(typeSummary(items))" }
+        if let format = schema["format"]?.stringValue { type += " (\(format))" }
+        return type
+    }
+
+    /// "unknown tool", with the closest names when some are close.
+    static func unknownToolMessage(_ name: String, configuration: ServerConfiguration) -> String {
+        let close = DiscoveryTools(catalog: configuration.catalog).suggestions(for: name)
+        let hint = close.isEmpty ? "" : " (did you mean \(close.map { "'\($0)'" }.joined(separator: " or "))?)"
+        return "unknown tool '\(name)'\(hint); 'conduit tools\(configuration.isSandbox ? " --sandbox \(configuration.definition.name)" : "")' lists them"
     }
 
     /// `--args`: inline JSON, or `@FILE` naming a file that holds it. Absent means `{}`.
@@ -145,15 +236,19 @@ enum Commands {
             if dispatch.isReachedThroughCallTool(name) {
                 message = "'\(name)' is reached through \(DiscoveryTools.callName) (tool_exposure is \"discovery\"): conduit call \(DiscoveryTools.callName) --args '{\"name\": \"\(name)\", \"arguments\": {}}'"
             } else {
-                message = "unknown tool '\(name)'; 'conduit tools\(configuration.isSandbox ? " --sandbox \(configuration.definition.name)" : "")' lists them"
+                message = unknownToolMessage(name, configuration: configuration)
             }
             throw UsageError(message: message)
         }
         if configuration.isSandbox { writeFully(2, Array("conduit: \(configuration.sandboxNotice)\n".utf8)) }
         let outcome = Mutex<ToolCallResult?>(nil)
         let done = DispatchSemaphore(value: 0)
+        // Long work (a download) shows how far it got, on a terminal only.
+        let line = isatty(2) == 1 ? ProgressLine() : nil
+        let context = CallContext(progress: { done, total, message in line?.show(done: done, total: total, message: message) })
         Task { [work] in
-            let result = await dispatch.run(work, context: CallContext())
+            let result = await dispatch.run(work, context: context)
+            line?.clear()
             outcome.withLock { $0 = result }
             done.signal()
         }
@@ -216,5 +311,46 @@ enum CallOutput {
         if result.isError { printed["isError"] = true }
         let text = pretty ? JSONValue.object(printed).prettyJSONString : JSONValue.object(printed).jsonString
         return SecretRedactor.shared.redact(text)
+    }
+}
+
+/// One self-rewriting stderr line for `conduit call` on a terminal: what the call is
+/// doing and, for a transfer, how many bytes of how many. Shown only once the call has
+/// run for a second, rewritten at most five times a second, erased when the call ends.
+final class ProgressLine: Sendable {
+    private struct State {
+        var started = Date()
+        var lastShown: Date?
+        var message = ""
+    }
+
+    private let state = Mutex(State())
+
+    func show(done: Double, total: Double?, message: String?) {
+        let now = Date()
+        let text: String? = state.withLock { state in
+            if let message { state.message = message }
+            guard now.timeIntervalSince(state.started) >= 1 else { return nil }
+            if let last = state.lastShown, now.timeIntervalSince(last) < 0.2 { return nil }
+            state.lastShown = now
+            var text = "conduit: \(state.message.isEmpty ? "working" : state.message)"
+            if done > 0 {
+                text += " — \(Self.megabytes(done))"
+                if let total, total > 0 { text += " of \(Self.megabytes(total)) (\(Int(done / total * 100))%)" }
+            }
+            return text
+        }
+        // Carriage return, the text, then erase what a longer earlier line left.
+        if let text { writeFully(2, Array("\r\(text)\u{1B}[K".utf8)) }
+    }
+
+    func clear() {
+        let shown = state.withLock { $0.lastShown != nil }
+        if shown { writeFully(2, Array("\r\u{1B}[K".utf8)) }
+    }
+
+    private static func megabytes(_ bytes: Double) -> String {
+        let tenths = Int((bytes / 1_000_000 * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) MB"
     }
 }

@@ -334,7 +334,7 @@ package struct DiscoveryTools: Sendable {
 
     /// Up to three visible tool names close to `name`: small edit distance first, then
     /// names that contain it or that it contains.
-    func suggestions(for name: String) -> [String] {
+    package func suggestions(for name: String) -> [String] {
         let wanted = Array(name.lowercased().utf8)
         guard !wanted.isEmpty else { return [] }
         let allowance = max(2, wanted.count / 5)
@@ -353,7 +353,7 @@ package struct DiscoveryTools: Sendable {
     }
 
     /// Levenshtein distance, giving up (returning `limit + 1`) once it must exceed `limit`.
-    static func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
+    package static func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
         if abs(a.count - b.count) > limit { return limit + 1 }
         var previous = Array(0...b.count)
         var current = [Int](repeating: 0, count: b.count + 1)
