@@ -134,7 +134,35 @@ import Glibc
 
         let nothing = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9", server: ["tags": ["no-such-tag"]])
         let refused = try run(["serve", "--account", nothing], environment: ["CHORUS_TOKEN": "x"])
-        #expect(refused.status == 1 && refused.stderr.contains("leave no tools"))
+        #expect(refused.status == 1 && refused.stderr.contains("\"no-such-tag\" is not a tag of this integration"), "\(refused.stderr)")
+
+        // A misspelt method group is named as such, with the likely intent.
+        let typo = try FakeChorus.accountFile(baseURL: "http://127.0.0.1:9", server: ["methods": ["reed"]])
+        let misspelt = try run(["serve", "--account", typo], environment: ["CHORUS_TOKEN": "x"])
+        #expect(misspelt.status == 1)
+        #expect(misspelt.stderr.contains("\"reed\" is neither read, write, custom nor a method name") && misspelt.stderr.contains("did you mean \"read\"?"))
+        #expect(!misspelt.stderr.contains("leave no tools"))
+    }
+
+    /// `conduit check` reads the whole account file and lists every problem in one run.
+    @Test func checkListsEveryProblemOfTheAccountFile() throws {
+        let account = TemporaryFiles.folder + "/account-\(UUID().uuidString).json"
+        let text = #"""
+            {"integration": "gong", "credentials": {"access_key": "${UNSET_GONG_KEY_FOR_TEST}", "access_key_secret": "s3cret-value"},
+             "server": {"tool_exposure": "everything", "expires_at": "next tuesday", "methods": ["reed"]},
+             "timeouts": {"idle_seconds": -1}, "colour": "blue"}
+            """#
+        try text.write(toFile: account, atomically: true, encoding: .utf8)
+        let checked = try run(["check", "--account", account], environment: [:])
+        #expect(checked.status == 1)
+        for expected in [
+            "unknown field \"colour\"", "UNSET_GONG_KEY_FOR_TEST, which is not set", "\"server.tool_exposure\" must be",
+            "\"server.expires_at\" must be", "\"timeouts.idle_seconds\" must be", "\"reed\" is neither read",
+        ] {
+            #expect(checked.stderr.contains(expected), "missing \(expected) in:\n\(checked.stderr)")
+        }
+        #expect(checked.stderr.contains("6 problems found"), "\(checked.stderr)")
+        #expect(!checked.stderr.contains("s3cret-value"))
     }
 
     @Test func discoveryExposureFindsDescribesAndRunsToolsWithinTheFilters() throws {

@@ -4,13 +4,41 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A start-up problem with the account: one sentence naming the file and the field.
+/// Start-up problems with the account: one sentence each, naming the file and the field.
 package struct AccountError: Error, Sendable, CustomStringConvertible {
-    package var description: String
+    package var problems: [String]
+    package var description: String { problems.joined(separator: "\n") }
 
     package init(_ description: String) {
-        self.description = description
+        problems = [description]
     }
+
+    package init(problems: [String]) {
+        self.problems = problems
+    }
+}
+
+/// Gathers the problems of an account file so that one run reports all of them: each
+/// field is read on its own, and a field that fails leaves its default in place.
+struct ProblemList {
+    private(set) var problems: [String] = []
+
+    /// The value `read` produces, or nil with its problems noted.
+    mutating func attempt<T>(_ read: () throws(AccountError) -> T) -> T? {
+        do {
+            return try read()
+        } catch {
+            problems += error.problems
+            return nil
+        }
+    }
+
+    /// `attempt` for a read whose value is optional anyway.
+    mutating func read<T>(_ body: () throws(AccountError) -> T?) -> T? {
+        attempt(body) ?? nil
+    }
+
+    mutating func note(_ problem: String) { problems.append(problem) }
 }
 
 /// The account file: which integration, where, with which credentials, and the
@@ -57,69 +85,114 @@ package struct Account: Sendable {
         return try parse(document, source: path, environment: environment)
     }
 
+    /// Reads an account file, noting every problem in `problems` and keeping going: what
+    /// a field that fails would have set keeps its default. Nil when the file cannot be
+    /// read at all.
+    package static func load(path: String, environment: [String: String], problems: inout [String]) -> Account? {
+        do {
+            return try load(path: path, environment: environment)
+        } catch {
+            // Read again, collecting: the throwing path stops at nothing but an unreadable file.
+            guard let data = FileManager.default.contents(atPath: path), let document = try? JSONValue.parse(Array(data)) else {
+                problems += error.problems
+                return nil
+            }
+            var list = ProblemList()
+            let account = read(document, source: path, environment: environment, into: &list)
+            problems += list.problems
+            return account
+        }
+    }
+
     package static func parse(_ document: JSONValue, source: String, environment: [String: String]) throws(AccountError) -> Account {
+        var list = ProblemList()
+        let account = read(document, source: source, environment: environment, into: &list)
+        if !list.problems.isEmpty { throw AccountError(problems: list.problems) }
+        return account
+    }
+
+    private static func read(_ document: JSONValue, source: String, environment: [String: String], into list: inout ProblemList) -> Account {
         guard case .object(let root) = document else {
-            throw AccountError("\(source): the account file must hold a JSON object")
+            list.note("\(source): the account file must hold a JSON object")
+            return Account(integration: "", source: source)
         }
         let known: Set<String> = ["$comment", "integration", "base_url", "credentials", "server", "timeouts", "retry", "files"]
-        if let unknown = root.keys.first(where: { !known.contains($0) }) {
-            throw AccountError("\(source): unknown field \"\(unknown)\" (expected integration, base_url, credentials, server, timeouts, retry, files)")
+        for unknown in root.keys where !known.contains(unknown) {
+            list.note("\(source): unknown field \"\(unknown)\" (expected integration, base_url, credentials, server, timeouts, retry, files)")
         }
-        guard case .string(let integration)? = root["integration"], !integration.isEmpty else {
-            throw AccountError("\(source): field \"integration\" is missing; name a bundled integration (\(BundledIntegrations.names.joined(separator: ", "))) or a definition file")
+        var integration = ""
+        if case .string(let name)? = root["integration"], !name.isEmpty {
+            integration = name
+        } else {
+            list.note("\(source): field \"integration\" is missing; name a bundled integration (\(BundledIntegrations.names.joined(separator: ", "))) or a definition file")
         }
         var baseURL: String?
         if let value = root["base_url"], !value.isNull {
-            guard case .string(let url) = value else { throw AccountError("\(source): field \"base_url\" must be a string") }
-            let expanded = try expand(url, field: "base_url", source: source, environment: environment)
-            guard let parsed = URL(string: expanded), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
-                throw AccountError("\(source): field \"base_url\" must be an http:// or https:// URL")
+            list.attempt { () throws(AccountError) in
+                guard case .string(let url) = value else { throw AccountError("\(source): field \"base_url\" must be a string") }
+                let expanded = try expand(url, field: "base_url", source: source, environment: environment)
+                guard let parsed = URL(string: expanded), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+                    throw AccountError("\(source): field \"base_url\" must be an http:// or https:// URL")
+                }
+                baseURL = expanded.hasSuffix("/") ? String(expanded.dropLast()) : expanded
             }
-            baseURL = expanded.hasSuffix("/") ? String(expanded.dropLast()) : expanded
         }
         var credentials: [String: String] = [:]
         if let value = root["credentials"] {
-            guard case .object(let object) = value else {
-                throw AccountError("\(source): field \"credentials\" must be an object")
-            }
-            for (name, raw) in object {
-                guard case .string(let text) = raw else {
-                    throw AccountError("\(source): field \"credentials.\(name)\" must be a string")
+            if case .object(let object) = value {
+                for (name, raw) in object {
+                    list.attempt { () throws(AccountError) in
+                        guard case .string(let text) = raw else {
+                            throw AccountError("\(source): field \"credentials.\(name)\" must be a string")
+                        }
+                        let expanded = try expand(text, field: "credentials.\(name)", source: source, environment: environment)
+                        if !expanded.isEmpty { credentials[name] = expanded }
+                    }
                 }
-                let expanded = try expand(text, field: "credentials.\(name)", source: source, environment: environment)
-                if !expanded.isEmpty { credentials[name] = expanded }
+            } else {
+                list.note("\(source): field \"credentials\" must be an object")
             }
         }
         var settings = ServerSettings()
         if let value = root["server"], !value.isNull {
-            settings = try ServerSettings.parse(value, source: source)
+            settings = ServerSettings.read(value, source: source, into: &list)
         }
         var account = Account(integration: integration, baseURL: baseURL, credentials: credentials, settings: settings, source: source)
         let fields = SettingsReader(source: source)
-        if let object = try fields.object(root["timeouts"], "timeouts", allowed: ["idle_seconds", "total_seconds", "download_seconds"]) {
-            account.timeouts.idle = try fields.seconds(object, "timeouts", "idle_seconds") ?? account.timeouts.idle
-            account.timeouts.total = try fields.seconds(object, "timeouts", "total_seconds") ?? account.timeouts.total
-            account.timeouts.download = try fields.seconds(object, "timeouts", "download_seconds") ?? account.timeouts.download
+        if let object = list.read({ () throws(AccountError) in
+            try fields.object(root["timeouts"], "timeouts", allowed: ["idle_seconds", "total_seconds", "download_seconds"])
+        }) {
+            account.timeouts.idle = list.read { () throws(AccountError) in try fields.seconds(object, "timeouts", "idle_seconds") } ?? account.timeouts.idle
+            account.timeouts.total = list.read { () throws(AccountError) in try fields.seconds(object, "timeouts", "total_seconds") } ?? account.timeouts.total
+            account.timeouts.download =
+                list.read { () throws(AccountError) in try fields.seconds(object, "timeouts", "download_seconds") } ?? account.timeouts.download
         }
-        if let object = try fields.object(root["retry"], "retry", allowed: ["max_attempts", "max_wait_seconds"]) {
+        if let object = list.read({ () throws(AccountError) in
+            try fields.object(root["retry"], "retry", allowed: ["max_attempts", "max_wait_seconds"])
+        }) {
             var policy = RetryPolicy()
-            policy.maxAttempts = try fields.integer(object, "retry", "max_attempts", range: 1...10) ?? policy.maxAttempts
-            policy.maxWait = try fields.seconds(object, "retry", "max_wait_seconds") ?? policy.maxWait
+            policy.maxAttempts = list.read { () throws(AccountError) in try fields.integer(object, "retry", "max_attempts", range: 1...10) } ?? policy.maxAttempts
+            policy.maxWait = list.read { () throws(AccountError) in try fields.seconds(object, "retry", "max_wait_seconds") } ?? policy.maxWait
             account.retry = policy
         }
-        if let object = try fields.object(
-            root["files"], "files", allowed: ["directory", "max_bytes", "retention_hours", "inline_limit_bytes"])
-        {
+        if let object = list.read({ () throws(AccountError) in
+            try fields.object(root["files"], "files", allowed: ["directory", "max_bytes", "retention_hours", "inline_limit_bytes"])
+        }) {
             if let value = object["directory"], !value.isNull {
-                guard case .string(let text) = value, !text.isEmpty else {
-                    throw AccountError("\(source): field \"files.directory\" must be a folder path")
+                list.attempt { () throws(AccountError) in
+                    guard case .string(let text) = value, !text.isEmpty else {
+                        throw AccountError("\(source): field \"files.directory\" must be a folder path")
+                    }
+                    let expanded = try expand(text, field: "files.directory", source: source, environment: environment)
+                    account.files.directory = resolve(expanded, relativeTo: source)
                 }
-                let expanded = try expand(text, field: "files.directory", source: source, environment: environment)
-                account.files.directory = resolve(expanded, relativeTo: source)
             }
-            account.files.maxBytes = try fields.integer(object, "files", "max_bytes", range: 1...Int.max) ?? account.files.maxBytes
-            account.files.retentionHours = try fields.integer(object, "files", "retention_hours", range: 0...100_000) ?? account.files.retentionHours
-            account.files.inlineLimitBytes = try fields.integer(object, "files", "inline_limit_bytes", range: 1024...Int.max) ?? account.files.inlineLimitBytes
+            account.files.maxBytes = list.read { () throws(AccountError) in try fields.integer(object, "files", "max_bytes", range: 1...Int.max) } ?? account.files.maxBytes
+            account.files.retentionHours =
+                list.read { () throws(AccountError) in try fields.integer(object, "files", "retention_hours", range: 0...100_000) } ?? account.files.retentionHours
+            account.files.inlineLimitBytes =
+                list.read { () throws(AccountError) in try fields.integer(object, "files", "inline_limit_bytes", range: 1024...Int.max) }
+                ?? account.files.inlineLimitBytes
         }
         return account
     }
@@ -185,8 +258,9 @@ struct SettingsReader {
     func object(_ value: JSONValue?, _ field: String, allowed: Set<String>) throws(AccountError) -> JSONObject? {
         guard let value, !value.isNull else { return nil }
         guard case .object(let object) = value else { throw AccountError("\(source): field \"\(field)\" must be an object") }
-        if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
-            throw AccountError("\(source): unknown field \"\(field).\(unknown)\" (expected \(allowed.sorted().joined(separator: ", ")))")
+        let unknown = object.keys.filter { !allowed.contains($0) }
+        if !unknown.isEmpty {
+            throw AccountError(problems: unknown.map { "\(source): unknown field \"\(field).\($0)\" (expected \(allowed.sorted().joined(separator: ", ")))" })
         }
         return object
     }

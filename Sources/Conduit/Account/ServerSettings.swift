@@ -20,47 +20,52 @@ package struct ServerSettings: Sendable {
 
     package init() {}
 
-    static func parse(_ value: JSONValue, source: String) throws(AccountError) -> ServerSettings {
+    /// Reads the `server` object, noting each problem and keeping the default of a field that fails.
+    static func read(_ value: JSONValue, source: String, into list: inout ProblemList) -> ServerSettings {
+        var settings = ServerSettings()
         guard case .object(let object) = value else {
-            throw AccountError("\(source): field \"server\" must be an object")
+            list.note("\(source): field \"server\" must be an object")
+            return settings
         }
         let known: Set<String> = ["name", "methods", "tags", "tool_exposure", "expires_at", "require_api_token_auth", "api_token_sha256"]
-        if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            throw AccountError("\(source): unknown field \"server.\(unknown)\"")
+        for unknown in object.keys where !known.contains(unknown) {
+            list.note("\(source): unknown field \"server.\(unknown)\" (expected \(known.sorted().joined(separator: ", ")))")
         }
-        var settings = ServerSettings()
         if let name = object["name"], !name.isNull {
-            guard case .string(let text) = name else { throw AccountError("\(source): field \"server.name\" must be a string") }
-            settings.name = text
+            if case .string(let text) = name { settings.name = text } else { list.note("\(source): field \"server.name\" must be a string") }
         }
-        settings.methods = try stringList(object["methods"], field: "server.methods", source: source)
-        settings.tags = try stringList(object["tags"], field: "server.tags", source: source)
+        settings.methods = list.read { () throws(AccountError) in try stringList(object["methods"], field: "server.methods", source: source) }
+        settings.tags = list.read { () throws(AccountError) in try stringList(object["tags"], field: "server.tags", source: source) }
         if let exposure = object["tool_exposure"], !exposure.isNull {
-            guard let text = exposure.stringValue, let parsed = ToolExposure(rawValue: text) else {
-                throw AccountError("\(source): field \"server.tool_exposure\" must be \"all\" or \"discovery\"")
+            if let text = exposure.stringValue, let parsed = ToolExposure(rawValue: text) {
+                settings.toolExposure = parsed
+            } else {
+                list.note("\(source): field \"server.tool_exposure\" must be \"all\" or \"discovery\"")
             }
-            settings.toolExposure = parsed
         }
         if let expiry = object["expires_at"], !expiry.isNull {
-            guard let text = expiry.stringValue, let date = parseTimestamp(text) else {
-                throw AccountError("\(source): field \"server.expires_at\" must be an ISO 8601 date-time such as 2026-12-31T23:59:59Z")
+            if let text = expiry.stringValue, let date = parseTimestamp(text) {
+                settings.expiresAt = date
+            } else {
+                list.note("\(source): field \"server.expires_at\" must be an ISO 8601 date-time such as 2026-12-31T23:59:59Z")
             }
-            settings.expiresAt = date
         }
         if let flag = object["require_api_token_auth"], !flag.isNull {
-            guard let value = flag.boolValue else {
-                throw AccountError("\(source): field \"server.require_api_token_auth\" must be true or false")
+            if let value = flag.boolValue {
+                settings.requireAPITokenAuth = value
+            } else {
+                list.note("\(source): field \"server.require_api_token_auth\" must be true or false")
             }
-            settings.requireAPITokenAuth = value
         }
         if let hash = object["api_token_sha256"], !hash.isNull {
-            guard let text = hash.stringValue, text.count == 64, text.allSatisfy(\.isHexDigit) else {
-                throw AccountError("\(source): field \"server.api_token_sha256\" must be 64 hexadecimal digits (the SHA-256 of the token)")
+            if let text = hash.stringValue, text.count == 64, text.allSatisfy(\.isHexDigit) {
+                settings.apiTokenSHA256 = text.lowercased()
+            } else {
+                list.note("\(source): field \"server.api_token_sha256\" must be 64 hexadecimal digits (the SHA-256 of the token)")
             }
-            settings.apiTokenSHA256 = text.lowercased()
         }
-        if settings.requireAPITokenAuth && settings.apiTokenSHA256 == nil {
-            throw AccountError("\(source): field \"server.api_token_sha256\" is required when require_api_token_auth is true")
+        if settings.requireAPITokenAuth && settings.apiTokenSHA256 == nil && object["api_token_sha256"]?.isNull ?? true {
+            list.note("\(source): field \"server.api_token_sha256\" is required when require_api_token_auth is true")
         }
         return settings
     }

@@ -29,21 +29,29 @@ package enum Startup {
         guard let path = accountPath ?? environment[accountVariable], !path.isEmpty else {
             throw Failure(["no account file: pass --account FILE or set \(accountVariable)"])
         }
-        let account: Account
-        do {
-            account = try Account.load(path: path, environment: environment)
-        } catch {
-            throw Failure([error.description])
-        }
         var problems: [String] = []
+        let account: Account
+        if collectAll {
+            // `conduit check` reads every field and goes on to the definition.
+            guard let read = Account.load(path: path, environment: environment, problems: &problems), !read.integration.isEmpty else {
+                throw Failure(problems)
+            }
+            account = read
+        } else {
+            do {
+                account = try Account.load(path: path, environment: environment)
+            } catch {
+                throw Failure(error.problems)
+            }
+        }
         let loaded: DefinitionLoader.Loaded
         do {
             loaded = try DefinitionLoader.load(account.integration, relativeTo: path)
         } catch {
             if error.problems.count == 1, error.problems[0].path.isEmpty, BundledIntegrations.source(named: account.integration) == nil {
-                throw Failure(["\(path): field \"integration\": \"\(account.integration)\" is not a bundled integration (\(BundledIntegrations.names.joined(separator: ", "))) nor a readable definition file"])
+                throw Failure(problems + ["\(path): field \"integration\": \"\(account.integration)\" is not a bundled integration (\(BundledIntegrations.names.joined(separator: ", "))) nor a readable definition file"])
             }
-            throw Failure(error.description.split(separator: "\n").map(String.init))
+            throw Failure(problems + error.description.split(separator: "\n").map(String.init))
         }
         let definition = loaded.definition
         for credential in account.credentials.keys.sorted() where !definition.credentials.contains(where: { $0.name == credential }) {
@@ -51,7 +59,10 @@ package enum Startup {
             problems.append("\(path): field \"credentials.\(credential)\" is not a \(definition.title) credential (expected \(known))")
         }
         let auth = Authenticator.chooseScheme(definition, credentials: account.credentials)
-        if case .failure(let error) = auth { problems.append("\(path): \(error.description)") }
+        // A credential whose variable is unset is reported already; "missing credentials" would say it twice.
+        if case .failure(let error) = auth, !problems.contains(where: { $0.contains("field \"credentials.") }) {
+            problems.append("\(path): \(error.description)")
+        }
         if let expiry = account.settings.expiresAt, now >= expiry {
             problems.append("\(path): field \"server.expires_at\": this server expired at \(Timestamp.format(expiry)) and will not start")
         }
@@ -73,7 +84,7 @@ package enum Startup {
         do {
             catalog = try ToolCatalog(tools: loaded.tools, settings: account.settings, source: path)
         } catch {
-            throw Failure(problems + [error.description])
+            throw Failure(problems + error.problems)
         }
         if !problems.isEmpty { throw Failure(problems) }
         return ServerConfiguration(definition: definition, account: account, catalog: catalog, auth: auth)
