@@ -53,7 +53,7 @@ import Testing
     @Test func unknownMethodsAndUnknownToolsGetTheirCodes() async throws {
         let harness = ServerHarness(configuration: try sampleConfiguration())
         harness.send(legacyInitialize)
-        harness.send(#"{"jsonrpc":"2.0","id":2,"method":"resources/list"}"#)
+        harness.send(#"{"jsonrpc":"2.0","id":2,"method":"prompts/list"}"#)
         #expect(await harness.response(2)?["error"]?["code"] == -32601)
         harness.send(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nope"}}"#)
         #expect(await harness.response(3)?["error"]?["code"] == -32602)

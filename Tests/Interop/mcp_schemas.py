@@ -48,6 +48,9 @@ RESULT_TYPES: dict[str, str] = {
     "tools/call": "CallToolResult",
     "server/discover": "DiscoverResult",
     "subscriptions/listen": "SubscriptionsListenResult",
+    "resources/list": "ListResourcesResult",
+    "resources/templates/list": "ListResourceTemplatesResult",
+    "resources/read": "ReadResourceResult",
 }
 
 # 2026-07-28 names a typed response envelope for some methods.
@@ -56,6 +59,9 @@ RESPONSE_TYPES: dict[str, str] = {
     "tools/call": "CallToolResultResponse",
     "server/discover": "DiscoverResultResponse",
     "subscriptions/listen": "SubscriptionsListenResultResponse",
+    "resources/list": "ListResourcesResultResponse",
+    "resources/templates/list": "ListResourceTemplatesResultResponse",
+    "resources/read": "ReadResourceResultResponse",
 }
 
 NOTIFICATION_TYPES: dict[str, str] = {

@@ -259,3 +259,40 @@ def test_wrong_token_is_a_tool_error(conduit_binary: Path, tmp_path: Path, choru
             assert request.header("Authorization") == "not-the-right-token"
 
     run(flow)
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+def test_a_downloaded_files_resource_link_can_be_read(mode: str, conduit_binary: Path, tmp_path: Path,
+                                                      errlog: Any) -> None:
+    """The SDK follows the resource_link of a download with resources/read and gets the
+    file's bytes; a path outside conduit's folder is refused like a missing one."""
+    import base64
+    from mcp.shared.exceptions import MCPError
+
+    env = base_env()
+    env["TMPDIR"] = str(tmp_path)  # conduit's download folder goes under here
+    params = StdioServerParameters(command=str(conduit_binary), args=["serve", "--sandbox", "chorus"], env=env)
+
+    async def flow() -> None:
+        async with Client(stdio_client(params, errlog=errlog), mode=mode, read_timeout_seconds=READ_TIMEOUT,
+                          client_info=CLIENT_INFO, cache=None) as client:
+            if mode == "legacy":  # "2026-07-28" adopts the version without asking for capabilities
+                assert client.server_capabilities.resources is not None, "the resources capability must be advertised"
+            result = await client.call_tool("get_single_chorus_media_by_id",
+                                            {"id": "4BBD34AEA98319C1124B44357BC46C5C", "info": False})
+            assert not result.is_error, result
+            links = [block for block in result.content if block.type == "resource_link"]
+            assert links, f"no resource_link in {result.content!r}"
+            uri = str(links[0].uri)
+            path = Path(result.structured_content["path"])
+            listed = await client.list_resources()
+            assert uri in [str(r.uri) for r in listed.resources]
+            read = await client.read_resource(uri)
+            assert base64.b64decode(read.contents[0].blob) == path.read_bytes()
+            for outside in ["file:///etc/passwd", uri.rsplit("/", 1)[0] + "/../x", uri + ".missing"]:
+                with pytest.raises(MCPError) as refused:
+                    await client.read_resource(outside)
+                assert "Resource not found" in str(refused.value)
+                assert "passwd" not in str(refused.value).replace(outside, "")
+
+    run_showing_stderr(flow, errlog)

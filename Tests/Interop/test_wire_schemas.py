@@ -192,7 +192,9 @@ def run_handshake_conversation(binary: Path, account: Path, fake: FakeChorus, re
 
         # Protocol errors.
         a["unknown_tool"] = proc.call("tools/call", {"name": "no_such_tool", "arguments": {}})
-        a["unknown_method"] = proc.call("resources/list")
+        a["unknown_method"] = proc.call("prompts/list")
+        a["resources_list"] = proc.call("resources/list")
+        a["resource_not_found"] = proc.call("resources/read", {"uri": "file:///etc/passwd"})
         a["reinitialize"] = proc.call(
             "initialize", {"protocolVersion": revision, "capabilities": {}, "clientInfo": CLIENT_INFO}
         )
@@ -280,7 +282,9 @@ def run_modern_conversation(binary: Path, account: Path, fake: FakeChorus) -> Co
         )
         a["ping"] = proc.call("ping", {"_meta": meta})  # ping is gone in 2026-07-28
         a["unknown_tool"] = proc.call("tools/call", {"name": "no_such_tool", "arguments": {}, "_meta": meta})
-        a["unknown_method"] = proc.call("resources/list", {"_meta": meta})
+        a["unknown_method"] = proc.call("prompts/list", {"_meta": meta})
+        a["resources_list"] = proc.call("resources/list", {"_meta": meta})
+        a["resource_not_found"] = proc.call("resources/read", {"uri": "file:///etc/passwd", "_meta": meta})
         a["missing_method"] = proc.response(_send_and_id(proc, {"jsonrpc": "2.0", "id": "no-method"}))
         start = len(proc.received)
         proc.send_raw(b"{not json at all")
@@ -439,6 +443,9 @@ def test_protocol_errors(conversation: Conversation) -> None:
     assert _error_code(conversation.answer("unknown_tool")) == -32602
     assert "no_such_tool" in conversation.answer("unknown_tool")["error"]["message"]
     assert _error_code(conversation.answer("unknown_method")) == -32601
+    assert isinstance(conversation.answer("resources_list")["result"]["resources"], list)
+    # Resource not found: -32002 through 2025-11-25, invalid params from 2026-07-28.
+    assert _error_code(conversation.answer("resource_not_found")) == (-32602 if rev == "2026-07-28" else -32002)
     assert _error_code(conversation.answer("parse_error")) == -32700
     assert _error_code(conversation.answer("missing_method")) == -32600
     assert conversation.answer("missing_method")["id"] == "no-method"

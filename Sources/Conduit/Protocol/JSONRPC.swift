@@ -45,6 +45,8 @@ package struct JSONRPCError: Error, Sendable, Equatable {
     package static let invalidParamsCode = -32602
     package static let internalErrorCode = -32603
     package static let unsupportedProtocolVersionCode = -32022
+    /// "Resource not found" before MCP 2026-07-28, which uses invalid params instead.
+    package static let resourceNotFoundCode = -32002
 
     package static func parseError(_ detail: String) -> JSONRPCError {
         JSONRPCError(code: parseErrorCode, message: "Parse error: \(detail)")

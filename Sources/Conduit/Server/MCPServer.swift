@@ -31,6 +31,7 @@ package final class MCPServer: Sendable {
     private let session = Mutex(SessionState())
     private let inFlight = Mutex(InFlightTable())
     private let rendered: RenderedTools
+    private let ownFiles: OwnFiles
 
     /// How long EOF on stdin waits for running requests before exiting anyway.
     package static let drainTimeout: TimeInterval = 5
@@ -44,6 +45,7 @@ package final class MCPServer: Sendable {
         self.log = log
         dispatch = ToolDispatch(configuration: configuration, invoker: invoker, now: now)
         rendered = RenderedTools(configuration: configuration)
+        ownFiles = OwnFiles(directory: FileStore(settings: configuration.account.files).directory)
     }
 
     // MARK: Input
@@ -172,6 +174,7 @@ package final class MCPServer: Sendable {
 
     private static let knownMethods: Set<String> = [
         "tools/list", "tools/call", "server/discover", "subscriptions/listen", "logging/setLevel", "ping",
+        "resources/list", "resources/read", "resources/templates/list",
     ]
 
     private func initialize(id: RequestID, params: JSONObject) -> JSONValue {
@@ -210,7 +213,7 @@ package final class MCPServer: Sendable {
     }
 
     private var capabilities: JSONValue {
-        ["tools": ["listChanged": false], "logging": [:]]
+        ["tools": ["listChanged": false], "logging": [:], "resources": ["listChanged": false, "subscribe": false]]
     }
 
     private func modernEnvelope(id: RequestID, method: String, params: JSONObject, meta: JSONObject) -> Result<RequestEnvelope, JSONRPCError> {
@@ -284,8 +287,56 @@ package final class MCPServer: Sendable {
             respond(EncodedMessage(OutgoingMessage.result(id: request.id, .object(result))))
         case "tools/call":
             callTool(request, respond: respond)
+        case "resources/list", "resources/templates/list":
+            if let cursor = request.params["cursor"], !cursor.isNull {
+                respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("\(request.method) has a single page; no cursor is issued"))))
+                return
+            }
+            var result = revision.isStateless ? modernResultBase() : JSONObject()
+            if request.method == "resources/list" {
+                result["resources"] = .array(ownFiles.list().map(\.resource))
+            } else {
+                result["resourceTemplates"] = []
+            }
+            if revision.isStateless {
+                // The folder changes with every download: no caching.
+                result["ttlMs"] = 0
+                result["cacheScope"] = "private"
+            }
+            respond(EncodedMessage(OutgoingMessage.result(id: request.id, .object(result))))
+        case "resources/read":
+            readResource(request, respond: respond)
         default:
             respond(EncodedMessage(OutgoingMessage.error(id: request.id, .methodNotFound(request.method))))
+        }
+    }
+
+    /// `resources/read` of a file conduit wrote: inline as base64, or refused with its
+    /// local path when too large; anything else is "not found", whatever it is.
+    private func readResource(_ request: RequestEnvelope, respond: @escaping Responder) {
+        guard case .string(let uri)? = request.params["uri"] else {
+            respond(EncodedMessage(OutgoingMessage.error(id: request.id, .invalidParams("resources/read needs \"uri\", a string"))))
+            return
+        }
+        switch ownFiles.read(uri) {
+        case .success(let file):
+            var result = request.revision.isStateless ? modernResultBase() : JSONObject()
+            result["contents"] = [
+                ["uri": .string(uri), "mimeType": .string(file.entry.mimeType), "blob": .string(Data(file.bytes).base64EncodedString())]
+            ]
+            if request.revision.isStateless {
+                result["ttlMs"] = 0
+                result["cacheScope"] = "private"
+            }
+            respond(EncodedMessage(OutgoingMessage.result(id: request.id, .object(result))))
+        case .failure(.tooLarge(let path, let size)):
+            respond(EncodedMessage(OutgoingMessage.error(
+                id: request.id,
+                .invalidParams("the file is \(size) bytes, more than the \(ownFiles.inlineLimit) that resources/read returns inline; read it from its local path: \(path)"))))
+        case .failure(.unknown):
+            let message = "Resource not found: conduit serves only the files it wrote itself, by the URIs its results give"
+            let code = request.revision.isStateless ? JSONRPCError.invalidParamsCode : JSONRPCError.resourceNotFoundCode
+            respond(EncodedMessage(OutgoingMessage.error(id: request.id, JSONRPCError(code: code, message: message, data: ["uri": .string(uri)]))))
         }
     }
 
