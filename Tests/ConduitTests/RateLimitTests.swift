@@ -56,3 +56,37 @@ import Testing
         #expect(state.isEmpty && state.json.isEmpty && state.wait == nil)
     }
 }
+
+/// A 429 says when to come back in every spelling, whichever one the vendor used.
+@Suite struct RateLimitResultTests {
+    private func rateLimited(_ headers: [String: String]) throws -> ToolCallResult {
+        let loaded = try sampleLoaded()
+        let tool = try #require(loaded.tools.first { $0.name == "list_all_acme_widgets" })
+        let interpreter = ResponseInterpreter(definition: loaded.definition, tool: tool, store: FileStore(settings: FileSettings()))
+        return interpreter.interpret(
+            HTTPResponse(status: 429, headers: headers, body: Array(#"{"message": "slow down"}"#.utf8)), position: nil, limit: nil)
+    }
+
+    @Test func onlyRateLimitHeadersAlsoGiveRetryAfter() throws {
+        let result = try rateLimited(["ratelimit-limit": "100", "ratelimit-remaining": "0", "ratelimit-reset": "30"])
+        #expect(result.isError)
+        #expect(result.structured["retry_after_seconds"] == 30)
+        let limits = result.structured["error"]?["rate_limit"]
+        #expect(limits?["retry-after"] == 30 && limits?["ratelimit-reset"] == 30 && limits?["ratelimit-remaining"] == 0)
+        #expect(result.structured["error"]?["type"] == "rate_limited")
+    }
+
+    @Test func onlyRetryAfterAlsoGivesTheReset() throws {
+        let result = try rateLimited(["retry-after": "12"])
+        #expect(result.structured["retry_after_seconds"] == 12)
+        let limits = result.structured["error"]?["rate_limit"]
+        #expect(limits?["retry-after"] == 12 && limits?["ratelimit-reset"] == 12)
+        #expect(result.text.contains("wait 12 s"))
+    }
+
+    @Test func noFigureMeansNoInventedOne() throws {
+        let result = try rateLimited([:])
+        #expect(result.structured["retry_after_seconds"] == nil)
+        #expect(result.text.contains("did not say how long to wait"))
+    }
+}

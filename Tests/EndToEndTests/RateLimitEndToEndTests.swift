@@ -109,18 +109,23 @@ import Testing
             let value = try #require(limits["ratelimit-reset"]?.intValue, "\(limits)")
             #expect(reset.contains(value), "ratelimit-reset \(value), expected \(reset)")
         } else {
-            #expect(limits["ratelimit-reset"] == nil)
+            // Said only as Retry-After: the reset is filled in from it.
+            #expect(limits["ratelimit-reset"] != nil && limits["ratelimit-reset"] == limits["retry-after"], "\(limits)")
         }
         if let retryAfter = style.retryAfter {
             let value = try #require(limits["retry-after"]?.intValue, "\(limits)")
             #expect(retryAfter.contains(value), "retry-after \(value), expected \(retryAfter)")
             #expect(result.message.contains("wait \(value) s"), "\(result.message)")
         } else {
-            #expect(limits["retry-after"] == nil)
+            // Said only as a reset: Retry-After is filled in from it.
+            #expect(limits["retry-after"] != nil && limits["retry-after"] == limits["ratelimit-reset"], "\(limits)")
         }
         if style.retryAfter == nil, let reset = limits["ratelimit-reset"]?.intValue {
             #expect(result.message.contains("wait \(reset) s"), "\(result.message)")
         }
+        // The figure an agent needs, where it can read it.
+        let longest = max(limits["retry-after"]?.intValue ?? 0, limits["ratelimit-reset"]?.intValue ?? 0)
+        #expect(result.structured?["retry_after_seconds"]?.intValue == longest, "\(result.structured ?? [:])")
 
         // Never silently retried: exactly one request, even a moment later.
         usleep(300_000)

@@ -299,12 +299,20 @@ package struct ResponseInterpreter {
         message += "."
         var details: JSONObject = ["type": response.status == 429 ? "rate_limited" : "upstream_error", "status": .int(Int64(response.status))]
         if !messages.isEmpty { details["upstream_message"] = .string(messages.joined(separator: "; ")) }
-        let limits = RateLimitState(headers: response.headers, declared: definition.rateLimitHeaders)
+        var limits = RateLimitState(headers: response.headers, declared: definition.rateLimitHeaders)
+        var waitSeconds: Int?
+        if response.status == 429 || response.status == 503, let wait = limits.wait {
+            // Vendors say "when" one way or the other; the client sees both, and the figure
+            // to wait in structuredContent, since clients never see HTTP headers.
+            limits.retryAfter = limits.retryAfter ?? wait
+            limits.reset = limits.reset ?? wait
+            waitSeconds = wait
+        }
         if !limits.isEmpty {
             details["rate_limit"] = .object(limits.json)
             if response.status == 429 || response.status == 503 {
-                if let wait = limits.wait {
-                    message += " The API asks to wait \(wait) s before calling again."
+                if let waitSeconds {
+                    message += " The API asks to wait \(waitSeconds) s before calling again."
                 } else {
                     message += " The API did not say how long to wait; slow down before calling again."
                 }
@@ -313,7 +321,9 @@ package struct ResponseInterpreter {
             message += " The API did not say how long to wait; slow down before calling again."
         }
         if !response.body.isEmpty { details["body"] = .string(trimmedBody(response.body)) }
-        return .failure(message, details: details)
+        var result = ToolCallResult.failure(message, details: details)
+        if let waitSeconds { result.setTopLevel("retry_after_seconds", .int(Int64(waitSeconds))) }
+        return result
     }
 }
 

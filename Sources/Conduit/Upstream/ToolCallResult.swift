@@ -77,23 +77,27 @@ package struct ToolCallResult: Sendable {
     /// `argument_notes`, and in the text where it is not just the JSON.
     package mutating func noteArgumentReadings(_ notes: [String]) {
         guard !notes.isEmpty else { return }
-        let value = JSONValue.array(notes.map { .string($0) })
+        setTopLevel("argument_notes", .array(notes.map { .string($0) }))
+        if let text = distinctText {
+            distinctText = text + "\nconduit " + notes.joined(separator: "; ") + "."
+        }
+    }
+
+    /// Adds a member to the structured content (a key it does not have yet).
+    package mutating func setTopLevel(_ key: String, _ value: JSONValue) {
         if var object = tree {
-            object["argument_notes"] = value
+            object[key] = value
             tree = object
             structuredJSON = Self.render(object)
         } else {
             // Bytes of an object: the member goes in before the closing brace.
             var bytes = Array(structuredJSON.dropLast())
             if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-            bytes += Array("\"argument_notes\":".utf8)
+            bytes += JSONValue.string(key).jsonBytes + [UInt8(ascii: ":")]
             let encoded = value.jsonBytes
             bytes += SecretRedactor.shared.redactIfNeeded(encoded) ?? encoded
             bytes.append(UInt8(ascii: "}"))
             structuredJSON = bytes
-        }
-        if let text = distinctText {
-            distinctText = text + "\nconduit " + notes.joined(separator: "; ") + "."
         }
     }
 
