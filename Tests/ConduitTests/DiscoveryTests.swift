@@ -27,7 +27,8 @@ import Testing
         let readOnly = ServerHarness(configuration: try sampleConfiguration(settings: settings(["read"])))
         readOnly.send(modernRequest(1, "tools/list"))
         let narrowed = try #require(await readOnly.response(1)?["result"]?["tools"]?.arrayValue)
-        #expect(narrowed[2]["annotations"]?["destructiveHint"] == false && narrowed[2]["annotations"]?["readOnlyHint"] == true)
+        // Read-only: destructiveHint is meaningless then, and left out.
+        #expect(narrowed[2]["annotations"]?["readOnlyHint"] == true && narrowed[2]["annotations"]?["destructiveHint"] == nil)
     }
 
     @Test func searchRanksNameMatchesFirstAndAnEmptyQueryGroupsByResource() async throws {

@@ -126,3 +126,36 @@ import Testing
         #expect(missing.isEmpty, "bundled integrations without a golden file: \(missing.joined(separator: ", ")); run \(Self.updateCommand)")
     }
 }
+
+/// The compact tools/list loses nothing: every rendered input schema, with its `$ref`s
+/// put back, is the schema conduit validates arguments against.
+@Suite struct SchemaSharingTests {
+    private func expand(_ value: JSONValue, definitions: JSONObject) -> JSONValue {
+        switch value {
+        case .object(let object):
+            if case .string(let reference)? = object["$ref"], object.count == 1, reference.hasPrefix("#/$defs/") {
+                return expand(definitions[String(reference.dropFirst("#/$defs/".count))] ?? .null, definitions: definitions)
+            }
+            var out = JSONObject()
+            for (key, member) in object where key != "$defs" { out[key] = expand(member, definitions: definitions) }
+            return .object(out)
+        case .array(let items):
+            return .array(items.map { expand($0, definitions: definitions) })
+        default:
+            return value
+        }
+    }
+
+    @Test(arguments: BundledIntegrations.names)
+    func sharedSchemasExpandToTheFullOnes(integration: String) throws {
+        let loaded = try DefinitionLoader.load(integration)
+        var shared = 0
+        for tool in loaded.tools {
+            let rendered = try #require(ToolRendering.render(tool, revision: .v2026_07_28)["inputSchema"]?.objectValue)
+            let definitions = rendered["$defs"]?.objectValue ?? [:]
+            if !definitions.isEmpty { shared += 1 }
+            #expect(expand(.object(rendered), definitions: definitions) == .object(tool.inputSchema), "\(tool.name)")
+        }
+        if integration == "gong" { #expect(shared > 0, "Gong's repeated sub-schemas should be shared") }
+    }
+}

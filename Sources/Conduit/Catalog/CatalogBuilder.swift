@@ -105,24 +105,26 @@ package struct CatalogBuilder {
             let maximum = method.pagination?.maximumLimit.map { " (at most \($0))" } ?? ""
             properties["limit"] = .object([
                 "type": "integer", "minimum": 1,
-                "description": .string("How many items to return on this page\(maximum). Optional."),
+                "description": .string("Items on this page\(maximum)."),
             ])
             properties["next_cursor"] = .object([
                 "type": "string",
-                "description": "Opaque cursor from a previous call's `next_cursor`. Pass it back exactly as received to get the next page; omit it for the first page.",
+                "description": "The previous page's next_cursor, exactly as received; omit for the first page.",
             ])
             routes.append(("limit", .limit))
             routes.append(("next_cursor", .nextCursor))
-            text += "\n\nReturns {\"result\": [...], \"next_cursor\": string or null}. When next_cursor is not null, call again with next_cursor set to exactly that value (and the same other arguments) to get the next page."
+            // The paging contract is told once, in the server's instructions; each list
+            // tool keeps the one rule a model must not miss.
+            text += "\n\nPaged: pass next_cursor back exactly as received for the next page."
         }
         if !method.scopes.isEmpty {
             text += "\n\nRequired scope\(method.scopes.count == 1 ? "" : "s"): \(method.scopes.joined(separator: ", "))."
         }
         if let note = method.asyncNote {
-            text += "\n\nAsynchronous: the API accepts this request and finishes it later; a success result means accepted, not done. \(note)"
+            text += "\n\nAsynchronous: success means accepted, not done. \(note)"
         }
         if method.binaryResponse {
-            text += "\n\nBinary content is saved to a private local file; the result gives its path, MIME type, size and SHA-256, never the bytes. An interrupted download is continued automatically where the server allows it."
+            text += "\n\nThe file is saved locally; the result gives its path, MIME type, size and SHA-256, not the bytes."
             if properties["range"] == nil {
                 properties["range"] = .object([
                     "type": "string", "pattern": "^bytes=[0-9]*-[0-9]*$",
@@ -141,11 +143,8 @@ package struct CatalogBuilder {
             outputSchema = [
                 "type": "object",
                 "properties": [
-                    "result": ["type": "array", "description": "The items on this page."],
-                    "next_cursor": [
-                        "type": ["string", "null"],
-                        "description": "Pass back as next_cursor for the next page; null on the last page.",
-                    ],
+                    "result": ["type": "array"],
+                    "next_cursor": ["type": ["string", "null"], "description": "null on the last page"],
                 ],
                 "required": ["result", "next_cursor"],
             ]

@@ -71,20 +71,98 @@ package enum ToolRendering {
         var object: JSONObject = ["name": .string(name)]
         if revision.hasStructuredContent { object["title"] = .string(title) }
         object["description"] = .string(description)
-        object["inputSchema"] = .object(inputSchema)
-        if revision.hasStructuredContent, let outputSchema { object["outputSchema"] = .object(outputSchema) }
+        object["inputSchema"] = .object(SchemaSharing.shared(inputSchema))
+        if revision.hasStructuredContent, let outputSchema { object["outputSchema"] = .object(SchemaSharing.shared(outputSchema)) }
         if revision.hasToolAnnotations {
-            object["annotations"] = .object([
-                "title": .string(annotations.title),
-                "readOnlyHint": .bool(annotations.readOnly),
-                "destructiveHint": .bool(annotations.destructive),
-                "idempotentHint": .bool(annotations.idempotent),
-                "openWorldHint": .bool(annotations.openWorld),
-            ])
+            // Only what differs from the defaults a client assumes (readOnly false,
+            // destructive true, idempotent false, openWorld true), and the title only
+            // where the tool has no title of its own. A delete stays explicitly destructive.
+            var hints: JSONObject = [:]
+            if !revision.hasStructuredContent { hints["title"] = .string(annotations.title) }
+            if annotations.readOnly {
+                hints["readOnlyHint"] = true
+            } else {
+                hints["destructiveHint"] = .bool(annotations.destructive)
+            }
+            if annotations.idempotent { hints["idempotentHint"] = true }
+            if !annotations.openWorld { hints["openWorldHint"] = false }
+            object["annotations"] = .object(hints)
         }
         if revision.hasStructuredContent, !tags.isEmpty {
             object["_meta"] = .object(["conduit/tags": .array(tags.map { .string($0) })])
         }
         return .object(object)
+    }
+}
+
+/// Writes a schema whose large sub-schemas repeat (Gong's permission scopes, CRM
+/// references) with each repeated one once, under `$defs`, and `$ref`s where it stood.
+/// Only what is sent is rewritten: conduit validates arguments against the full schema.
+enum SchemaSharing {
+    /// Sub-schemas smaller than this stay inline: a reference would save too little.
+    static let minimumSize = 200
+
+    static func shared(_ schema: JSONObject) -> JSONObject {
+        guard schema["$defs"] == nil else { return schema }
+        var counts: [String: Int] = [:]
+        forEachSubschema(of: schema) { sub in
+            let key = JSONValue.object(sub).jsonString
+            if key.utf8.count >= minimumSize { counts[key, default: 0] += 1 }
+            return true
+        }
+        let repeated = counts.filter { $0.value > 1 }
+        guard !repeated.isEmpty else { return schema }
+        var names: [String: String] = [:]
+        var definitions = JSONObject()
+        func rewrite(_ schema: JSONObject) -> JSONObject {
+            mapSubschemas(of: schema) { sub in
+                let key = JSONValue.object(sub).jsonString
+                guard repeated[key] != nil else { return rewrite(sub) }
+                let name: String
+                if let known = names[key] {
+                    name = known
+                } else {
+                    name = "s\(names.count + 1)"
+                    names[key] = name
+                    definitions[name] = .object(rewrite(sub))
+                }
+                return ["$ref": .string("#/$defs/\(name)")]
+            }
+        }
+        var result = rewrite(schema)
+        result["$defs"] = .object(definitions)
+        return result
+    }
+
+    /// The places in a schema that hold schemas: each property, `items`,
+    /// `additionalProperties`, and the members of `anyOf`, `oneOf` and `allOf`.
+    private static func forEachSubschema(of schema: JSONObject, _ visit: (JSONObject) -> Bool) {
+        _ = mapSubschemas(of: schema) { sub in
+            if visit(sub) { forEachSubschema(of: sub, visit) }
+            return sub
+        }
+    }
+
+    private static func mapSubschemas(of schema: JSONObject, _ transform: (JSONObject) -> JSONObject) -> JSONObject {
+        var out = schema
+        if case .object(let properties)? = schema["properties"] {
+            var mapped = JSONObject()
+            for (name, value) in properties {
+                if case .object(let sub) = value { mapped[name] = .object(transform(sub)) } else { mapped[name] = value }
+            }
+            out["properties"] = .object(mapped)
+        }
+        for key in ["items", "additionalProperties"] {
+            if case .object(let sub)? = schema[key] { out[key] = .object(transform(sub)) }
+        }
+        for key in ["anyOf", "oneOf", "allOf"] {
+            if case .array(let members)? = schema[key] {
+                out[key] = .array(members.map { member in
+                    if case .object(let sub) = member { return .object(transform(sub)) }
+                    return member
+                })
+            }
+        }
+        return out
     }
 }
