@@ -56,6 +56,21 @@ import Glibc
         #expect(fake.requests.count == 1)
     }
 
+    @Test func responseFieldsKeepOnlyTheNamedFieldsOfEachRecord() throws {
+        let outcome = try run([
+            "call", "list_all_chorus_conversations", "--sandbox", "chorus", "--args",
+            #"{"limit": 4, "response_fields": ["engagement_id", "subject"]}"#,
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let printed = try JSONValue.parse(try #require(outcome.stdout.first))
+        let records = try #require(printed["result"]?.arrayValue)
+        #expect(records.count == 4)
+        for record in records {
+            #expect(Set(record.objectValue?.keys.map { $0 } ?? []) == ["engagement_id", "subject"], "\(record.jsonString)")
+        }
+        #expect(printed["next_cursor"]?.stringValue != nil)
+    }
+
     @Test func anErrorResultExitsOneAndIsMarked() throws {
         let outcome = try run(["call", "get_single_chorus_conversation_by_id", "--sandbox", "chorus", "--args", #"{"id": "NO-SUCH-CONVERSATION"}"#])
         #expect(outcome.status == 1)

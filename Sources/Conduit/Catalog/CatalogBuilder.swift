@@ -117,6 +117,13 @@ package struct CatalogBuilder {
             // tool keeps the one rule a model must not miss.
             text += "\n\nPaged: pass next_cursor back exactly as received for the next page."
         }
+        if method.kind == .list || method.kind == .get, !method.binaryResponse, properties["response_fields"] == nil {
+            properties["response_fields"] = .object([
+                "type": "array", "items": ["type": "string"],
+                "description": "Keep only these fields of each record, as dotted paths (\"participants.email\"); omit for all.",
+            ])
+            routes.append(("response_fields", .responseFields))
+        }
         if !method.scopes.isEmpty {
             text += "\n\nRequired scope\(method.scopes.count == 1 ? "" : "s"): \(method.scopes.joined(separator: ", "))."
         }

@@ -10,6 +10,8 @@ package enum ArgumentRoute: Sendable, Equatable {
     /// conduit's own list arguments.
     case limit
     case nextCursor
+    /// `response_fields`: what of each record the result keeps (never sent upstream).
+    case responseFields
 }
 
 /// Hints clients show to users and models; see MCP `ToolAnnotations`.

@@ -18,6 +18,8 @@ package struct ResponseInterpreter {
     package let tool: Tool
     /// Where oversized JSON results go; nil = always inline.
     package var store: FileStore?
+    /// `response_fields`: what of each record to keep; nil keeps everything.
+    package var fields: FieldSelection?
 
     package init(definition: IntegrationDefinition, tool: Tool, store: FileStore? = nil) {
         self.definition = definition
@@ -48,7 +50,13 @@ package struct ResponseInterpreter {
                 "The \(definition.title) API answered with binary content (\(response.contentType), \(response.body.count) bytes), which conduit saves only to files, and no file was written.",
                 details: ["type": "binary_content_not_saved", "status": .int(Int64(response.status)), "content_type": .string(response.contentType)])
         }
-        if !response.body.isEmpty, let text = try? JSONText(validating: response.body) {
+        var json = response.body
+        if let fields, !json.isEmpty, let parsed = try? JSONValue.parse(json) {
+            // Narrowed before paging and size limits apply, so a page holds more records.
+            let narrowed = tool.kind == .list ? fields.applyToRecords(in: parsed, at: tool.method.resultsPath) : fields.apply(to: parsed)
+            json = narrowed.jsonBytes
+        }
+        if !json.isEmpty, let text = try? JSONText(validating: json) {
             // The common case: a JSON page passes through as bytes (see `JSONText`).
             let result = tool.kind == .list && position != nil
                 ? listResult(text, position: position!, limit: limit)

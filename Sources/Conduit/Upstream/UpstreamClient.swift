@@ -96,7 +96,9 @@ package final class UpstreamClient: Sendable {
         var received = response.response
         // An upstream that echoes the request (headers, form body) must not carry a credential into the result.
         if let cleaned = SecretRedactor.shared.redactIfNeeded(received.body) { received.body = cleaned }
-        var result = ResponseInterpreter(definition: definition, tool: tool, store: store).interpret(received, position: position, limit: limit)
+        var interpreter = ResponseInterpreter(definition: definition, tool: tool, store: store)
+        if case .array(let fields)? = arguments["response_fields"] { interpreter.fields = FieldSelection(fields.compactMap(\.stringValue)) }
+        var result = interpreter.interpret(received, position: position, limit: limit)
         result.noteArgumentReadings(readings)
         if !response.retries.isEmpty {
             let waited = response.retries.compactMap { $0["waited_seconds"]?.doubleValue }.reduce(0, +)

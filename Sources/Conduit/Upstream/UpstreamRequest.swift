@@ -93,7 +93,7 @@ package enum RequestBuilder {
                 bodyObject[property] = value
             case .body:
                 wholeBody = value
-            case .limit, .nextCursor:
+            case .limit, .nextCursor, .responseFields:
                 break
             }
         }
