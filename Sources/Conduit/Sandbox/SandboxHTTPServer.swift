@@ -108,12 +108,18 @@ package struct SandboxResponse: Sendable {
     }
 }
 
-/// A small HTTP/1.1 server on 127.0.0.1 with an ephemeral port, for the sandbox's
-/// stand-in vendor APIs: a thread accepts, one thread per connection serves requests
-/// in order (keep-alive), bodies by `Content-Length` or chunked, `Expect: 100-continue`
-/// answered. It serves only the loopback interface and only this process's sandbox.
+/// A small HTTP/1.1 server for the sandbox's stand-in vendor APIs: a thread accepts, one
+/// thread per connection serves requests in order (keep-alive), bodies by
+/// `Content-Length` or chunked, `Expect: 100-continue` answered.
+///
+/// It listens on a Unix socket in a private folder (the sandbox's way: no network
+/// needed, and no other user can connect), or for tests on 127.0.0.1 with an ephemeral
+/// port.
 package final class SandboxHTTPServer: Sendable {
+    /// The TCP port; 0 for a Unix socket.
     package let port: Int
+    /// The Unix socket's path; nil for TCP.
+    package let socketPath: String?
     private let listener: Int32
     private let handler: @Sendable (SandboxRequest) -> SandboxResponse
     private let stopped = Mutex(false)
@@ -124,8 +130,41 @@ package final class SandboxHTTPServer: Sendable {
 
     package var origin: String { "http://127.0.0.1:\(port)" }
 
+    /// Listens on a new Unix socket at `socketPath` (in a folder only this user can enter).
+    package init(socketPath: String, handler: @escaping @Sendable (SandboxRequest) -> SandboxResponse) throws(SandboxError) {
+        self.handler = handler
+        var address = sockaddr_un()
+        let pathBytes = Array(socketPath.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard pathBytes.count < capacity else { throw SandboxError("the sandbox socket path \(socketPath) is too long for a Unix socket") }
+        let listener = socket(AF_UNIX, streamSocketType, 0)
+        guard listener >= 0 else { throw SandboxError("cannot open a socket for the sandbox: \(String(cString: strerror(errno)))") }
+        _ = fcntl(listener, F_SETFD, FD_CLOEXEC)
+        address.sun_family = sa_family_t(AF_UNIX)
+        #if canImport(Darwin)
+        address.sun_len = UInt8(MemoryLayout<sockaddr_un>.size)
+        #endif
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in pathBytes.enumerated() { raw[index] = byte }
+            raw[pathBytes.count] = 0
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(listener, 64) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(listener)
+            throw SandboxError("cannot listen on \(socketPath) for the sandbox: \(reason)")
+        }
+        self.listener = listener
+        self.socketPath = socketPath
+        port = 0
+        startThread(named: "conduit-sandbox") { [self] in acceptLoop() }
+    }
+
     package init(handler: @escaping @Sendable (SandboxRequest) -> SandboxResponse) throws(SandboxError) {
         self.handler = handler
+        socketPath = nil
         let listener = socket(AF_INET, streamSocketType, 0)
         guard listener >= 0 else { throw SandboxError("cannot open a socket for the sandbox: \(String(cString: strerror(errno)))") }
         _ = fcntl(listener, F_SETFD, FD_CLOEXEC)
@@ -161,6 +200,7 @@ package final class SandboxHTTPServer: Sendable {
         guard !already else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
+        if let socketPath { unlink(socketPath) }
     }
 
     private func acceptLoop() {
@@ -171,8 +211,10 @@ package final class SandboxHTTPServer: Sendable {
                 return
             }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-            var on: Int32 = 1
-            setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+            if socketPath == nil {
+                var on: Int32 = 1
+                setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+            }
             startThread(named: "conduit-sandbox") { [self] in serve(connection) }
         }
     }
