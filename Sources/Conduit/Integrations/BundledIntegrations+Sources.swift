@@ -1048,11 +1048,18 @@ extension BundledIntegrations {
             "style": "cursor",
             "cursor_param": "page[after]",
             "cursor_in": "query",
-            "next_cursor_path": "meta.page.cursor",
+            "next_cursor_path": [
+              "meta.page.cursor",
+              "meta.page.after",
+              "meta.cursor"
+            ],
             "limit_param": "page[size]",
             "max_limit": 100
           },
-          "results_path": "data",
+          "results_path": [
+            "data",
+            ""
+          ],
           "examples": [
             {
               "arguments": {
@@ -2661,7 +2668,7 @@ extension BundledIntegrations {
               "properties": {
                 "start": {
                   "type": "string",
-                  "description": "First day of the data range (ISO 8601 date, YYYY-MM-DD).",
+                  "description": "First day of the data range (ISO 8601 date, YYYY-MM-DD). Chorus's schema marks it optional, but its own minimal request example (\"Minimum required fields\") sends only start, so conduit asks for it.",
                   "format": "date",
                   "example": "2025-07-01"
                 },
@@ -2799,6 +2806,7 @@ extension BundledIntegrations {
           "path": "/api/v1/sales-qualifications/actions/writeback-crm",
           "summary": "Write approved qualification values to the CRM",
           "description": "Update fields of the CRM record (an Opportunity by default) linked to a conversation with values from a sales-qualification extraction. Send one crm_changes entry per field: the CRM field name, the new value and, ideally, the previous value you were shown. This changes the customer's CRM: only write values the user has approved. Succeeds with an empty 201.",
+          "destructive": true,
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -3282,7 +3290,11 @@ extension BundledIntegrations {
           "pagination": {
             "style": "none"
           },
-          "results_path": "users",
+          "results_path": [
+            "users",
+            "data",
+            ""
+          ],
           "examples": [
             {
               "arguments": {},
@@ -3346,15 +3358,21 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/users/me/settings",
           "summary": "Change my notification settings",
-          "description": "Turn the token user's mobile push notifications for comments and mentions on or off. Both values must be sent (read them first to keep one unchanged). Succeeds with no content.",
+          "description": "Turn the token user's mobile push notifications for comments and mentions on or off. Chorus wants the settings' id (read it, with the current values, from list_all_chorus_user_settings) and both values (send the current one to keep it unchanged). Succeeds with no content.",
           "idempotent": true,
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
             "jsonapi_type": "user_settings",
+            "jsonapi_id": "id",
             "schema": {
               "type": "object",
               "properties": {
+                "id": {
+                  "type": "string",
+                  "description": "The unique ID of the user settings, sent as data.id: the id that list_all_chorus_user_settings returns for them (data.id).",
+                  "example": "305930"
+                },
                 "mobile_push.comments": {
                   "type": "boolean",
                   "description": "Push a notification when someone comments on my conversations."
@@ -3365,6 +3383,7 @@ extension BundledIntegrations {
                 }
               },
               "required": [
+                "id",
                 "mobile_push.comments",
                 "mobile_push.mentions"
               ]
@@ -3373,6 +3392,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
+                "id": "305930",
                 "mobile_push.comments": false,
                 "mobile_push.mentions": true
               },

@@ -1,0 +1,84 @@
+import Conduit
+import Foundation
+import Testing
+
+/// The bundled definitions say what the vendors' own documents say: required arguments,
+/// annotations and bodies as the built binary offers and sends them to loopback stand-ins.
+@Suite(.serialized) struct DefinitionFidelityEndToEndTests {
+    /// Every tool tools/list offers, by name (following nextCursor if the list is paged).
+    private func tools(_ session: VendorSession) throws -> [String: JSONValue] {
+        var found: [String: JSONValue] = [:]
+        var cursor: JSONValue?
+        var id: Int64 = 900
+        repeat {
+            var params: JSONObject = [:]
+            if let cursor { params["cursor"] = cursor }
+            if session.revision == "2026-07-28" { params["_meta"] = .object(modernMeta()) }
+            id += 1
+            let result = try #require(session.conduit.request(id, "tools/list", params, revision: session.revision)?["result"])
+            for tool in result["tools"]?.arrayValue ?? [] {
+                if let name = tool["name"]?.stringValue { found[name] = tool }
+            }
+            cursor = result["nextCursor"].flatMap { $0.isNull ? nil : $0 }
+        } while cursor != nil && id < 920
+        return found
+    }
+
+    private func required(_ tool: JSONValue?) -> Set<String> {
+        Set(tool?["inputSchema"]?["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+    }
+
+    private func chorus(_ shapes: FakeChorus.Shapes = .init(), name: String) throws -> (LoopbackHTTPServer, VendorSession) {
+        let fake = try FakeChorus.start(shapes)
+        let session = try VendorSession(
+            account: try FakeChorus.accountFile(baseURL: fake.baseURL), environment: ["CHORUS_TOKEN": FakeChorus.token], name: name)
+        return (fake, session)
+    }
+
+    // MARK: Chorus
+
+    @Test func userSettingsAreSetWithTheSettingsIDAsDataID() throws {
+        let (fake, session) = try chorus(name: "fidelity-chorus-settings")
+        defer { fake.stop() }
+        let tool = try #require(try tools(session)["chorus_user_settings_set"])
+        #expect(required(tool) == ["id", "mobile_push.comments", "mobile_push.mentions"])
+
+        let result = try #require(session.call("chorus_user_settings_set", ["id": "305930", "mobile_push.comments": false, "mobile_push.mentions": true]))
+        #expect(!result.isError, "\(result.text.prefix(400))")
+        let put = try #require(fake.requests.last)
+        #expect(put.method == "PUT" && put.path == "/api/v1/users/me/settings")
+        #expect(put.json == ["data": ["type": "user_settings", "id": "305930", "attributes": ["mobile_push.comments": false, "mobile_push.mentions": true]]])
+    }
+
+    @Test(arguments: [["meta", "page", "cursor"], ["meta", "page", "after"], ["meta", "cursor"]])
+    func emailsPageToTheEndWhereverTheCursorSits(cursorPath: [String]) throws {
+        let (fake, session) = try chorus(.init(emailCursorPath: cursorPath), name: "fidelity-chorus-emails-\(cursorPath.joined(separator: "."))")
+        defer { fake.stop() }
+        let walked = try session.walk("list_all_chorus_emails", [:], limits: [nil])
+        #expect(walked.items.compactMap { $0["id"]?.stringValue } == FakeChorus.emailIDs)
+        #expect(fake.requests.compactMap { $0.queryValue("page[after]") } == ["EM2", "EM4"])
+    }
+
+    @Test(arguments: ["users", "data", nil] as [String?])
+    func usersAreFoundWhicheverShapeV3UsersHas(member: String?) throws {
+        let (fake, session) = try chorus(.init(usersMember: member), name: "fidelity-chorus-users-\(member ?? "array")")
+        defer { fake.stop() }
+        let result = try #require(session.call("list_all_chorus_users"))
+        #expect(!result.isError, "\(result.text.prefix(400))")
+        let ids = result.structured?["result"]?.arrayValue?.compactMap { $0["user_id"]?.intValue } ?? []
+        #expect(ids == FakeChorus.userIDs)
+    }
+
+    @Test func chorusToolsSayWhatTheyDoAndAskWhatTheSpecAsks() throws {
+        let (fake, session) = try chorus(name: "fidelity-chorus-tools")
+        defer { fake.stop() }
+        let all = try tools(session)
+        let writeback = try #require(all["chorus_sales_qualifications_writeback_crm"])
+        #expect(writeback["annotations"]?["destructiveHint"] == true)
+        #expect(writeback["annotations"]?["readOnlyHint"] == false)
+        // The schema leaves `start` optional, but the vendor's minimal example sends it: kept, and said.
+        let export = try #require(all["chorus_reports_export"])
+        #expect(required(export).contains("start"))
+        #expect(export["inputSchema"]?["properties"]?["start"]?["description"]?.stringValue?.contains("Minimum required fields") == true)
+    }
+}
