@@ -81,4 +81,52 @@ import Testing
         #expect(required(export).contains("start"))
         #expect(export["inputSchema"]?["properties"]?["start"]?["description"]?.stringValue?.contains("Minimum required fields") == true)
     }
+
+    // MARK: Gong
+
+    @Test func gongToolsRequireOnlyWhatGongsSpecRequires() throws {
+        let fake = try FakeGong()
+        defer { fake.stop() }
+        let session = try VendorSession(account: try fake.accountFile(), environment: FakeGong.environment, name: "fidelity-gong-tools")
+        let all = try tools(session)
+
+        #expect(!required(all["list_all_gong_library_folder_calls"]).contains("folderId"))
+        #expect(all["list_all_gong_library_folder_calls"]?["inputSchema"]?["properties"]?["folderId"] != nil)
+        for name in ["create_a_gong_meeting", "update_a_gong_meeting_by_id"] {
+            let invitee = all[name]?["inputSchema"]?["properties"]?["invitees"]?["items"]
+            #expect(invitee?["properties"]?["email"] != nil, "\(name)")
+            #expect(invitee?["required"] == nil, "\(name): invitees[].email must be optional")
+            #expect(required(all[name]).isSuperset(of: ["startTime", "endTime", "invitees", "organizerEmail"]), "\(name)")
+        }
+        #expect(!required(all["delete_a_gong_meeting_by_id"]).contains("organizerEmail"))
+        #expect(!required(all["list_all_gong_meeting_integration_statuses"]).contains("emails"))
+        for name in ["create_a_gong_call_user_access", "delete_a_gong_call_user_access_by_id"] {
+            #expect(!required(all[name]).contains("callAccessList"), "\(name)")
+            #expect(all[name]?["inputSchema"]?["properties"]?["callAccessList"]?["items"]?["required"] == ["callId", "userIds"])
+        }
+        #expect(!required(all["create_a_gong_permission_profile"]).contains("name"))
+        #expect(required(all["create_a_gong_permission_profile"]).contains("workspaceId"))
+    }
+
+    @Test func aGongBriefIsNeitherIdempotentNorLimitedToTheKnownPeriods() throws {
+        let fake = try FakeGong()
+        defer { fake.stop() }
+        let session = try VendorSession(account: try fake.accountFile(), environment: FakeGong.environment, name: "fidelity-gong-briefs")
+        let brief = try #require(try tools(session)["list_all_gong_entities_get_briefs"])
+        #expect(brief["annotations"]?["idempotentHint"] == false)
+        #expect(brief["description"]?.stringValue?.contains("every call generates a new AI brief and is charged") == true)
+        let period = try #require(brief["inputSchema"]?["properties"]?["timePeriod"])
+        #expect(period["enum"] == nil)
+        #expect(period["type"] == "string")
+        #expect(period["description"]?.stringValue?.contains("LAST_90DAYS") == true)
+
+        // A period outside the known list reaches Gong unchanged instead of being refused.
+        _ = session.call("list_all_gong_entities_get_briefs", [
+            "workspaceId": "623457276584334", "briefName": "Account Brief", "crmEntityType": "ACCOUNT",
+            "crmEntityId": "0013t00002AbCdEAAV", "timePeriod": "LAST_180DAYS",
+        ])
+        let sent = try #require(fake.requests.last)
+        #expect(sent.path == "/v2/entities/get-brief")
+        #expect(sent.vendorFormQuery.first { $0.0 == "timePeriod" }?.1 == "LAST_180DAYS")
+    }
 }

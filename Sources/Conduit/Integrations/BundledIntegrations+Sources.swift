@@ -6730,7 +6730,7 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to let in.",
+                  "description": "One item per call: the call id and the users to let in. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
                     "description": "A call and the users concerned.",
@@ -6757,10 +6757,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 1
                 }
-              },
-              "required": [
-                "callAccessList"
-              ]
+              }
             }
           },
           "examples": [
@@ -6795,7 +6792,7 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to remove.",
+                  "description": "One item per call: the call id and the users to remove. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
                     "description": "A call and the users concerned.",
@@ -6822,10 +6819,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 1
                 }
-              },
-              "required": [
-                "callAccessList"
-              ]
+              }
             }
           },
           "examples": [
@@ -7561,7 +7555,7 @@ extension BundledIntegrations {
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address."
+                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
                       },
                       "displayName": {
                         "type": "string",
@@ -7575,10 +7569,7 @@ extension BundledIntegrations {
                         "type": "string",
                         "description": "Invitee's last name, if known."
                       }
-                    },
-                    "required": [
-                      "email"
-                    ]
+                    }
                   }
                 },
                 "externalId": {
@@ -7666,7 +7657,7 @@ extension BundledIntegrations {
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address."
+                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
                       },
                       "displayName": {
                         "type": "string",
@@ -7680,10 +7671,7 @@ extension BundledIntegrations {
                         "type": "string",
                         "description": "Invitee's last name, if known."
                       }
-                    },
-                    "required": [
-                      "email"
-                    ]
+                    }
                   }
                 },
                 "externalId": {
@@ -7729,7 +7717,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/meetings/{meetingId}",
           "summary": "Delete a Gong meeting",
-          "description": "Deletes a Gong meeting created with create_a_gong_meeting. `id` is its meetingId; organizerEmail must be the organizer's address (sent in the request body). 404 when no meeting matches. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Deletes a Gong meeting created with create_a_gong_meeting. `id` is its meetingId; organizerEmail, when given, must be the organizer's address (sent in the request body). 404 when no meeting matches. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:delete"
           ],
@@ -7753,12 +7741,9 @@ extension BundledIntegrations {
               "properties": {
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who organized the meeting."
+                  "description": "Email of the Gong user who organized the meeting (optional in Gong's schema)."
                 }
-              },
-              "required": [
-                "organizerEmail"
-              ]
+              }
             }
           },
           "examples": [
@@ -7797,7 +7782,7 @@ extension BundledIntegrations {
               "properties": {
                 "emails": {
                   "type": "array",
-                  "description": "Email addresses of the users to check (at most 100).",
+                  "description": "Email addresses of the users to check (at most 100). Optional in Gong's schema; only the addresses given are checked.",
                   "items": {
                     "type": "string",
                     "description": "An email address."
@@ -7805,10 +7790,7 @@ extension BundledIntegrations {
                   "minItems": 1,
                   "maxItems": 100
                 }
-              },
-              "required": [
-                "emails"
-              ]
+              }
             }
           },
           "pagination": {
@@ -10266,7 +10248,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/permission-profile",
           "summary": "Create a permission profile",
-          "description": "Creates a permission profile in a workspace. Give name and the access levels and capabilities to grant; anything left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the created profile (including its new id). Gong's reference names no OAuth scope for this endpoint.",
+          "description": "Creates a permission profile in a workspace. Give a name and the access levels and capabilities to grant; anything left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the created profile (including its new id). Gong's reference names no OAuth scope for this endpoint.",
           "parameters": [
             {
               "name": "workspaceId",
@@ -10287,7 +10269,7 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Display name of the permission profile."
+                  "description": "Display name of the permission profile (optional in Gong's schema; a profile is easier to find with one)."
                 },
                 "description": {
                   "type": "string",
@@ -10715,10 +10697,7 @@ extension BundledIntegrations {
                   "type": "boolean",
                   "description": "May manage revenue analytics."
                 }
-              },
-              "required": [
-                "name"
-              ]
+              }
             }
           },
           "examples": [
@@ -11333,8 +11312,8 @@ extension BundledIntegrations {
             {
               "name": "folderId",
               "in": "query",
-              "required": true,
-              "description": "Library folder id (from list_all_gong_library_folders).",
+              "required": false,
+              "description": "Library folder id (from list_all_gong_library_folders). Optional in Gong's schema, but Gong describes this endpoint as listing the calls of a given folder, so pass one.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11705,6 +11684,7 @@ extension BundledIntegrations {
           "path": "/v2/entities/get-brief",
           "summary": "Generate an AI brief for a CRM record",
           "description": "COSTS GONG CREDITS: every call generates a new AI brief and is charged to the company's Gong credit balance, so only call it when the user actually wants a brief, never speculatively or in loops, and reuse a brief you already have. Produces the brief named by briefName (a brief template configured in the company's Gong, e.g. an account or deal summary) for one CRM record — crmEntityType plus its CRM id — covering the interactions in timePeriod. With timePeriod CUSTOM_RANGE also give fromDateTime and toDateTime. The whole response is returned as the single result item (the generated brief text and its metadata).",
+          "idempotent": false,
           "scopes": [
             "api:ai-briefer:read"
           ],
@@ -11756,10 +11736,10 @@ extension BundledIntegrations {
               "name": "timePeriod",
               "in": "query",
               "required": true,
-              "description": "Which interactions to consider. CUSTOM_RANGE requires fromDateTime and toDateTime.",
+              "description": "Which interactions to consider. Known values: LAST_7DAYS, LAST_30DAYS, LAST_90DAYS, LAST_YEAR, THIS_WEEK, THIS_MONTH, THIS_QUARTER, THIS_YEAR, CUSTOM_RANGE; Gong's list is open-ended, so another value Gong accepts may be passed as is. CUSTOM_RANGE requires fromDateTime and toDateTime.",
               "schema": {
                 "type": "string",
-                "enum": [
+                "examples": [
                   "LAST_7DAYS",
                   "LAST_30DAYS",
                   "LAST_90DAYS",
