@@ -129,4 +129,22 @@ import Testing
         #expect(sent.path == "/v2/entities/get-brief")
         #expect(sent.vendorFormQuery.first { $0.0 == "timePeriod" }?.1 == "LAST_180DAYS")
     }
+
+    // MARK: Coviu
+
+    @Test func aCoviuParticipantCanBeAddedWithoutARole() throws {
+        let fake = try FakeCoviu()
+        defer { fake.stop() }
+        let session = try VendorSession(account: try fake.accountFile(), environment: FakeCoviu.environment, name: "fidelity-coviu-participant")
+        let tool = try #require(try tools(session)["create_a_coviu_participant"])
+        #expect(!required(tool).contains("role"))
+        #expect(tool["inputSchema"]?["properties"]?["role"]?["enum"] == ["GUEST", "HOST", "PARTICIPANT"])
+
+        let session0 = FakeCoviu.sessionIDs[0]
+        let result = try #require(session.call("create_a_coviu_participant", ["session_id": .string(session0), "display_name": "Sam Taylor"]))
+        #expect(!result.isError, "\(result.text.prefix(400))")
+        let post = try #require(fake.requests.last)
+        #expect(post.method == "POST" && post.path == "/v1/sessions/\(session0)/participants")
+        #expect(post.json == ["display_name": "Sam Taylor"])
+    }
 }

@@ -4854,7 +4854,7 @@ extension BundledIntegrations {
                     "HOST",
                     "PARTICIPANT"
                   ],
-                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant."
+                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant. Optional in Coviu's schema: left out, Coviu chooses the role."
                 },
                 "picture": {
                   "type": "string",
@@ -4869,10 +4869,7 @@ extension BundledIntegrations {
                   "type": "string",
                   "description": "Phone number for the person, with country code, e.g. \"+61412345678\"."
                 }
-              },
-              "required": [
-                "role"
-              ]
+              }
             }
           },
           "output_schema": {
