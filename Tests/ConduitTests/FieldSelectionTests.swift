@@ -23,7 +23,7 @@ import Testing
     @Test func recordsAtTheResultsPathAreNarrowedAndTheRestOfThePageKept() throws {
         let page = try JSONValue.parse(#"{"records": {"items": [{"id": 1, "x": 2}, {"id": 3, "x": 4}]}, "cursor": "c2"}"#)
         let selection = try #require(FieldSelection(["id"]))
-        #expect(selection.applyToRecords(in: page, at: JSONPath("records.items")) == (try JSONValue.parse(
+        #expect(selection.applyToRecords(in: page, at: [JSONPath("records.missing"), JSONPath("records.items")]) == (try JSONValue.parse(
             #"{"records": {"items": [{"id": 1}, {"id": 3}]}, "cursor": "c2"}"#)))
     }
 }

@@ -38,7 +38,7 @@ package struct DefinitionDecoder {
         "results_path", "response", "async", "read_only", "idempotent", "destructive", "output_schema", "examples",
     ]
     private static let knownParameterKeys: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
-    private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type"]
+    private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id"]
     private static let knownPaginationKeys: Set<String> = [
         "style", "cursor_param", "cursor_in", "next_cursor_path", "page_param", "page_start", "more_path",
         "offset_param", "total_path", "limit_param", "max_limit",
@@ -123,6 +123,31 @@ package struct DefinitionDecoder {
             if case .string(let s) = element { result.append(s) } else { problem("\(Self.join(path, key))[\(index)]", "must be a string") }
         }
         return result
+    }
+
+    /// A path, or a list of candidate paths tried in order; nil when the key is absent.
+    private mutating func paths(_ object: JSONObject, _ key: String, _ path: String, required: Bool) -> [JSONPath]? {
+        guard let value = object[key] else {
+            if required { problem(Self.join(path, key), "missing") }
+            return nil
+        }
+        switch value {
+        case .string(let text):
+            return [JSONPath(text)]
+        case .array(let elements) where !elements.isEmpty:
+            var result: [JSONPath] = []
+            for (index, element) in elements.enumerated() {
+                if case .string(let text) = element {
+                    result.append(JSONPath(text))
+                } else {
+                    problem("\(Self.join(path, key))[\(index)]", "must be a string")
+                }
+            }
+            return result
+        default:
+            problem(Self.join(path, key), "must be a path or a non-empty array of paths, not \(value.typeName)")
+            return nil
+        }
     }
 
     private static func isIdentifier(_ name: String) -> Bool {
@@ -327,9 +352,9 @@ package struct DefinitionDecoder {
             pagination = decodePagination(paginationSpec, "\(path).pagination")
             if kind != .list { problem("\(path).pagination", "only list methods paginate") }
         }
-        var resultsPath: JSONPath?
-        if let results = string(spec, "results_path", path, required: false) {
-            resultsPath = JSONPath(results)
+        var resultsPaths: [JSONPath] = []
+        if let results = paths(spec, "results_path", path, required: false) {
+            resultsPaths = results
             if kind != .list { problem("\(path).results_path", "only list methods have results_path") }
         }
 
@@ -393,7 +418,7 @@ package struct DefinitionDecoder {
             summary: string(spec, "summary", path, required: false),
             description: string(spec, "description", path, required: false),
             scopes: strings(spec, "scopes", path), tags: strings(spec, "tags", path),
-            parameters: parameters, body: body, pagination: pagination, resultsPath: resultsPath,
+            parameters: parameters, body: body, pagination: pagination, resultsPaths: resultsPaths,
             binaryResponse: binary, responseMediaTypes: mediaTypes,
             asyncNote: string(spec, "async", path, required: false),
             readOnly: bool(spec, "read_only", path), idempotent: bool(spec, "idempotent", path),
@@ -443,12 +468,20 @@ package struct DefinitionDecoder {
         }
         guard let schema = object(spec["schema"], "\(path).schema") else { return nil }
         let jsonAPIType = string(spec, "jsonapi_type", path, required: false)
+        let jsonAPIID = string(spec, "jsonapi_id", path, required: false)
         let body = BodyDefinition(
             contentType: contentType, isRequired: bool(spec, "required", path) ?? false,
-            schema: schema, jsonAPIType: jsonAPIType
+            schema: schema, jsonAPIType: jsonAPIType, jsonAPIIDProperty: jsonAPIID
         )
         if jsonAPIType != nil && !body.isFlattened {
             problem("\(path).jsonapi_type", "needs an object schema with properties to wrap")
+        }
+        if let jsonAPIID {
+            if jsonAPIType == nil {
+                problem("\(path).jsonapi_id", "needs jsonapi_type: only a JSON:API document has data.id")
+            } else if body.properties[jsonAPIID] == nil {
+                problem("\(path).jsonapi_id", "names \"\(jsonAPIID)\", which is not a property of the body schema")
+            }
         }
         if contentType == .form && !body.isFlattened {
             problem("\(path).schema", "a form body needs an object schema with properties")
@@ -473,7 +506,7 @@ package struct DefinitionDecoder {
                 problem("\(path).cursor_in", "must be query or body")
             }
         }
-        pagination.nextCursorPath = string(spec, "next_cursor_path", path, required: style == .cursor).map(JSONPath.init)
+        pagination.nextCursorPaths = paths(spec, "next_cursor_path", path, required: style == .cursor) ?? []
         pagination.pageParameter = string(spec, "page_param", path, required: style == .page)
         if let start = spec["page_start"] {
             if let value = start.intValue, value == 0 || value == 1 {

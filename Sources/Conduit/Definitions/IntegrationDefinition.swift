@@ -98,7 +98,9 @@ package struct MethodDefinition: Sendable {
     package var parameters: [ParameterDefinition]
     package var body: BodyDefinition?
     package var pagination: Pagination?
-    package var resultsPath: JSONPath?
+    /// Where the list's items may sit, in order of preference: the first path present
+    /// (and not null) in a response wins. Empty means the body itself.
+    package var resultsPaths: [JSONPath]
     package var binaryResponse: Bool
     package var responseMediaTypes: [String]
     package var asyncNote: String?
@@ -138,6 +140,8 @@ package struct BodyDefinition: Sendable {
     package var isRequired: Bool
     package var schema: JSONObject
     package var jsonAPIType: String?
+    /// The body property sent as the JSON:API `data.id` rather than as an attribute.
+    package var jsonAPIIDProperty: String?
 
     /// An object schema with properties is spread into one argument per property;
     /// anything else is a single `body` argument.
@@ -159,7 +163,9 @@ package struct Pagination: Sendable {
     package var style: Style
     package var cursorParameter: String?
     package var cursorLocation: CursorLocation = .query
-    package var nextCursorPath: JSONPath?
+    /// Where the next cursor may sit, in order of preference: the first path holding a
+    /// value that is not null or empty wins; none = last page.
+    package var nextCursorPaths: [JSONPath] = []
     package var pageParameter: String?
     package var pageStart: Int = 0
     package var morePath: JSONPath?

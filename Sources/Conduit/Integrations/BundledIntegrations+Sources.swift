@@ -1048,11 +1048,18 @@ extension BundledIntegrations {
             "style": "cursor",
             "cursor_param": "page[after]",
             "cursor_in": "query",
-            "next_cursor_path": "meta.page.cursor",
+            "next_cursor_path": [
+              "meta.page.cursor",
+              "meta.page.after",
+              "meta.cursor"
+            ],
             "limit_param": "page[size]",
             "max_limit": 100
           },
-          "results_path": "data",
+          "results_path": [
+            "data",
+            ""
+          ],
           "examples": [
             {
               "arguments": {
@@ -2661,7 +2668,7 @@ extension BundledIntegrations {
               "properties": {
                 "start": {
                   "type": "string",
-                  "description": "First day of the data range (ISO 8601 date, YYYY-MM-DD).",
+                  "description": "First day of the data range (ISO 8601 date, YYYY-MM-DD). Chorus's schema marks it optional, but its own minimal request example (\"Minimum required fields\") sends only start, so conduit asks for it.",
                   "format": "date",
                   "example": "2025-07-01"
                 },
@@ -2799,6 +2806,7 @@ extension BundledIntegrations {
           "path": "/api/v1/sales-qualifications/actions/writeback-crm",
           "summary": "Write approved qualification values to the CRM",
           "description": "Update fields of the CRM record (an Opportunity by default) linked to a conversation with values from a sales-qualification extraction. Send one crm_changes entry per field: the CRM field name, the new value and, ideally, the previous value you were shown. This changes the customer's CRM: only write values the user has approved. Succeeds with an empty 201.",
+          "destructive": true,
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -3282,7 +3290,11 @@ extension BundledIntegrations {
           "pagination": {
             "style": "none"
           },
-          "results_path": "users",
+          "results_path": [
+            "users",
+            "data",
+            ""
+          ],
           "examples": [
             {
               "arguments": {},
@@ -3346,15 +3358,21 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/users/me/settings",
           "summary": "Change my notification settings",
-          "description": "Turn the token user's mobile push notifications for comments and mentions on or off. Both values must be sent (read them first to keep one unchanged). Succeeds with no content.",
+          "description": "Turn the token user's mobile push notifications for comments and mentions on or off. Chorus wants the settings' id (read it, with the current values, from list_all_chorus_user_settings) and both values (send the current one to keep it unchanged). Succeeds with no content.",
           "idempotent": true,
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
             "jsonapi_type": "user_settings",
+            "jsonapi_id": "id",
             "schema": {
               "type": "object",
               "properties": {
+                "id": {
+                  "type": "string",
+                  "description": "The unique ID of the user settings, sent as data.id: the id that list_all_chorus_user_settings returns for them (data.id).",
+                  "example": "305930"
+                },
                 "mobile_push.comments": {
                   "type": "boolean",
                   "description": "Push a notification when someone comments on my conversations."
@@ -3365,6 +3383,7 @@ extension BundledIntegrations {
                 }
               },
               "required": [
+                "id",
                 "mobile_push.comments",
                 "mobile_push.mentions"
               ]
@@ -3373,6 +3392,7 @@ extension BundledIntegrations {
           "examples": [
             {
               "arguments": {
+                "id": "305930",
                 "mobile_push.comments": false,
                 "mobile_push.mentions": true
               },
@@ -4834,7 +4854,7 @@ extension BundledIntegrations {
                     "HOST",
                     "PARTICIPANT"
                   ],
-                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant."
+                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant. Optional in Coviu's schema: left out, Coviu chooses the role."
                 },
                 "picture": {
                   "type": "string",
@@ -4849,10 +4869,7 @@ extension BundledIntegrations {
                   "type": "string",
                   "description": "Phone number for the person, with country code, e.g. \"+61412345678\"."
                 }
-              },
-              "required": [
-                "role"
-              ]
+              }
             }
           },
           "output_schema": {
@@ -6710,7 +6727,7 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to let in.",
+                  "description": "One item per call: the call id and the users to let in. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
                     "description": "A call and the users concerned.",
@@ -6737,10 +6754,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 1
                 }
-              },
-              "required": [
-                "callAccessList"
-              ]
+              }
             }
           },
           "examples": [
@@ -6775,7 +6789,7 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to remove.",
+                  "description": "One item per call: the call id and the users to remove. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
                     "description": "A call and the users concerned.",
@@ -6802,10 +6816,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 1
                 }
-              },
-              "required": [
-                "callAccessList"
-              ]
+              }
             }
           },
           "examples": [
@@ -7541,7 +7552,7 @@ extension BundledIntegrations {
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address."
+                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
                       },
                       "displayName": {
                         "type": "string",
@@ -7555,10 +7566,7 @@ extension BundledIntegrations {
                         "type": "string",
                         "description": "Invitee's last name, if known."
                       }
-                    },
-                    "required": [
-                      "email"
-                    ]
+                    }
                   }
                 },
                 "externalId": {
@@ -7646,7 +7654,7 @@ extension BundledIntegrations {
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address."
+                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
                       },
                       "displayName": {
                         "type": "string",
@@ -7660,10 +7668,7 @@ extension BundledIntegrations {
                         "type": "string",
                         "description": "Invitee's last name, if known."
                       }
-                    },
-                    "required": [
-                      "email"
-                    ]
+                    }
                   }
                 },
                 "externalId": {
@@ -7709,7 +7714,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/meetings/{meetingId}",
           "summary": "Delete a Gong meeting",
-          "description": "Deletes a Gong meeting created with create_a_gong_meeting. `id` is its meetingId; organizerEmail must be the organizer's address (sent in the request body). 404 when no meeting matches. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Deletes a Gong meeting created with create_a_gong_meeting. `id` is its meetingId; organizerEmail, when given, must be the organizer's address (sent in the request body). 404 when no meeting matches. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:delete"
           ],
@@ -7733,12 +7738,9 @@ extension BundledIntegrations {
               "properties": {
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who organized the meeting."
+                  "description": "Email of the Gong user who organized the meeting (optional in Gong's schema)."
                 }
-              },
-              "required": [
-                "organizerEmail"
-              ]
+              }
             }
           },
           "examples": [
@@ -7777,7 +7779,7 @@ extension BundledIntegrations {
               "properties": {
                 "emails": {
                   "type": "array",
-                  "description": "Email addresses of the users to check (at most 100).",
+                  "description": "Email addresses of the users to check (at most 100). Optional in Gong's schema; only the addresses given are checked.",
                   "items": {
                     "type": "string",
                     "description": "An email address."
@@ -7785,10 +7787,7 @@ extension BundledIntegrations {
                   "minItems": 1,
                   "maxItems": 100
                 }
-              },
-              "required": [
-                "emails"
-              ]
+              }
             }
           },
           "pagination": {
@@ -10246,7 +10245,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/permission-profile",
           "summary": "Create a permission profile",
-          "description": "Creates a permission profile in a workspace. Give name and the access levels and capabilities to grant; anything left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the created profile (including its new id). Gong's reference names no OAuth scope for this endpoint.",
+          "description": "Creates a permission profile in a workspace. Give a name and the access levels and capabilities to grant; anything left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the created profile (including its new id). Gong's reference names no OAuth scope for this endpoint.",
           "parameters": [
             {
               "name": "workspaceId",
@@ -10267,7 +10266,7 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Display name of the permission profile."
+                  "description": "Display name of the permission profile (optional in Gong's schema; a profile is easier to find with one)."
                 },
                 "description": {
                   "type": "string",
@@ -10695,10 +10694,7 @@ extension BundledIntegrations {
                   "type": "boolean",
                   "description": "May manage revenue analytics."
                 }
-              },
-              "required": [
-                "name"
-              ]
+              }
             }
           },
           "examples": [
@@ -11313,8 +11309,8 @@ extension BundledIntegrations {
             {
               "name": "folderId",
               "in": "query",
-              "required": true,
-              "description": "Library folder id (from list_all_gong_library_folders).",
+              "required": false,
+              "description": "Library folder id (from list_all_gong_library_folders). Optional in Gong's schema, but Gong describes this endpoint as listing the calls of a given folder, so pass one.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11685,6 +11681,7 @@ extension BundledIntegrations {
           "path": "/v2/entities/get-brief",
           "summary": "Generate an AI brief for a CRM record",
           "description": "COSTS GONG CREDITS: every call generates a new AI brief and is charged to the company's Gong credit balance, so only call it when the user actually wants a brief, never speculatively or in loops, and reuse a brief you already have. Produces the brief named by briefName (a brief template configured in the company's Gong, e.g. an account or deal summary) for one CRM record — crmEntityType plus its CRM id — covering the interactions in timePeriod. With timePeriod CUSTOM_RANGE also give fromDateTime and toDateTime. The whole response is returned as the single result item (the generated brief text and its metadata).",
+          "idempotent": false,
           "scopes": [
             "api:ai-briefer:read"
           ],
@@ -11736,10 +11733,10 @@ extension BundledIntegrations {
               "name": "timePeriod",
               "in": "query",
               "required": true,
-              "description": "Which interactions to consider. CUSTOM_RANGE requires fromDateTime and toDateTime.",
+              "description": "Which interactions to consider. Known values: LAST_7DAYS, LAST_30DAYS, LAST_90DAYS, LAST_YEAR, THIS_WEEK, THIS_MONTH, THIS_QUARTER, THIS_YEAR, CUSTOM_RANGE; Gong's list is open-ended, so another value Gong accepts may be passed as is. CUSTOM_RANGE requires fromDateTime and toDateTime.",
               "schema": {
                 "type": "string",
-                "enum": [
+                "examples": [
                   "LAST_7DAYS",
                   "LAST_30DAYS",
                   "LAST_90DAYS",

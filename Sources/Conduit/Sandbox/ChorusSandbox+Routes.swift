@@ -650,6 +650,11 @@ extension ChorusSandbox {
         }
         router.on("PUT", "/api/v1/users/me/settings") { state, call in
             guard let attributes = call.jsonAPIAttributes else { return error(400, "Bad Request", "Send a JSON:API document with data.attributes") }
+            // UserSettings requires data.id, the id the GET returns.
+            guard let id = call.json?["data"]?["id"]?.stringValue else {
+                return error(422, "Unprocessable Entity", "data.id is required: the id of the user settings", pointer: "/data/id")
+            }
+            guard id == String(meUserID) else { return notFound("User settings", id) }
             for (key, value) in attributes {
                 guard state.settings[key] != nil, value.boolValue != nil else {
                     return error(422, "Unprocessable Entity", "\(key) is not a setting that takes true or false", pointer: "/data/attributes/\(key)")

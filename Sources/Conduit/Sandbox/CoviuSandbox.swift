@@ -314,7 +314,9 @@ final class CoviuSandbox: SandboxVendor {
         guard let session = state.sessions.find(id) else { return error(404, "Session not found") }
         if state.canceled.contains(id) { return error(400, "Cannot add a participant to a cancelled session") }
         if hasEnded(session) { return error(400, "Cannot add a participant to a session that has ended") }
-        guard case .object(let body)? = call.json else { return error(400, "The body must be a JSON object") }
+        guard case .object(var body)? = call.json else { return error(400, "The body must be a JSON object") }
+        // role is optional when adding a participant (CreateParticipant); the sandbox makes a guest.
+        if body["role"] == nil { body["role"] = "GUEST" }
         switch participantRecord(body, session: id, state: &state) {
         case .success(let participant):
             state.participants.insert(participant)

@@ -63,10 +63,17 @@ package struct FieldSelection: Sendable, Equatable {
         }
     }
 
-    /// A list body with each record at `resultsPath` (the root when empty) narrowed.
-    package func applyToRecords(in body: JSONValue, at resultsPath: JSONPath?) -> JSONValue {
-        guard let steps = resultsPath?.steps, !steps.isEmpty else { return applyToEach(body) }
-        return Self.mapping(body, steps[...]) { applyToEach($0) }
+    /// A list body with each record narrowed: the records are at the first of
+    /// `resultsPaths` that the body has (an empty path, or none given, is the body itself).
+    package func applyToRecords(in body: JSONValue, at resultsPaths: [JSONPath]) -> JSONValue {
+        guard !resultsPaths.isEmpty else { return applyToEach(body) }
+        for path in resultsPaths {
+            if path.steps.isEmpty { return applyToEach(body) }
+            if let found = path.value(in: body), !found.isNull {
+                return Self.mapping(body, path.steps[...]) { applyToEach($0) }
+            }
+        }
+        return body
     }
 
     /// Each element of an array, or a lone record itself.

@@ -53,7 +53,7 @@ package struct ResponseInterpreter {
         var json = response.body
         if let fields, !json.isEmpty, let parsed = try? JSONValue.parse(json) {
             // Narrowed before paging and size limits apply, so a page holds more records.
-            let narrowed = tool.kind == .list ? fields.applyToRecords(in: parsed, at: tool.method.resultsPath) : fields.apply(to: parsed)
+            let narrowed = tool.kind == .list ? fields.applyToRecords(in: parsed, at: tool.method.resultsPaths) : fields.apply(to: parsed)
             json = narrowed.jsonBytes
         }
         if !json.isEmpty, let text = try? JSONText(validating: json) {
@@ -138,11 +138,7 @@ package struct ResponseInterpreter {
     /// comes next — written as bytes: the records are copied, never rebuilt.
     private func listResult(_ text: JSONText, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {
         let pagination = tool.method.pagination ?? Pagination(style: .none)
-        var container: Range<Int>? = text.root
-        if let path = tool.method.resultsPath, !path.steps.isEmpty {
-            let found = text.ranges(path, from: text.root)
-            container = found.count == 1 && !text.isNull(found[0]) ? found[0] : nil
-        }
+        let container = Self.firstPresent(tool.method.resultsPaths, in: text)
         var items: [Range<Int>]
         switch container {
         case nil: items = []
@@ -257,6 +253,31 @@ package struct ResponseInterpreter {
         return ToolCallResult(redactedJSON: listJSON(text, items: Array(items.prefix(shown)), wholeArray: false, next: after, extra: extra))
     }
 
+    /// Where the items sit: the first candidate path that reaches a single value that is
+    /// not null (the empty path is the body itself, always present); no candidates means
+    /// the body itself, and nil means none was found. Vendors whose documents leave the
+    /// location out can be given several guesses this way instead of one wrong one.
+    static func firstPresent(_ candidates: [JSONPath], in text: JSONText) -> Range<Int>? {
+        if candidates.isEmpty { return text.root }
+        for path in candidates {
+            if path.steps.isEmpty { return text.root }
+            let found = text.ranges(path, from: text.root)
+            if found.count == 1 && !text.isNull(found[0]) { return found[0] }
+        }
+        return nil
+    }
+
+    /// The vendor's next cursor: the value of the first candidate path that holds
+    /// something other than null or an empty string; nil (the last page) when none does.
+    static func nextCursor(_ candidates: [JSONPath], in text: JSONText) -> JSONValue? {
+        for path in candidates {
+            guard let value = text.value(path, from: text.root) else { continue }
+            if case .string(let cursor) = value, cursor.isEmpty { continue }
+            return value
+        }
+        return nil
+    }
+
     private func nextVendorPosition(
         _ body: JSONText, pagination: Pagination, position: RequestBuilder.PagePosition, vendorCount: Int
     ) -> ListCursor? {
@@ -264,9 +285,7 @@ package struct ResponseInterpreter {
         case .none:
             return nil
         case .cursor:
-            guard let path = pagination.nextCursorPath, let value = body.value(path, from: body.root) else { return nil }
-            if case .string(let text) = value, text.isEmpty { return nil }
-            return ListCursor(vendorCursor: value)
+            return Self.nextCursor(pagination.nextCursorPaths, in: body).map { ListCursor(vendorCursor: $0) }
         case .page:
             let page = position.cursor.page ?? pagination.pageStart
             if let morePath = pagination.morePath {

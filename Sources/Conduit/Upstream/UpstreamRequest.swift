@@ -147,7 +147,15 @@ package enum RequestBuilder {
                         if tool.kind == .update, let id = effective["id"], tool.route(for: "id") != nil {
                             data["id"] = .string(wireText(id))
                         }
-                        data["attributes"] = .object(bodyObject)
+                        // A body property the definition marks as the resource's id travels as
+                        // data.id, never as an attribute (for documents that name what they change
+                        // without a path id, such as Chorus's user settings).
+                        var attributes = bodyObject
+                        if let property = definition.jsonAPIIDProperty, let id = attributes[property] {
+                            data["id"] = .string(wireText(id))
+                            attributes[property] = nil
+                        }
+                        data["attributes"] = .object(attributes)
                         payload = .object(["data": .object(data)])
                     }
                 } else {
