@@ -288,6 +288,9 @@ final class TinyHTTPServer: Sendable {
         var path: String
         var headers: [String: String]
         var body: [UInt8]
+        /// How many body bytes arrived, and their SHA-256 (hex).
+        var bodyCount = 0
+        var bodyDigest = ""
     }
 
     struct Answer: Sendable {
@@ -298,6 +301,14 @@ final class TinyHTTPServer: Sendable {
         var announce: Int? = nil
         /// Seconds to wait between body pieces of 64 KiB (or single bytes when the body is small).
         var pause: Double = 0
+        /// Bytes to send instead of an HTTP answer, before closing the connection.
+        var raw: [UInt8]? = nil
+        /// Close the connection after this many body bytes (the head announces them all).
+        var cutAfter: Int? = nil
+        /// With `cutAfter`: end with a reset rather than an orderly close.
+        var reset = false
+        /// Seconds to wait before sending anything.
+        var stall: Double = 0
     }
 
     let port: Int
@@ -310,8 +321,13 @@ final class TinyHTTPServer: Sendable {
     var requests: [Request] { recorded.withLock { $0 } }
     var connections: Int { accepted.withLock { $0 } }
 
-    init(handler: @escaping @Sendable (Request) -> Answer) throws {
+    /// True: request bodies are counted and hashed as they arrive, never kept (uploads
+    /// far larger than memory should hold).
+    private let streamsBodies: Bool
+
+    init(streamsBodies: Bool = false, handler: @escaping @Sendable (Request) -> Answer) throws {
         self.handler = handler
+        self.streamsBodies = streamsBodies
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -365,28 +381,50 @@ final class TinyHTTPServer: Sendable {
                 headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             }
             let length = Int(headers["content-length"] ?? "0") ?? 0
-            while pending.count < length {
+            var digest = SHA256()
+            var kept: [UInt8] = []
+            var consumed = 0
+            while true {
+                let take = min(length - consumed, pending.count)
+                pending.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
+                if !streamsBodies { kept += pending[0..<take] }
+                pending.removeFirst(take)
+                consumed += take
+                if consumed == length { break }
                 let count = read(connection, &chunk, chunk.count)
                 if count <= 0 { return }
                 pending += chunk[0..<count]
             }
             let request = Request(
                 method: start.count > 0 ? String(start[0]) : "", path: start.count > 1 ? String(start[1]) : "", headers: headers,
-                body: Array(pending.prefix(length)))
-            pending.removeFirst(length)
+                body: kept, bodyCount: consumed, bodyDigest: digest.finalize().hexString)
             recorded.withLock { $0.append(request) }
             let answer = handler(request)
+            if answer.stall > 0 { usleep(UInt32(answer.stall * 1_000_000)) }
+            if let raw = answer.raw {
+                _ = send(connection, raw)
+                return
+            }
             var text = "HTTP/1.1 \(answer.status) X\r\nContent-Length: \(answer.announce ?? answer.body.count)\r\n"
             for (name, value) in answer.headers { text += "\(name): \(value)\r\n" }
             guard send(connection, Array((text + "\r\n").utf8)) else { return }
             if request.method == "HEAD" { continue }
             let piece = answer.pause > 0 && answer.body.count < 1000 ? 1 : 65_536
+            let sent = min(answer.cutAfter ?? answer.body.count, answer.body.count)
             var offset = 0
-            while offset < answer.body.count {
+            while offset < sent {
                 if answer.pause > 0 { usleep(UInt32(answer.pause * 1_000_000)) }
-                let end = min(offset + piece, answer.body.count)
+                let end = min(offset + piece, sent)
                 guard send(connection, Array(answer.body[offset..<end])) else { return }
                 offset = end
+            }
+            if answer.cutAfter != nil {
+                if answer.reset {
+                    // Linger 0: close sends RST instead of FIN, so the client sees a reset.
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                }
+                return
             }
         }
     }
