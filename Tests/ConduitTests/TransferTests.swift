@@ -282,6 +282,22 @@ import Testing
         _ = transfer.end(.failed(.cancelled, dropped: false))
     }
 
+    @Test func anUploadFromAFileGetsTheLongerDeadline() {
+        let clock = ManualClock()
+        let transfer = transfer(
+            method: "PUT", body: .file(path: "/tmp/upload.bin", offset: 0, length: 1 << 30),
+            timeouts: HTTPTimeouts(idle: 2, total: 5, download: 60), clock: clock)
+        transfer.beginHop()
+        for _ in 0..<20 {
+            clock.advance(seconds: 1)
+            transfer.activity()  // the engine read another chunk of the file
+            #expect(!transfer.shouldStop())
+        }
+        clock.advance(seconds: 41)
+        transfer.activity()
+        #expect(transfer.shouldStop() && transfer.control.stopReason?.code == .timeout)
+    }
+
     @Test func progressIsReportedEveryMebibyteAndAtTheEnd() {
         let reports = Reports()
         let policy = BodyPolicy(progress: { received, _ in reports.values.withLock { $0.append(received) } }, memoryLimit: 8 << 20)

@@ -40,6 +40,11 @@ package enum RequestBody: Sendable, Equatable {
         return nil
     }
 
+    /// True when some of the body is read from a file as it is sent (an upload).
+    package var readsFile: Bool {
+        pieces.contains { if case .file = $0 { true } else { false } }
+    }
+
     /// The body as a list of plain pieces (nested parts flattened, empty pieces dropped).
     var pieces: [RequestBody] {
         switch self {

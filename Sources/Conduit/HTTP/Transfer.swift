@@ -79,7 +79,8 @@ enum HopEnd {
 /// with what happens on the wire: a response `head`, body `bytes`, a `redirect` to
 /// follow, and the `end` of each hop. Every transfer rule lives here, once: memory or
 /// file, spilling a large body to a file, the size cap, progress, resuming, following
-/// redirects (credentials only to the same origin), and the idle and overall deadlines.
+/// redirects (credentials only to the same origin), and the idle and overall deadlines
+/// (the download one for media bodies and file uploads).
 ///
 /// It knows nothing of libcurl, so tests drive it with made-up events. It is used from
 /// one thread at a time; only `control` is shared.
@@ -133,7 +134,8 @@ final class Transfer {
         self.control = control
         self.clock = clock
         hop = Hop(url: request.url, method: request.method, headers: request.headers, body: request.body)
-        armDeadline(seconds: timeouts.total)
+        // An upload from a file may take as long as a download; anything else gets the call's deadline.
+        armDeadline(seconds: request.body?.readsFile == true ? max(timeouts.total, timeouts.download) : timeouts.total)
     }
 
     /// The failure that ends the transfer before anything is sent, if any.
