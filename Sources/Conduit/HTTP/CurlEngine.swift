@@ -1,5 +1,4 @@
 import CConduit
-import Dispatch
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,4 +1,3 @@
-import CConduit
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
