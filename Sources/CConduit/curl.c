@@ -52,12 +52,17 @@ static int resolve(void *from) {
 static void load(void) {
     int found = resolve(RTLD_DEFAULT);
     if (!found) {
+#if defined(__APPLE__)
+        void *library = dlopen("/usr/lib/libcurl.4.dylib", RTLD_NOW | RTLD_LOCAL);
+        if (!library) library = dlopen("libcurl.4.dylib", RTLD_NOW | RTLD_LOCAL);
+#else
         void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
         if (!library) library = dlopen("libcurl.so", RTLD_NOW | RTLD_LOCAL);
+#endif
         if (library) found = resolve(library);
     }
-    // CURL_GLOBAL_ALL (SSL | WIN32). Reference-counted in libcurl, so calling it after
-    // FoundationNetworking did is harmless.
+    // CURL_GLOBAL_ALL (SSL | WIN32). Reference-counted in libcurl, so calling it when
+    // something else in the process already did is harmless.
     available = found && api.global_init(3L) == 0;
 }
 
@@ -93,6 +98,10 @@ int conduit_curl_setopt_off_t(conduit_curl *handle, int option, int64_t value) {
 }
 
 int conduit_curl_setopt_data_callback(conduit_curl *handle, int option, conduit_curl_data_callback callback) {
+    return api.easy_setopt(handle, option, callback);
+}
+
+int conduit_curl_setopt_seek_callback(conduit_curl *handle, int option, conduit_curl_seek_callback callback) {
     return api.easy_setopt(handle, option, callback);
 }
 

@@ -20,6 +20,8 @@ import Glibc
         var words: [String]
         /// Phrases of which the sentence must contain at least one (case-insensitive).
         var anyOf: [String] = []
+        /// For a transport failure: the codes `structuredContent.type` may name (any of them).
+        var types: [String] = []
         var testDescription: String { name }
     }
 
@@ -28,19 +30,20 @@ import Glibc
     static let faults: [Fault] = [
         Fault(
             name: "garbage that is not HTTP", response: .raw(Array("SSH-2.0-OpenSSH_9.6\r\nthis is not HTTP at all\r\n\r\n".utf8)),
-            words: ["Chorus", "127.0.0.1"], anyOf: ["malformed", "not HTTP", "invalid HTTP", "not a valid HTTP"]),
+            words: ["Chorus", "127.0.0.1"], anyOf: ["malformed", "not HTTP", "invalid HTTP", "not a valid HTTP"], types: ["not_http"]),
         Fault(
             name: "HTTP 500 with a vendor body",
             response: .json(["errors": [["status": "500", "title": "Internal Server Error", "detail": "Something broke on our side"]]], status: 500),
             words: ["Chorus", "500", "Something broke on our side"]),
-        Fault(name: "a stalled response", response: .stall(seconds: 8), words: ["Chorus", "127.0.0.1", "timed out"]),
+        Fault(name: "a stalled response", response: .stall(seconds: 8), words: ["Chorus", "127.0.0.1", "timed out"], types: ["timeout"]),
         Fault(
             name: "a body shorter than its Content-Length",
             response: .truncated(status: 200, headers: [("Content-Type", "application/json")], declaredLength: meBody.count, body: Array(meBody.prefix(40))),
-            words: ["Chorus", "127.0.0.1"], anyOf: ["incomplete", "before the response was complete", "truncated", "closed", "cut short"]),
+            words: ["Chorus", "127.0.0.1"], anyOf: ["incomplete", "before the response was complete", "truncated", "closed", "cut short"],
+            types: ["truncated"]),
         Fault(
             name: "a reset mid-body", response: .resetMidBody(status: 200, headers: [("Content-Type", "application/json")], body: meBody),
-            words: ["Chorus", "127.0.0.1"], anyOf: ["reset", "incomplete", "before the response was complete"]),
+            words: ["Chorus", "127.0.0.1"], anyOf: ["reset", "incomplete", "before the response was complete"], types: ["reset", "truncated"]),
         Fault(
             name: "a 200 whose JSON is invalid",
             response: .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"data": {"id": "u-1",, "name": }"#.utf8)),
@@ -92,6 +95,11 @@ import Glibc
             #expect(!sentence.contains("URL error"), "\(fault.name): \"\(sentence)\" gives an opaque error code")
         }
         saysWhatHappened()
+        if !fault.types.isEmpty {
+            let type = result.structured?["type"]?.stringValue ?? ""
+            #expect(fault.types.contains(type), "\(fault.name): structuredContent.type is \"\(type)\", not one of \(fault.types)")
+            #expect(result.structured?["error"]?["type"]?.stringValue == type)
+        }
         let tokenInSentence = sentence.contains(FakeChorus.token)
         #expect(!tokenInSentence, "the API token appeared in the error")
         #expect(elapsed < 6, "\(fault.name) took \(elapsed) s")
@@ -116,6 +124,7 @@ import Glibc
         #expect(result.isError)
         #expect(result.message.contains("Chorus") && result.message.contains("could not connect") && result.message.contains("refused"), "\(result.message)")
         #expect(result.message.contains("127.0.0.1:\(port.number)"))
+        #expect(result.structured?["type"] == "refused" && result.structured?["error"]?["type"] == "refused")
         #expect(elapsed < 3, "a refused connection took \(elapsed) s")
         #expect(session.ping())
 

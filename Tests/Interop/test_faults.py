@@ -340,6 +340,23 @@ CASES: dict[str, tuple[bool, tuple[str, ...], float]] = {
 }
 
 
+# fault -> the codes `structuredContent.type` may name (transport failures say which way they failed)
+TYPES: dict[str, set[str]] = {
+    "reset-mid-headers": {"reset", "not_http", "truncated"},
+    "reset-mid-body": {"reset", "truncated"},
+    "stall-before-head": {"timeout"},
+    "stall-mid-body": {"timeout"},
+    "truncated": {"truncated"},
+    "not-http": {"not_http"},
+    "redirect-loop": {"too_many_redirects"},
+    "redirect-refused": {"refused"},
+    "drip-too-long": {"timeout"},
+    "media/reset-mid-body": {"reset", "truncated"},
+    "media/stall-mid-body": {"timeout"},
+    "media/truncated": {"truncated"},
+}
+
+
 # Faults conduit does not handle as it should today (each pinned as a strict xfail).
 KNOWN_FAULT_BUGS: dict[str, str] = {}
 
@@ -381,6 +398,10 @@ def test_a_fault_is_a_clear_tool_error_in_bounded_time(conduit: ConduitProcess, 
     assert any(w.lower() in text.lower() for w in words), f"{case}: {text!r} does not say what happened ({' / '.join(words)})"
     assert "URL error" not in text, f"{case}: an opaque error code: {text!r}"
     assert elapsed <= limit, f"{case} took {elapsed:.1f} s (limit {limit} s): {text!r}"
+    if case in TYPES:
+        structured = result.get("structuredContent") or {}
+        assert structured.get("type") in TYPES[case], f"{case}: structuredContent.type is {structured.get('type')!r}, not one of {TYPES[case]}"
+        assert (structured.get("error") or {}).get("type") == structured.get("type"), f"{case}: {structured!r}"
 
 
 def test_a_slow_drip_under_the_idle_timeout_completes(conduit: ConduitProcess, baseline: dict[str, Any]) -> None:

@@ -1,12 +1,12 @@
 #ifndef CONDUIT_CURL_H
 #define CONDUIT_CURL_H
 
-// libcurl's easy API, reached at run time. On Linux libcurl is already in the process
-// (swift-corelibs-foundation's FoundationNetworking links libcurl.so.4) and no curl
-// headers are installed, so the functions are looked up with dlsym (falling back to
-// dlopen("libcurl.so.4")), the option numbers are declared here (they are stable ABI),
-// and the variadic curl_easy_setopt / curl_easy_getinfo get typed, non-variadic
-// wrappers that Swift can call.
+// libcurl's easy API, reached at run time: conduit links no libcurl and needs no curl
+// headers to build. The functions are looked up in the process first and otherwise in
+// the system's libcurl, opened with dlopen (Linux: libcurl.so.4 from the libcurl4
+// package; macOS: /usr/lib/libcurl.4.dylib). The option numbers are declared here (they
+// are stable ABI), and the variadic curl_easy_setopt / curl_easy_getinfo get typed,
+// non-variadic wrappers that Swift can call.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +18,8 @@ typedef struct conduit_curl_slist conduit_curl_slist;
 
 /// size_t write/header callback(char *data, size_t size, size_t count, void *context).
 typedef size_t (*conduit_curl_data_callback)(char *data, size_t size, size_t count, void *context);
+/// int seek callback(void *context, curl_off_t offset, int origin): CONDUIT_CURL_SEEKFUNC_*.
+typedef int (*conduit_curl_seek_callback)(void *context, int64_t offset, int origin);
 /// int xferinfo callback(void *context, curl_off_t dltotal, dlnow, ultotal, ulnow); non-zero aborts.
 typedef int (*conduit_curl_progress_callback)(void *context, int64_t download_total, int64_t download_now,
                                               int64_t upload_total, int64_t upload_now);
@@ -37,6 +39,7 @@ int conduit_curl_setopt_string(conduit_curl *handle, int option, const char *val
 int conduit_curl_setopt_slist(conduit_curl *handle, int option, conduit_curl_slist *list);
 int conduit_curl_setopt_off_t(conduit_curl *handle, int option, int64_t value);
 int conduit_curl_setopt_data_callback(conduit_curl *handle, int option, conduit_curl_data_callback callback);
+int conduit_curl_setopt_seek_callback(conduit_curl *handle, int option, conduit_curl_seek_callback callback);
 int conduit_curl_setopt_progress_callback(conduit_curl *handle, int option, conduit_curl_progress_callback callback);
 
 int conduit_curl_getinfo_long(conduit_curl *handle, int info, long *value);
@@ -51,8 +54,10 @@ const char *conduit_curl_easy_strerror(int code);
 // Options (CURLOPTTYPE_LONG 0, OBJECTPOINT 10000, FUNCTIONPOINT 20000, OFF_T 30000).
 #define CONDUIT_CURLOPT_WRITEDATA 10001
 #define CONDUIT_CURLOPT_URL 10002
+#define CONDUIT_CURLOPT_READDATA 10009
 #define CONDUIT_CURLOPT_ERRORBUFFER 10010
 #define CONDUIT_CURLOPT_WRITEFUNCTION 20011
+#define CONDUIT_CURLOPT_READFUNCTION 20012
 #define CONDUIT_CURLOPT_TIMEOUT_MS 155
 #define CONDUIT_CURLOPT_POSTFIELDS 10015
 #define CONDUIT_CURLOPT_LOW_SPEED_LIMIT 19
@@ -63,6 +68,7 @@ const char *conduit_curl_easy_strerror(int code);
 #define CONDUIT_CURLOPT_VERBOSE 41
 #define CONDUIT_CURLOPT_NOPROGRESS 43
 #define CONDUIT_CURLOPT_NOBODY 44
+#define CONDUIT_CURLOPT_UPLOAD 46
 #define CONDUIT_CURLOPT_POST 47
 #define CONDUIT_CURLOPT_FOLLOWLOCATION 52
 #define CONDUIT_CURLOPT_XFERINFODATA 10057
@@ -72,12 +78,21 @@ const char *conduit_curl_easy_strerror(int code);
 #define CONDUIT_CURLOPT_BUFFERSIZE 98
 #define CONDUIT_CURLOPT_NOSIGNAL 99
 #define CONDUIT_CURLOPT_ACCEPT_ENCODING 10102
+#define CONDUIT_CURLOPT_INFILESIZE_LARGE 30115
 #define CONDUIT_CURLOPT_POSTFIELDSIZE_LARGE 30120
 #define CONDUIT_CURLOPT_TCP_NODELAY 121
+#define CONDUIT_CURLOPT_SEEKFUNCTION 20167
+#define CONDUIT_CURLOPT_SEEKDATA 10168
 #define CONDUIT_CURLOPT_TCP_KEEPALIVE 213
 #define CONDUIT_CURLOPT_XFERINFOFUNCTION 20219
 #define CONDUIT_CURLOPT_SUPPRESS_CONNECT_HEADERS 265
 #define CONDUIT_CURLOPT_PROTOCOLS_STR 10318
+
+// What the read callback returns to abort, and what the seek callback answers.
+#define CONDUIT_CURL_READFUNC_ABORT 0x10000000
+#define CONDUIT_CURL_SEEKFUNC_OK 0
+#define CONDUIT_CURL_SEEKFUNC_FAIL 1
+#define CONDUIT_CURL_SEEKFUNC_CANTSEEK 2
 
 // Information (CURLINFO_STRING 0x100000, LONG 0x200000, OFF_T 0x600000).
 #define CONDUIT_CURLINFO_EFFECTIVE_URL (0x100000 + 1)

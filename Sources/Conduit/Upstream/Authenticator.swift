@@ -84,7 +84,7 @@ package actor Authenticator {
     private func accessToken() async throws(ToolCallError) -> String {
         if let token, token.refreshAt > Date() { return token.value }
         if let pendingToken {
-            do { return try await pendingToken.value } catch { throw error as? ToolCallError ?? .transport("\(error)") }
+            do { return try await pendingToken.value } catch { throw Self.toolCallError(error) }
         }
         let refresh = token?.refreshToken
         let task = Task { try await self.requestToken(refreshToken: refresh) }
@@ -93,18 +93,25 @@ package actor Authenticator {
         do {
             return try await task.value
         } catch {
-            throw error as? ToolCallError ?? .transport("\(error)")
+            throw Self.toolCallError(error)
         }
+    }
+
+    /// What a failed token request means for the call: a transport failure keeps its code.
+    private static func toolCallError(_ error: any Error) -> ToolCallError {
+        if let error = error as? ToolCallError { return error }
+        if let error = error as? TransportError { return ToolCallError(error) }
+        return .authentication("\(error)")
     }
 
     private func requestToken(refreshToken: String?) async throws -> String {
         guard case .oauth2ClientCredentials(let tokenPath, let clientIDName, let secretName, let scope) = scheme else {
-            throw ToolCallError.transport("no token scheme")
+            throw ToolCallError.authentication("no token scheme")
         }
         var form = refreshToken.map { "grant_type=refresh_token&refresh_token=\(RequestBuilder.percentEncode($0))" }
             ?? "grant_type=client_credentials"
         if let scope, refreshToken == nil { form += "&scope=\(RequestBuilder.percentEncode(scope))" }
-        guard let url = URL(string: baseURL + tokenPath) else { throw ToolCallError.transport("invalid token URL") }
+        guard let url = URL(string: baseURL + tokenPath) else { throw ToolCallError.authentication("invalid token URL") }
         let request = UpstreamRequest(
             method: "POST", url: url,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
@@ -116,10 +123,10 @@ package actor Authenticator {
                 token = nil
                 return try await requestToken(refreshToken: nil)
             }
-            throw ToolCallError.transport("the token endpoint answered HTTP \(response.status); check client_id and client_secret")
+            throw ToolCallError.authentication("the token endpoint answered HTTP \(response.status); check client_id and client_secret")
         }
         guard let document = try? JSONValue.parse(response.body), let value = document["access_token"]?.stringValue else {
-            throw ToolCallError.transport("the token endpoint's answer has no access_token")
+            throw ToolCallError.authentication("the token endpoint's answer has no access_token")
         }
         SecretRedactor.shared.register(value)
         if let refresh = document["refresh_token"]?.stringValue { SecretRedactor.shared.register(refresh) }

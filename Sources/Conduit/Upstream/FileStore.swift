@@ -31,25 +31,25 @@ package struct FileStore: Sendable {
     }
 
     /// Creates the folder if needed and checks that only this user can enter it.
-    package func prepare() throws(ToolCallError) {
+    package func prepare() throws(TransportError) {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             if errno == ENOENT {
                 // Missing parents (a configured nested path): create them, the last one private.
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 _ = chmod(directory, 0o700)
             } else {
-                throw .transport("cannot create the download folder \(directory): \(String(cString: strerror(errno)))")
+                throw TransportError(.localFile, "cannot create the download folder \(directory): \(String(cString: strerror(errno)))")
             }
         }
         var info = stat()
         guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw .transport("the download folder \(directory) is not a folder")
+            throw TransportError(.localFile, "the download folder \(directory) is not a folder")
         }
         guard info.st_uid == getuid() else {
-            throw .transport("the download folder \(directory) belongs to another user; set files.directory in the account file")
+            throw TransportError(.localFile, "the download folder \(directory) belongs to another user; set files.directory in the account file")
         }
         if info.st_mode & 0o077 != 0 && chmod(directory, 0o700) != 0 {
-            throw .transport("cannot make the download folder \(directory) private")
+            throw TransportError(.localFile, "cannot make the download folder \(directory) private")
         }
     }
 
@@ -71,7 +71,7 @@ package struct FileStore: Sendable {
     static let prefix = "conduit-"
 
     /// A new, empty, private file. The name is random (128 bits) plus a readable hint.
-    package func create(hint: String?, contentType: String) throws(ToolCallError) -> FileSink {
+    package func create(hint: String?, contentType: String) throws(TransportError) -> FileSink {
         try prepare()
         var generator = SystemRandomNumberGenerator()
         let random = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
@@ -79,17 +79,17 @@ package struct FileStore: Sendable {
         let path = directory + "/" + name
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
-            throw .transport("cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+            throw TransportError(.localFile, "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
         }
         return FileSink(path: path, descriptor: descriptor)
     }
 
     /// A new private file holding `bytes` (an oversized result, a record too large to show).
-    package func write(_ bytes: [UInt8], contentType: String) throws(ToolCallError) -> DownloadedFile {
+    package func write(_ bytes: [UInt8], contentType: String) throws(TransportError) -> DownloadedFile {
         let sink = try create(hint: nil, contentType: contentType)
         guard bytes.withUnsafeBytes({ sink.write($0) }) else {
             sink.discard()
-            throw .transport("could not write a file in \(directory) (disk full?)")
+            throw TransportError(.localFile, "could not write a file in \(directory) (disk full?)")
         }
         return sink.finish()
     }

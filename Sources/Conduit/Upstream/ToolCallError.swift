@@ -4,9 +4,15 @@ package enum ToolCallError: Error, Sendable, Equatable {
     case invalidArguments([String])
     case invalidCursor
     case missingCredentials(String)
-    case transport(String)
+    /// The HTTP exchange failed (see `TransportError.Code` for which way).
+    case transport(TransportError)
+    /// The credentials were refused, or no usable token came back for them.
+    case authentication(String)
     case cancelled
     case expired
-    /// A download went over `files.max_bytes` (announced by Content-Length, or counted).
-    case tooLarge(limit: Int, announced: Int64?)
+
+    /// A transport failure as a tool call failure: a cancelled transfer is a cancelled call.
+    package init(_ error: TransportError) {
+        self = error.code == .cancelled ? .cancelled : .transport(error)
+    }
 }

@@ -137,15 +137,27 @@ package struct ToolCallResult: Sendable {
                 details: ["type": "invalid_cursor"])
         case .missingCredentials(let detail):
             return failure(detail, details: ["type": "missing_credentials"])
-        case .transport(let detail):
-            return failure("The call to the \(integration) API failed: \(detail).", details: ["type": "upstream_failed"])
+        case .transport(let error):
+            switch error.code {
+            case .cancelled:
+                return failure(.cancelled, integration: integration)
+            case .tooLarge where error.limit != nil:
+                let limit = error.limit ?? 0
+                let size = error.announced.map { " (\($0) bytes announced)" } ?? ""
+                return failure(
+                    "The \(integration) response is larger than the download size cap of \(limit) bytes\(size), so it was stopped and nothing was kept. Raise files.max_bytes in the account file if this file is expected.",
+                    details: ["type": "too_large", "max_bytes": .int(Int64(limit))])
+            default:
+                // The code says which way it failed, in the error and at the top level.
+                var result = failure(
+                    "The call to the \(integration) API failed: \(error.detail).", details: ["type": .string(error.code.rawValue)])
+                result.setTopLevel("type", .string(error.code.rawValue))
+                return result
+            }
+        case .authentication(let detail):
+            return failure("The call to the \(integration) API failed: \(detail).", details: ["type": "auth_failed"])
         case .cancelled:
             return failure("The call was cancelled.", details: ["type": "cancelled"])
-        case .tooLarge(let limit, let announced):
-            let size = announced.map { " (\($0) bytes announced)" } ?? ""
-            return failure(
-                "The \(integration) response is larger than the download size cap of \(limit) bytes\(size), so it was stopped and nothing was kept. Raise files.max_bytes in the account file if this file is expected.",
-                details: ["type": "too_large", "max_bytes": .int(Int64(limit))])
         case .expired:
             return failure("This conduit server has expired (server.expires_at has passed); it no longer calls the API.", details: ["type": "expired"])
         }

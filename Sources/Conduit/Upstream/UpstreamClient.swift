@@ -109,6 +109,17 @@ package final class UpstreamClient: Sendable {
         return result
     }
 
+    /// One exchange, its transport failure turned into the call's failure.
+    private func send(
+        _ request: UpstreamRequest, extraHeaders: [(String, String)], policy: BodyPolicy
+    ) async throws(ToolCallError) -> HTTPResponse {
+        do {
+            return try await http.send(request, extraHeaders: extraHeaders, policy: policy)
+        } catch {
+            throw ToolCallError(error)
+        }
+    }
+
     /// Sends once; with the account's opt-in `retry` policy, waits out 429/503 answers
     /// (as long as the API asks, within `max_wait_seconds`) and tries again.
     private func sendWithRetries(
@@ -130,12 +141,12 @@ package final class UpstreamClient: Sendable {
         var attempt = 1
         while true {
             let used = try await authenticator.headers()
-            var response = try await http.send(request, extraHeaders: used, policy: policy)
+            var response = try await send(request, extraHeaders: used, policy: policy)
             if response.status == 401, await authenticator.refreshesTokens {
                 // The token may have been revoked early: get a new one and try once more.
                 if let file = response.file { unlink(file.path) }
                 await authenticator.invalidate(used: used)
-                response = try await http.send(request, extraHeaders: try await authenticator.headers(), policy: policy)
+                response = try await send(request, extraHeaders: try await authenticator.headers(), policy: policy)
             }
             guard let retry, response.status == 429 || response.status == 503, attempt < retry.maxAttempts else {
                 return (response, retries)

@@ -9,7 +9,25 @@ package struct UpstreamRequest: Sendable {
     package var method: String
     package var url: URL
     package var headers: [(name: String, value: String)]
-    package var body: [UInt8]?
+    /// What follows the head: bytes, or a file streamed as it is sent.
+    package var content: RequestBody?
+
+    package init(method: String, url: URL, headers: [(name: String, value: String)], content: RequestBody?) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.content = content
+    }
+
+    package init(method: String, url: URL, headers: [(name: String, value: String)], body: [UInt8]?) {
+        self.init(method: method, url: url, headers: headers, content: body.map(RequestBody.bytes))
+    }
+
+    /// The body when it is bytes in memory (every request built from tool arguments).
+    package var body: [UInt8]? {
+        get { content?.bytes }
+        set { content = newValue.map(RequestBody.bytes) }
+    }
 }
 
 /// Builds the vendor request for one tool call from the flat argument object.

@@ -101,50 +101,52 @@ import Glibc
     }
 }
 
-/// libcurl result codes become the same readable sentences URLSession's errors did.
-@Suite struct CurlErrorSentenceTests {
+/// libcurl result codes become transport errors: a code, and the sentence conduit has always written.
+@Suite struct CurlErrorTests {
     let url = URL(string: "http://127.0.0.1:8123/api/v1/users/me")!
 
-    private func sentence(_ code: Int32, errno: Int32 = 0, received: Int64 = 0, expected: Int64? = nil, url: URL? = nil) -> String {
-        guard case .transport(let text) = HTTPClient.describe(curlCode: code, osErrno: errno, url: url ?? self.url, received: received, expected: expected)
-        else { return "" }
-        return text
+    private func error(_ code: Int32, errno: Int32 = 0, received: Int64 = 0, expected: Int64? = nil, url: URL? = nil) -> TransportError {
+        CurlEngine.error(curlCode: code, osErrno: errno, url: url ?? self.url, received: received, expected: expected)
     }
 
     @Test func connectionFailures() {
-        #expect(sentence(7, errno: ECONNREFUSED) == "could not connect to 127.0.0.1:8123 (connection refused)")
-        #expect(sentence(7, errno: ENETUNREACH) == "no network connection to reach 127.0.0.1:8123")
-        #expect(sentence(6) == "could not resolve the host 127.0.0.1:8123")
-        #expect(sentence(28).contains("timed out"))
+        #expect(error(7, errno: ECONNREFUSED) == TransportError(.refused, "could not connect to 127.0.0.1:8123 (connection refused)"))
+        #expect(error(7, errno: ENETUNREACH) == TransportError(.unreachable, "no network connection to reach 127.0.0.1:8123"))
+        #expect(error(7, errno: ETIMEDOUT).code == .timeout)
+        #expect(error(6) == TransportError(.dns, "could not resolve the host 127.0.0.1:8123"))
+        #expect(error(5).code == .proxy && error(97).code == .proxy)
+        #expect(error(28).code == .timeout && error(28).detail.contains("timed out"))
     }
 
     @Test func brokenResponses() {
-        #expect(sentence(56) == "the connection to 127.0.0.1:8123 was reset before the response was complete")
-        #expect(sentence(55).contains("reset"))
-        #expect(sentence(18, received: 40, expected: 4000) == "the response from 127.0.0.1:8123 ended after 40 of 4000 bytes (truncated)")
-        #expect(sentence(18).contains("before the response was complete"))
-        #expect(sentence(52).contains("before the response was complete"))
-        #expect(sentence(1).contains("not HTTP") && sentence(1).contains("base_url"))
-        #expect(sentence(8).contains("not HTTP"))
-        #expect(sentence(1, url: URL(string: "ftp://127.0.0.1/x")!).contains("unsupported scheme"))
-        #expect(sentence(47).contains("redirected too many times"))
+        #expect(error(56) == TransportError(.reset, "the connection to 127.0.0.1:8123 was reset before the response was complete"))
+        #expect(error(55).code == .reset)
+        #expect(
+            error(18, received: 40, expected: 4000)
+                == TransportError(.truncated, "the response from 127.0.0.1:8123 ended after 40 of 4000 bytes (truncated)"))
+        #expect(error(18).code == .truncated && error(18).detail.contains("before the response was complete"))
+        #expect(error(52).detail.contains("before the response was complete"))
+        #expect(error(1).code == .notHTTP && error(1).detail.contains("not HTTP") && error(1).detail.contains("base_url"))
+        #expect(error(8).code == .notHTTP)
+        #expect(error(1, url: URL(string: "ftp://127.0.0.1/x")!).code == .unsupportedAddress)
+        #expect(error(3).code == .unsupportedAddress)
+        #expect(error(47) == TransportError(.tooManyRedirects, "127.0.0.1:8123 redirected too many times"))
     }
 
     @Test func tlsAndTheRest() {
-        #expect(sentence(60).hasPrefix("the TLS connection to 127.0.0.1:8123 failed"))
-        #expect(sentence(35).hasPrefix("the TLS connection to 127.0.0.1:8123 failed"))
-        #expect(!sentence(99).contains("URL error"))
-        #expect(HTTPClient.describe(curlCode: 42, osErrno: 0, url: url) == .cancelled)
+        #expect(error(60).code == .tls && error(60).detail.hasPrefix("the TLS connection to 127.0.0.1:8123 failed"))
+        #expect(error(35).code == .tls && error(35).detail.hasPrefix("the TLS connection to 127.0.0.1:8123 failed"))
+        #expect(error(99).code == .failed && !error(99).detail.contains("URL error"))
+        #expect(error(42) == .cancelled)
     }
 }
 
-#if os(Linux)
-/// HTTPClient's libcurl path against a small loopback server: methods and bodies on the
+#if canImport(Glibc)
+/// HTTPClient's libcurl engine against a small loopback server: methods and bodies on the
 /// wire, keep-alive across calls, redirects, deadlines and cancellation.
-@Suite(.serialized) struct CurlTransferTests {
-    @Test func libcurlIsUsedOnLinux() {
+@Suite(.serialized) struct CurlEngineTests {
+    @Test func libcurlLoads() {
         #expect(CurlWorkers.shared != nil)
-        #expect(HTTPClient.usesCurl || ProcessInfo.processInfo.environment["CONDUIT_HTTP_BACKEND"] == "urlsession")
     }
 
     private func request(_ method: String, _ server: TinyHTTPServer, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = [])
@@ -247,7 +249,7 @@ import Glibc
             _ = try await client.send(request("GET", server, "/slow"), extraHeaders: [])
             Issue.record("a 4 s trickle finished within a 1 s deadline")
         } catch {
-            #expect(error == .transport("the request to 127.0.0.1:\(server.port) did not complete within 1 s and timed out"))
+            #expect(error == TransportError(.timeout, "the request to 127.0.0.1:\(server.port) did not complete within 1 s and timed out"))
         }
         #expect(Date().timeIntervalSince(started) < 3)
     }
@@ -272,7 +274,7 @@ import Glibc
         task.cancel()
         let result = await task.result
         #expect(Date().timeIntervalSince(cancelledAt) < 1.5)
-        #expect(throws: ToolCallError.cancelled) { try result.get() }
+        #expect(throws: TransportError.cancelled) { try result.get() }
         let left = (try? FileManager.default.contentsOfDirectory(atPath: store.directory)) ?? []
         #expect(left.isEmpty, "left \(left)")
     }
@@ -286,6 +288,9 @@ final class TinyHTTPServer: Sendable {
         var path: String
         var headers: [String: String]
         var body: [UInt8]
+        /// How many body bytes arrived, and their SHA-256 (hex).
+        var bodyCount = 0
+        var bodyDigest = ""
     }
 
     struct Answer: Sendable {
@@ -296,6 +301,14 @@ final class TinyHTTPServer: Sendable {
         var announce: Int? = nil
         /// Seconds to wait between body pieces of 64 KiB (or single bytes when the body is small).
         var pause: Double = 0
+        /// Bytes to send instead of an HTTP answer, before closing the connection.
+        var raw: [UInt8]? = nil
+        /// Close the connection after this many body bytes (the head announces them all).
+        var cutAfter: Int? = nil
+        /// With `cutAfter`: end with a reset rather than an orderly close.
+        var reset = false
+        /// Seconds to wait before sending anything.
+        var stall: Double = 0
     }
 
     let port: Int
@@ -308,8 +321,13 @@ final class TinyHTTPServer: Sendable {
     var requests: [Request] { recorded.withLock { $0 } }
     var connections: Int { accepted.withLock { $0 } }
 
-    init(handler: @escaping @Sendable (Request) -> Answer) throws {
+    /// True: request bodies are counted and hashed as they arrive, never kept (uploads
+    /// far larger than memory should hold).
+    private let streamsBodies: Bool
+
+    init(streamsBodies: Bool = false, handler: @escaping @Sendable (Request) -> Answer) throws {
         self.handler = handler
+        self.streamsBodies = streamsBodies
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -363,28 +381,50 @@ final class TinyHTTPServer: Sendable {
                 headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             }
             let length = Int(headers["content-length"] ?? "0") ?? 0
-            while pending.count < length {
+            var digest = SHA256()
+            var kept: [UInt8] = []
+            var consumed = 0
+            while true {
+                let take = min(length - consumed, pending.count)
+                pending.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
+                if !streamsBodies { kept += pending[0..<take] }
+                pending.removeFirst(take)
+                consumed += take
+                if consumed == length { break }
                 let count = read(connection, &chunk, chunk.count)
                 if count <= 0 { return }
                 pending += chunk[0..<count]
             }
             let request = Request(
                 method: start.count > 0 ? String(start[0]) : "", path: start.count > 1 ? String(start[1]) : "", headers: headers,
-                body: Array(pending.prefix(length)))
-            pending.removeFirst(length)
+                body: kept, bodyCount: consumed, bodyDigest: digest.finalize().hexString)
             recorded.withLock { $0.append(request) }
             let answer = handler(request)
+            if answer.stall > 0 { usleep(UInt32(answer.stall * 1_000_000)) }
+            if let raw = answer.raw {
+                _ = send(connection, raw)
+                return
+            }
             var text = "HTTP/1.1 \(answer.status) X\r\nContent-Length: \(answer.announce ?? answer.body.count)\r\n"
             for (name, value) in answer.headers { text += "\(name): \(value)\r\n" }
             guard send(connection, Array((text + "\r\n").utf8)) else { return }
             if request.method == "HEAD" { continue }
             let piece = answer.pause > 0 && answer.body.count < 1000 ? 1 : 65_536
+            let sent = min(answer.cutAfter ?? answer.body.count, answer.body.count)
             var offset = 0
-            while offset < answer.body.count {
+            while offset < sent {
                 if answer.pause > 0 { usleep(UInt32(answer.pause * 1_000_000)) }
-                let end = min(offset + piece, answer.body.count)
+                let end = min(offset + piece, sent)
                 guard send(connection, Array(answer.body[offset..<end])) else { return }
                 offset = end
+            }
+            if answer.cutAfter != nil {
+                if answer.reset {
+                    // Linger 0: close sends RST instead of FIN, so the client sees a reset.
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                }
+                return
             }
         }
     }
@@ -401,11 +441,11 @@ final class TinyHTTPServer: Sendable {
 }
 #endif
 
-#if os(Linux)
+#if canImport(Glibc)
 /// A burst larger than `CurlWorkers.maximumRunning` waits its turn instead of opening
 /// a connection per call. (In the serialized suite: it shares the workers with the
 /// keep-alive test.)
-extension CurlTransferTests {
+extension CurlEngineTests {
     @Test func atMostTheLimitRunsAtOnceAndEveryJobRuns() async throws {
         let workers = try #require(CurlWorkers.shared)
         final class Counts: Sendable {
