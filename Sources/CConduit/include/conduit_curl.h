@@ -87,6 +87,7 @@ const char *conduit_curl_easy_strerror(int code);
 #define CONDUIT_CURLOPT_XFERINFOFUNCTION 20219
 #define CONDUIT_CURLOPT_SUPPRESS_CONNECT_HEADERS 265
 #define CONDUIT_CURLOPT_PROTOCOLS_STR 10318
+#define CONDUIT_CURLOPT_UNIX_SOCKET_PATH 10231
 
 // What the read callback returns to abort, and what the seek callback answers.
 #define CONDUIT_CURL_READFUNC_ABORT 0x10000000

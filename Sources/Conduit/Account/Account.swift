@@ -58,6 +58,9 @@ package struct Account: Sendable {
     package var files = FileSettings()
     /// Where the account came from, for messages.
     package var source: String
+    /// Origins reached through a Unix socket (origin → path): set by the built-in
+    /// sandboxes, never read from an account file.
+    package var unixSockets: [String: String] = [:]
 
     package init(
         integration: String, baseURL: String? = nil, credentials: [String: String] = [:],

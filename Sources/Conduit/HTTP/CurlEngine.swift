@@ -19,6 +19,8 @@ import Darwin
 /// unretained pointer while `perform` holds it.
 final class CurlEngine {
     private let transfer: Transfer
+    /// Origins reached through a Unix socket instead of the network: origin → socket path.
+    private let unixSockets: [String: String]
 
     /// libcurl's receive buffer: larger reads, fewer callbacks.
     static let bufferSize = 512 << 10
@@ -32,7 +34,8 @@ final class CurlEngine {
     /// The body being sent on this hop, when it is not plain bytes.
     private var reader: BodyReader?
 
-    init(_ transfer: Transfer) {
+    init(_ transfer: Transfer, unixSockets: [String: String] = [:]) {
+        self.unixSockets = unixSockets
         self.transfer = transfer
     }
 
@@ -94,6 +97,9 @@ final class CurlEngine {
         defer { conduit_curl_slist_free_all(list) }
 
         conduit_curl_setopt_string(handle, CONDUIT_CURLOPT_URL, hop.url.absoluteString)
+        if !unixSockets.isEmpty, let socket = unixSockets[origin(of: hop.url)] {
+            conduit_curl_setopt_string(handle, CONDUIT_CURLOPT_UNIX_SOCKET_PATH, socket)
+        }
         conduit_curl_setopt_string(handle, CONDUIT_CURLOPT_PROTOCOLS_STR, "http,https")
         conduit_curl_setopt_slist(handle, CONDUIT_CURLOPT_HTTPHEADER, list)
         conduit_curl_setopt_long(handle, CONDUIT_CURLOPT_NOSIGNAL, 1)

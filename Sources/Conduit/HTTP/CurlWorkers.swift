@@ -8,15 +8,18 @@ import Synchronization
 /// cooperative pool: a job goes to an idle worker (the most recently used first, whose
 /// handle holds the warmest connections) or to a new thread. A worker resets its handle
 /// after each job (`curl_easy_reset` keeps live connections and the DNS cache, so
-/// keep-alive works across calls) and waits for the next one; beyond `maximumIdle`
-/// idle workers, a worker ends and frees its handle. At most `maximumRunning`
+/// keep-alive works across calls) and waits for the next one; a worker left without
+/// work for `idleLinger` ends and frees its handle. At most `maximumRunning`
 /// transfers run at once; later jobs wait their turn in order (a burst of hundreds of
 /// calls would otherwise open hundreds of connections, more than any API accepts).
 final class CurlWorkers: Sendable {
     /// nil when libcurl cannot be found or initialised.
     static let shared: CurlWorkers? = conduit_curl_available() != 0 ? CurlWorkers() : nil
 
-    static let maximumIdle = 4
+    /// Idle workers kept: as many as may run, so a burst finds its threads, handles and
+    /// warm connections again; each leaves after `idleLinger` without work.
+    static let maximumIdle = maximumRunning
+    static let idleLinger: DispatchTimeInterval = .seconds(60)
     static let maximumRunning = 64
 
     /// A job runs with the worker's handle and returns what to do once the worker is
@@ -88,7 +91,19 @@ final class CurlWorkers: Sendable {
             case .job(let waiting):
                 next = waiting
             case .idle:
-                worker.wake.wait()
+                if worker.wake.wait(timeout: .now() + Self.idleLinger) == .timedOut {
+                    let leave = state.withLock { state -> Bool in
+                        guard let index = state.idle.firstIndex(where: { $0 === worker }) else { return false }
+                        state.idle.remove(at: index)
+                        return true
+                    }
+                    if leave {
+                        next = nil
+                        continue
+                    }
+                    // Handed a job just as the wait ended: its signal is on the way.
+                    worker.wake.wait()
+                }
                 next = worker.job.withLock { job in
                     defer { job = nil }
                     return job

@@ -19,9 +19,12 @@ import Darwin
 /// one blocking transfer per request on a worker thread, driving a `Transfer`.
 package final class HTTPClient: Sendable {
     package let timeouts: HTTPTimeouts
+    /// Origins served on a Unix socket (the built-in sandboxes): origin → socket path.
+    package let unixSockets: [String: String]
 
-    package init(timeouts: HTTPTimeouts = HTTPTimeouts()) {
+    package init(timeouts: HTTPTimeouts = HTTPTimeouts(), unixSockets: [String: String] = [:]) {
         self.timeouts = timeouts
+        self.unixSockets = unixSockets
     }
 
     static var userAgent: String { "conduit/\(ConduitVersion.current)" }
@@ -46,7 +49,7 @@ package final class HTTPClient: Sendable {
         for (name, value) in credentials { outgoing.set(name, value) }
         outgoing.set("User-Agent", Self.userAgent)
 
-        return try await Self.withResumes { [timeouts] resume in
+        return try await Self.withResumes { [timeouts, unixSockets] resume in
             if let resume {
                 // Continue an interrupted download where it stopped, if the file is unchanged.
                 outgoing.set("Range", "bytes=\(resume.offset)-")
@@ -58,7 +61,7 @@ package final class HTTPClient: Sendable {
                 await withCheckedContinuation { continuation in
                     workers.run { handle in
                         let transfer = Transfer(request: job, policy: policy, timeouts: timeouts, resume: resume, control: control)
-                        let outcome = CurlEngine(transfer).perform(handle)
+                        let outcome = CurlEngine(transfer, unixSockets: unixSockets).perform(handle)
                         return { continuation.resume(returning: outcome) }
                     }
                 }

@@ -5,6 +5,12 @@ import Foundation
 #endif
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A stand-in for one vendor's API: answers HTTP requests the way the vendor does
 /// (auth check, paging, error shapes), from in-memory sample data.
 protocol SandboxVendor: Sendable {
@@ -23,9 +29,12 @@ extension SandboxVendor {
 /// `conduit … --sandbox NAME`: a bundled integration run against a built-in, offline
 /// stand-in of its vendor's API, with made-up sample data.
 ///
-/// The stand-in is a real HTTP/1.1 server on 127.0.0.1 inside the conduit process, so
-/// everything else runs as it does for a real account: auth headers, argument routing,
-/// paging, redirects, files. Writes change the sample data until the process exits.
+/// The stand-in is a real HTTP/1.1 server inside the conduit process, so everything else
+/// runs as it does for a real account: auth headers, argument routing, paging,
+/// redirects, files. It listens on Unix sockets in a folder only this user can enter,
+/// under names that never resolve (`http://chorus.sandbox.invalid`): no network is
+/// needed (not even loopback) and no other user can connect. Writes change the sample
+/// data until the process exits.
 package enum Sandbox {
     /// A bundled integration's stand-in: how to start it, and how many records its main
     /// list holds at start.
@@ -41,7 +50,7 @@ package enum Sandbox {
             name: "chorus",
             start: { () throws(SandboxError) in
                 let vendor = ChorusSandbox()
-                let storage = try server(vendor.respondFromStorage, origin: .storage)
+                let storage = try server(vendor.respondFromStorage, origin: .storage, name: "chorus")
                 vendor.useStorage(at: storage.server.origin)
                 return try RunningSandbox(
                     name: "chorus", vendor: vendor, credentials: ["api_token": ChorusSandbox.apiToken], extraServers: [storage])
@@ -80,11 +89,14 @@ package enum Sandbox {
     /// Which origin of a sandbox a request reached.
     package enum Origin: String, Sendable { case api, storage }
 
-    static func server(_ respond: @escaping @Sendable (SandboxRequest) -> SandboxResponse, origin: Origin) throws(SandboxError) -> (
-        server: SandboxHTTPServer, log: SandboxRequestLog
-    ) {
+    static func server(
+        _ respond: @escaping @Sendable (SandboxRequest) -> SandboxResponse, origin: Origin, name: String
+    ) throws(SandboxError) -> (server: SandboxHTTPServer, log: SandboxRequestLog) {
         let log = SandboxRequestLog()
-        let server = try SandboxHTTPServer { request in
+        let folder = try SandboxSockets.folder()
+        let host = origin == .api ? "\(name).sandbox.invalid" : "\(origin.rawValue).\(name).sandbox.invalid"
+        let socket = folder + "/\(origin.rawValue)-\(name)-\(SandboxSockets.next()).sock"
+        let server = try SandboxHTTPServer(socketPath: socket, origin: "http://\(host)") { request in
             log.record(request, origin: origin)
             return respond(request)
         }
@@ -130,16 +142,23 @@ package final class RunningSandbox: Sendable {
     package let credentials: [String: String]
     private let servers: [SandboxHTTPServer]
     private let logs: [SandboxRequestLog]
+    /// Where each origin listens: the HTTP client connects there instead of resolving it.
+    package let unixSockets: [String: String]
 
     fileprivate init(
         name: String, vendor: some SandboxVendor, credentials: [String: String],
         extraServers: [(server: SandboxHTTPServer, log: SandboxRequestLog)] = []
     ) throws(SandboxError) {
-        let api = try Sandbox.server(vendor.respond, origin: .api)
+        let api = try Sandbox.server(vendor.respond, origin: .api, name: name)
         self.name = name
         baseURL = api.server.origin
         self.credentials = credentials
         servers = [api.server] + extraServers.map(\.server)
+        var sockets: [String: String] = [:]
+        for server in servers {
+            if let path = server.socketPath, let url = URL(string: server.origin) { sockets[Conduit.origin(of: url)] = path }
+        }
+        unixSockets = sockets
         logs = [api.log] + extraServers.map(\.log)
     }
 
@@ -154,8 +173,52 @@ package final class RunningSandbox: Sendable {
     /// The account a sandbox run uses: the bundled integration, pointed at the stand-in.
     package var account: Account {
         var account = Account(integration: name, baseURL: baseURL, credentials: credentials, source: "sandbox \(name)")
+        account.unixSockets = unixSockets
         // The stand-in answers at once; a stuck call is a bug worth seeing quickly.
         account.timeouts = HTTPTimeouts(idle: 15, total: 30, download: 60)
         return account
+    }
+}
+
+/// The private folder that holds this process's sandbox sockets: made on first use
+/// (0700, so no other user can connect), removed with its sockets when the process exits.
+enum SandboxSockets {
+    private static let made = Mutex<String?>(nil)
+    private static let count = Mutex(0)
+
+    /// A number for the next socket: one process may run a sandbox more than once (tests).
+    static func next() -> Int {
+        count.withLock {
+            $0 += 1
+            return $0
+        }
+    }
+
+    static func folder() throws(SandboxError) -> String {
+        let result = made.withLock { folder -> Result<String, SandboxError> in
+            if let folder { return .success(folder) }
+            var base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+            // A Unix socket path must stay short (about 100 bytes); a long TMPDIR falls back to /tmp.
+            if base.utf8.count > 60 { base = "/tmp" }
+            var template = Array("\(base)/conduit-sandbox-XXXXXX".utf8CString)
+            guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                return .failure(SandboxError("cannot create a private folder for the sandbox in \(base): \(String(cString: strerror(errno)))"))
+            }
+            let path = String(cString: created)
+            folder = path
+            atexit { SandboxSockets.removeAll() }
+            return .success(path)
+        }
+        return try result.get()
+    }
+
+    /// Removes the folder and the sockets in it.
+    static func removeAll() {
+        guard let folder = made.withLock({ $0 }) else { return }
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: folder) {
+            for name in names { unlink(folder + "/" + name) }
+        }
+        rmdir(folder)
     }
 }

@@ -128,11 +128,17 @@ package final class SandboxHTTPServer: Sendable {
     static let maximumHeadBytes = 64 << 10
     static let maximumBodyBytes = 16 << 20
 
-    package var origin: String { "http://127.0.0.1:\(port)" }
+    /// The origin clients use: `http://127.0.0.1:PORT`, or for a Unix socket the name
+    /// it was given (a host that never resolves, so nothing reaches the network).
+    package let origin: String
 
-    /// Listens on a new Unix socket at `socketPath` (in a folder only this user can enter).
-    package init(socketPath: String, handler: @escaping @Sendable (SandboxRequest) -> SandboxResponse) throws(SandboxError) {
+    /// Listens on a new Unix socket at `socketPath` (in a folder only this user can
+    /// enter), answering as `origin`.
+    package init(
+        socketPath: String, origin: String, handler: @escaping @Sendable (SandboxRequest) -> SandboxResponse
+    ) throws(SandboxError) {
         self.handler = handler
+        self.origin = origin
         var address = sockaddr_un()
         let pathBytes = Array(socketPath.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
@@ -186,6 +192,7 @@ package final class SandboxHTTPServer: Sendable {
         }
         self.listener = listener
         port = Int(UInt16(bigEndian: address.sin_port))
+        origin = "http://127.0.0.1:\(port)"
         // The accept thread holds the server for as long as it listens: a sandbox lives
         // as long as the process unless stopped.
         startThread(named: "conduit-sandbox") { [self] in acceptLoop() }

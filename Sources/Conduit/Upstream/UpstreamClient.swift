@@ -42,7 +42,7 @@ package final class UpstreamClient: Sendable {
     package init(definition: IntegrationDefinition, account: Account, auth: Result<AuthScheme, AccountError>) {
         self.definition = definition
         baseURL = account.baseURL ?? definition.baseURL
-        http = HTTPClient(timeouts: account.timeouts)
+        http = HTTPClient(timeouts: account.timeouts, unixSockets: account.unixSockets)
         retry = account.retry
         store = FileStore(settings: account.files)
         switch auth {
