@@ -16,10 +16,13 @@ final class CurlWorkers: Sendable {
     /// nil when libcurl cannot be found or initialised.
     static let shared: CurlWorkers? = conduit_curl_available() != 0 ? CurlWorkers() : nil
 
-    /// Idle workers kept: as many as may run, so a burst finds its threads, handles and
-    /// warm connections again; each leaves after `idleLinger` without work.
+    /// Idle workers kept: as many as may run, so the next burst finds its threads,
+    /// handles and warm connections again. Beyond `keptIdle`, a worker leaves after
+    /// `idleLinger` without work (and closes its connections); `keptIdle` stay for calls
+    /// that come one at a time.
     static let maximumIdle = maximumRunning
-    static let idleLinger: DispatchTimeInterval = .seconds(60)
+    static let keptIdle = 4
+    static let idleLinger: DispatchTimeInterval = .seconds(3)
     static let maximumRunning = 64
 
     /// A job runs with the worker's handle and returns what to do once the worker is
@@ -91,18 +94,9 @@ final class CurlWorkers: Sendable {
             case .job(let waiting):
                 next = waiting
             case .idle:
-                if worker.wake.wait(timeout: .now() + Self.idleLinger) == .timedOut {
-                    let leave = state.withLock { state -> Bool in
-                        guard let index = state.idle.firstIndex(where: { $0 === worker }) else { return false }
-                        state.idle.remove(at: index)
-                        return true
-                    }
-                    if leave {
-                        next = nil
-                        continue
-                    }
-                    // Handed a job just as the wait ended: its signal is on the way.
-                    worker.wake.wait()
+                guard awaitJob(worker) else {
+                    next = nil
+                    continue
                 }
                 next = worker.job.withLock { job in
                     defer { job = nil }
@@ -113,5 +107,29 @@ final class CurlWorkers: Sendable {
             }
         }
         if let handle { conduit_curl_easy_cleanup(handle) }
+    }
+
+    /// Waits on the idle list for the next job: true once one is handed over, false when
+    /// this worker leaves instead (idle for `idleLinger` while more than `keptIdle` are).
+    private func awaitJob(_ worker: Worker) -> Bool {
+        while worker.wake.wait(timeout: .now() + Self.idleLinger) == .timedOut {
+            let leaves = state.withLock { state -> Bool? in
+                // Taken off the list by `run`: a job is on its way.
+                guard let index = state.idle.firstIndex(where: { $0 === worker }) else { return nil }
+                guard state.idle.count > Self.keptIdle else { return false }
+                state.idle.remove(at: index)
+                return true
+            }
+            switch leaves {
+            case nil:
+                worker.wake.wait()
+                return true
+            case true?:
+                return false
+            case false?:
+                continue
+            }
+        }
+        return true
     }
 }
