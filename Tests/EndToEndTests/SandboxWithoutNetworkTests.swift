@@ -6,29 +6,6 @@ import Testing
 /// even loopback, as some agent sandboxes run tools) a call, paging and a download that
 /// redirects to the storage origin all work, and the sockets go with the process.
 @Suite(.serialized) struct SandboxWithoutNetworkTests {
-    private struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    private func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
     /// `unshare -rn` works here (user and network namespaces allowed).
     private static let namespaces: Bool = {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
@@ -48,13 +25,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let environment = ["PATH": "/usr/bin:/bin", "TMPDIR": folder]
         let binary = ConduitProcess.binaryPath
-        let list = try run("/usr/bin/unshare", ["-rn", binary, "call", "list_all_chorus_conversations", "--sandbox", "chorus", "--args", #"{"limit": 2}"#], environment: environment)
+        let list = try runToEnd("/usr/bin/unshare", ["-rn", binary, "call", "list_all_chorus_conversations", "--sandbox", "chorus", "--args", #"{"limit": 2}"#], environment: environment)
         #expect(list.status == 0, "\(list.stderr)")
         let page = try JSONValue.parse(list.stdout)
         #expect(page["result"]?.arrayValue?.count == 2)
         #expect(page["next_cursor"]?.stringValue != nil)
 
-        let media = try run(
+        let media = try runToEnd(
             "/usr/bin/unshare",
             ["-rn", binary, "call", "get_single_chorus_media_by_id", "--sandbox", "chorus", "--args", #"{"id": "4BBD34AEA98319C1124B44357BC46C5C", "info": false}"#],
             environment: environment)

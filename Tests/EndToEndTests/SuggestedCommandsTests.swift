@@ -10,35 +10,15 @@ import Testing
     private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    private struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Runs one suggested command line; no credentials, no standard input.
-    private func run(_ line: String) throws -> Outcome {
+    private func run(_ line: String) throws -> FinishedProcess {
         var command = line.trimmingCharacters(in: .whitespaces)
         if command == "conduit" { command += " " }
         for prefix in [".build/release/conduit ", "conduit "] where command.hasPrefix(prefix) {
             command = "'\(ConduitProcess.binaryPath)' " + command.dropFirst(prefix.count)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = Self.root
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONDUIT_") || $0.key == "CONDUIT_BINARY" }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONDUIT_") || $0.key == "CONDUIT_BINARY" }
+        return try runToEnd("/bin/bash", ["-c", command], environment: environment, directory: Self.root)
     }
 
     /// The conduit command lines of a document's ```sh blocks (continuations joined,
