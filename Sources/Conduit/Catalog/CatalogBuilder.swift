@@ -109,7 +109,7 @@ package struct CatalogBuilder {
             ])
             properties["next_cursor"] = .object([
                 "type": "string",
-                "description": "The previous page's next_cursor, exactly as received; omit for the first page.",
+                "description": "The previous page's next_cursor, exactly as received.",
             ])
             routes.append(("limit", .limit))
             routes.append(("next_cursor", .nextCursor))
@@ -120,7 +120,7 @@ package struct CatalogBuilder {
         if method.kind == .list || method.kind == .get, !method.binaryResponse, properties["response_fields"] == nil {
             properties["response_fields"] = .object([
                 "type": "array", "items": ["type": "string"],
-                "description": "Keep only these fields of each record, as dotted paths (\"participants.email\"); omit for all.",
+                "description": "Fields to keep in each record, as dotted paths (\"a.b\").",
             ])
             routes.append(("response_fields", .responseFields))
         }
