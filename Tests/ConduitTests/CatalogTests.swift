@@ -127,8 +127,14 @@ import Testing
             ("my-api.json: resources.widgets.methods.list.pagination.style: must be cursor, page, offset or none", {
                 setMethod(&$0, "widgets", "list", "pagination", ["style": "sideways"])
             }),
-            ("my-api.json: resources.widgets.methods.create.body.content_type: unsupported content type \"multipart/form-data\" (expected one of application/json, application/vnd.api+json, text/plain, application/x-www-form-urlencoded)", {
+            ("my-api.json: resources.widgets.methods.create.body.content_type: unsupported content type \"application/xml\" (expected one of application/json, application/vnd.api+json, text/plain, application/x-www-form-urlencoded, multipart/form-data, or any media type with \"files\" for a file body)", {
+                setMethod(&$0, "widgets", "create", "body", ["content_type": "application/xml", "schema": ["type": "object"]])
+            }),
+            ("my-api.json: resources.widgets.methods.create.body.schema: a multipart body needs an object schema with properties", {
                 setMethod(&$0, "widgets", "create", "body", ["content_type": "multipart/form-data", "schema": ["type": "object"]])
+            }),
+            ("my-api.json: resources.widgets.methods.create.body.files: names \"photo\", which is not a string property of the body schema", {
+                setMethod(&$0, "widgets", "create", "body", ["content_type": "multipart/form-data", "files": ["photo"], "schema": ["type": "object", "properties": ["name": ["type": "string"]]]])
             }),
             ("my-api.json: resources.widgets.methods.get.colour: unknown key", {
                 setMethod(&$0, "widgets", "get", "colour", "red")

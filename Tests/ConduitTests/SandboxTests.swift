@@ -176,4 +176,34 @@ import Glibc
             #expect(result.text.contains("401"), "\(name): \(result.text)")
         }
     }
+
+    /// The Gong sandbox takes the two-step import: a created call has no media until its
+    /// recording is uploaded, and then a get shows it.
+    @Test func aCallCreatedInTheGongSandboxReceivesMedia() async throws {
+        let sandbox = try Sandbox.start("gong")
+        defer { sandbox.stop() }
+        let loaded = try DefinitionLoader.load("gong")
+        let folder = NSTemporaryDirectory() + "conduit-sandbox-upload-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data(repeating: 9, count: 10_000).write(to: URL(fileURLWithPath: folder + "/call.mp3"))
+        var account = sandbox.account
+        account.settings.uploadRoots = [folder]
+        let client = UpstreamClient(definition: loaded.definition, account: account, auth: Authenticator.chooseScheme(loaded.definition, credentials: account.credentials))
+        func tool(_ name: String) throws -> Tool { try #require(loaded.tools.first { $0.name == name }) }
+
+        let created = await client.call(try tool("create_a_gong_call"), arguments: [
+            "clientUniqueId": "sandbox-import-1", "actualStart": "2024-05-14T16:00:00Z", "direction": "Outbound",
+            "primaryUser": .string(GongSandbox.seed().users.rows.first?["id"]?.stringValue ?? ""), "parties": [["name": "Host"]],
+        ], context: CallContext())
+        #expect(!created.isError, "\(created.text)")
+        let id = try #require(created.structured["callId"]?.stringValue)
+        let before = await client.call(try tool("get_single_gong_call_by_id"), arguments: ["id": .string(id)], context: CallContext())
+        #expect(before.structured["call"]?["media"] == "None", "\(before.text)")
+
+        let uploaded = await client.call(try tool("gong_calls_upload_media"), arguments: ["id": .string(id), "mediaFile": .string(folder + "/call.mp3")], context: CallContext())
+        #expect(!uploaded.isError, "\(uploaded.text)")
+        let after = await client.call(try tool("get_single_gong_call_by_id"), arguments: ["id": .string(id)], context: CallContext())
+        #expect(after.structured["call"]?["media"] == "Audio", "\(after.text)")
+    }
 }

@@ -42,7 +42,19 @@ import Testing
         let ordered = loaded.tools.filter { $0.kind != .delete } + loaded.tools.filter { $0.kind == .delete }
         for tool in ordered {
             let example = try #require(tool.method.examples.first, "\(tool.name) has no example")
-            let result = try call(conduit, counter, tool.name, example.arguments)
+            var arguments = example.arguments
+            // An upload's example names a file on someone's disk: put one of that name in
+            // conduit's download folder (the default upload root) and send that.
+            for name in tool.method.body?.files ?? [] {
+                guard let given = arguments[name]?.stringValue else { continue }
+                let folder = FileStore(settings: FileSettings()).directory
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                let path = folder + "/example-" + FilePath.lastComponent(of: given)
+                let sample: [UInt8] = given.hasSuffix(".json") ? Array(#"{"conversations": []}"#.utf8) : Array(repeating: 1, count: 2048)
+                try Data(sample).write(to: URL(fileURLWithPath: path))
+                arguments[name] = .string(path)
+            }
+            let result = try call(conduit, counter, tool.name, arguments)
             let structured = result["structuredContent"]
             #expect(result["isError"] != true, "\(tool.name): \(structured?.jsonString.prefix(600) ?? "")")
             guard result["isError"] != true, case .object(let content)? = structured else {

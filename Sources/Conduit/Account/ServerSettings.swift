@@ -17,6 +17,9 @@ package struct ServerSettings: Sendable {
     package var expiresAt: Date?
     package var requireAPITokenAuth = false
     package var apiTokenSHA256: String?
+    /// `server.files.upload_roots`: the folders tool calls may upload files from (absolute
+    /// after expansion); nil means conduit's own download folder alone.
+    package var uploadRoots: [String]?
 
     package init() {}
 
@@ -27,7 +30,7 @@ package struct ServerSettings: Sendable {
             list.note("\(source): field \"server\" must be an object")
             return settings
         }
-        let known: Set<String> = ["name", "methods", "tags", "tool_exposure", "expires_at", "require_api_token_auth", "api_token_sha256"]
+        let known: Set<String> = ["name", "methods", "tags", "tool_exposure", "expires_at", "require_api_token_auth", "api_token_sha256", "files"]
         for unknown in object.keys where !known.contains(unknown) {
             list.note("\(source): unknown field \"server.\(unknown)\" (expected \(known.sorted().joined(separator: ", ")))")
         }
@@ -62,6 +65,26 @@ package struct ServerSettings: Sendable {
                 settings.apiTokenSHA256 = text.lowercased()
             } else {
                 list.note("\(source): field \"server.api_token_sha256\" must be 64 hexadecimal digits (the SHA-256 of the token)")
+            }
+        }
+        if let files = object["files"], !files.isNull {
+            if case .object(let fields) = files {
+                for unknown in fields.keys where unknown != "upload_roots" {
+                    list.note("\(source): unknown field \"server.files.\(unknown)\" (expected upload_roots)")
+                }
+                if let roots = list.read({ () throws(AccountError) in try stringList(fields["upload_roots"], field: "server.files.upload_roots", source: source) }) {
+                    var resolved: [String] = []
+                    for root in roots {
+                        if root.isEmpty {
+                            list.note("\(source): field \"server.files.upload_roots\": an empty path is not a folder")
+                        } else {
+                            resolved.append(Account.resolve(root, relativeTo: source))
+                        }
+                    }
+                    settings.uploadRoots = resolved
+                }
+            } else {
+                list.note("\(source): field \"server.files\" must be an object, e.g. {\"upload_roots\": [\"/path/to/recordings\"]}")
             }
         }
         if settings.requireAPITokenAuth && settings.apiTokenSHA256 == nil && object["api_token_sha256"]?.isNull ?? true {

@@ -1,6 +1,10 @@
 /// Turns an integration definition into its tools: names per the platform
 /// convention, the documentation gate, input schemas, annotations and tags.
 package struct CatalogBuilder {
+    /// Said of every file argument.
+    static let localPathNote =
+        "A local file path (absolute, or relative to where conduit runs) inside server.files.upload_roots (by default conduit's download folder, so a file a tool downloaded can be sent on)."
+
     /// What real clients accept as a tool name.
     package static let maximumNameLength = 64
 
@@ -85,6 +89,13 @@ package struct CatalogBuilder {
             if body.isFlattened {
                 let cursorInBody = method.pagination?.cursorLocation == .body ? method.pagination?.cursorParameter : nil
                 for (property, schema) in body.properties where property != cursorInBody {
+                    var schema = schema
+                    if body.files.contains(property), case .object(var object) = schema {
+                        // What a model must pass, and where conduit will take it from.
+                        let said = object["description"]?.stringValue.map { $0 + " " } ?? ""
+                        object["description"] = .string(said + Self.localPathNote)
+                        schema = .object(object)
+                    }
                     properties[property] = schema
                     routes.append((property, .bodyProperty(property)))
                 }
@@ -101,6 +112,9 @@ package struct CatalogBuilder {
         }
 
         var text = documentation
+        if !(method.body?.files.isEmpty ?? true) {
+            text += "\n\nUploads a local file: conduit streams it from disk and reports progress."
+        }
         if method.kind == .list {
             let maximum = method.pagination?.maximumLimit.map { " (at most \($0))" } ?? ""
             properties["limit"] = .object([

@@ -38,7 +38,7 @@ package struct DefinitionDecoder {
         "results_path", "response", "async", "read_only", "idempotent", "destructive", "output_schema", "examples",
     ]
     private static let knownParameterKeys: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
-    private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id"]
+    private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id", "files"]
     private static let knownPaginationKeys: Set<String> = [
         "style", "cursor_param", "cursor_in", "next_cursor_path", "page_param", "page_start", "more_path",
         "offset_param", "total_path", "limit_param", "max_limit",
@@ -461,18 +461,48 @@ package struct DefinitionDecoder {
         let known = Self.knownBodyKeys
         for key in spec.keys where !known.contains(key) { problem("\(path).\(key)", "unknown key") }
         let typeName = string(spec, "content_type", path) ?? "application/json"
-        guard let contentType = BodyDefinition.ContentType(rawValue: typeName) else {
-            let allowed = BodyDefinition.ContentType.allCases.map(\.rawValue).joined(separator: ", ")
-            problem("\(path).content_type", "unsupported content type \"\(typeName)\" (expected one of \(allowed))")
+        var files: [String] = []
+        if let value = spec["files"] {
+            if case .array(let names) = value, !names.isEmpty, names.allSatisfy({ $0.stringValue != nil }) {
+                files = names.compactMap(\.stringValue)
+            } else {
+                problem("\(path).files", "must be a non-empty array of body property names")
+            }
+        }
+        var contentType: BodyDefinition.ContentType
+        var mediaType: String?
+        if let known = BodyDefinition.ContentType(rawValue: typeName), known != .file {
+            contentType = known
+        } else if !files.isEmpty, typeName.contains("/"), !typeName.contains(" ") {
+            // Any other media type with a file argument: that file is the whole body.
+            contentType = .file
+            mediaType = typeName
+        } else {
+            let allowed = BodyDefinition.ContentType.allCases.filter { $0 != .file }.map(\.rawValue).joined(separator: ", ")
+            problem("\(path).content_type", "unsupported content type \"\(typeName)\" (expected one of \(allowed), or any media type with \"files\" for a file body)")
             return nil
         }
         guard let schema = object(spec["schema"], "\(path).schema") else { return nil }
         let jsonAPIType = string(spec, "jsonapi_type", path, required: false)
         let jsonAPIID = string(spec, "jsonapi_id", path, required: false)
-        let body = BodyDefinition(
+        var body = BodyDefinition(
             contentType: contentType, isRequired: bool(spec, "required", path) ?? false,
             schema: schema, jsonAPIType: jsonAPIType, jsonAPIIDProperty: jsonAPIID
         )
+        body.files = files
+        body.mediaType = mediaType
+        for name in files where body.properties[name]?["type"]?.stringValue != "string" {
+            problem("\(path).files", "names \"\(name)\", which is not a string property of the body schema")
+        }
+        if !files.isEmpty && contentType != .multipart && contentType != .file {
+            problem("\(path).files", "file arguments need a multipart/form-data body or a file body (another media type)")
+        }
+        if contentType == .multipart && !body.isFlattened {
+            problem("\(path).schema", "a multipart body needs an object schema with properties")
+        }
+        if contentType == .file && (body.properties.count != 1 || files.count != 1) {
+            problem("\(path).schema", "a file body has exactly one property, the file named in \"files\"")
+        }
         if jsonAPIType != nil && !body.isFlattened {
             problem("\(path).jsonapi_type", "needs an object schema with properties to wrap")
         }

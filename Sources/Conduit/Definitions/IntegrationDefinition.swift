@@ -134,9 +134,18 @@ package struct BodyDefinition: Sendable {
         case jsonAPI = "application/vnd.api+json"
         case plainText = "text/plain"
         case form = "application/x-www-form-urlencoded"
+        /// Fields and files (`files` names the properties that are local file paths).
+        case multipart = "multipart/form-data"
+        /// One file sent as the whole body, as `mediaType` (any media type the
+        /// definition gives, e.g. `audio/mpeg` or a vendor's `application/vnd.…+json`).
+        case file = "file"
     }
 
     package var contentType: ContentType
+    /// Properties whose argument is a local file path to upload (multipart and file bodies).
+    package var files: [String] = []
+    /// The media type a file body is sent as; `type/*` or nil means "from the file's extension".
+    package var mediaType: String?
     package var isRequired: Bool
     package var schema: JSONObject
     package var jsonAPIType: String?

@@ -33,6 +33,8 @@ final class CurlEngine {
     private var headDone = false
     /// The body being sent on this hop, when it is not plain bytes.
     private var reader: BodyReader?
+    /// The upload position last reported (see `BodyPolicy.uploadProgress`).
+    private var uploadReported: Int64 = -1
 
     init(_ transfer: Transfer, unixSockets: [String: String] = [:]) {
         self.unixSockets = unixSockets
@@ -192,6 +194,7 @@ final class CurlEngine {
             guard !engine.transfer.control.isStopped, let reader = engine.reader,
                 let read = reader.read(into: UnsafeMutableRawBufferPointer(start: data, count: size * count))
             else { return Int(CONDUIT_CURL_READFUNC_ABORT) }
+            engine.reportUpload(reader)
             return read
         }
         conduit_curl_setopt_pointer(handle, CONDUIT_CURLOPT_SEEKDATA, context)
@@ -202,6 +205,15 @@ final class CurlEngine {
             return CONDUIT_CURL_SEEKFUNC_OK
         }
         return conduit_curl_easy_perform(handle)
+    }
+
+    /// Tells the policy how far a streamed body got: every MiB or 1 %, and at the end.
+    private func reportUpload(_ reader: BodyReader) {
+        guard let report = transfer.policy.uploadProgress else { return }
+        let step = max(1 << 20, reader.count / 100)
+        guard reader.position == reader.count ? uploadReported != reader.count : reader.position - uploadReported >= step else { return }
+        uploadReported = reader.position
+        report(reader.position, reader.count)
     }
 
     /// A whole number of seconds or milliseconds for libcurl (a long), never trapping.

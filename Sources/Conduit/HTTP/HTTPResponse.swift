@@ -67,6 +67,9 @@ package struct BodyPolicy: Sendable {
     package var store: FileStore?
     /// Bytes received so far and the expected total, for progress reports.
     package var progress: (@Sendable (_ received: Int64, _ expected: Int64?) -> Void)?
+    /// Bytes of a streamed request body sent so far and its size (uploads), reported
+    /// every MiB or 1 % and at the end.
+    package var uploadProgress: (@Sendable (_ sent: Int64, _ total: Int64) -> Void)?
     /// A buffered body larger than this moves to a file instead of growing in memory.
     package var memoryLimit: Int
 

@@ -108,7 +108,7 @@ final class BodyReader {
     /// Where each piece starts in the whole body.
     private let starts: [Int64]
     let count: Int64
-    private var position: Int64 = 0
+    private(set) var position: Int64 = 0
     private var descriptors: [Int: Int32] = [:]
     /// Why reading stopped, when a file could not be read.
     private(set) var failure: TransportError?

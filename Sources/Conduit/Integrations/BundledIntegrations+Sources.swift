@@ -775,6 +775,104 @@ extension BundledIntegrations {
               "description": "Same window, delivered to a webhook instead of email."
             }
           ]
+        },
+        "upload": {
+          "http": "POST",
+          "path": "/v3/upload",
+          "summary": "Upload a recording as a new conversation",
+          "description": "Adds a recorded meeting to Chorus from a local media file (3GPP, AU, AVI, FLV, HLS, MKV, MP3, MP4, Ogg, WAV or WebM), owned by the user whose email you give. Chorus then transcribes and analyses it; the conversation shows up in list_all_chorus_conversations once processed. Optionally tie it to a scheduled meeting and to a CRM account or opportunity.",
+          "idempotent": false,
+          "body": {
+            "content_type": "multipart/form-data",
+            "required": true,
+            "files": [
+              "data"
+            ],
+            "schema": {
+              "type": "object",
+              "properties": {
+                "data": {
+                  "type": "string",
+                  "description": "The recording to upload."
+                },
+                "name": {
+                  "type": "string",
+                  "description": "Name of the recording as shown in Chorus."
+                },
+                "user": {
+                  "type": "string",
+                  "description": "Email of the Chorus user who owns the recording."
+                },
+                "meeting_id": {
+                  "type": "string",
+                  "description": "Id of the scheduled meeting this recording belongs to, if any."
+                },
+                "enforce_unique_meeting_id": {
+                  "type": "boolean",
+                  "description": "Refuse a second recording for the same meeting_id (Chorus's default: true)."
+                },
+                "crm_account_id": {
+                  "type": "string",
+                  "description": "CRM account id to associate the recording with."
+                },
+                "crm_opportunity_id": {
+                  "type": "string",
+                  "description": "CRM opportunity id to associate the recording with."
+                }
+              },
+              "required": [
+                "data",
+                "name",
+                "user"
+              ]
+            }
+          },
+          "examples": [
+            {
+              "arguments": {
+                "data": "/home/me/recordings/kickoff.mp4",
+                "name": "Kickoff with Umbrella Health",
+                "user": "jordan.lee@acme.com"
+              },
+              "description": "Upload a meeting recording owned by Jordan."
+            }
+          ]
+        },
+        "bulk": {
+          "http": "POST",
+          "path": "/api/v1/conversations:bulk",
+          "summary": "Bulk-import or delete conversations from a file (asynchronous)",
+          "description": "Sends a local JSON file holding a bulk request (Chorus's BulkProcessConversationsRequest: the conversations to create and/or delete) as application/vnd.chorus.bulk+json. Chorus accepts it with 202 and works through it later: the result says accepted, not done.",
+          "idempotent": false,
+          "destructive": true,
+          "async": "Chorus offers no endpoint to follow a bulk request; check the conversations themselves later.",
+          "body": {
+            "content_type": "application/vnd.chorus.bulk+json",
+            "required": true,
+            "files": [
+              "file"
+            ],
+            "schema": {
+              "type": "object",
+              "properties": {
+                "file": {
+                  "type": "string",
+                  "description": "The JSON file with the bulk request."
+                }
+              },
+              "required": [
+                "file"
+              ]
+            }
+          },
+          "examples": [
+            {
+              "arguments": {
+                "file": "/home/me/exports/chorus-bulk.json"
+              },
+              "description": "Import the conversations described in a bulk request file."
+            }
+          ]
         }
       }
     },
@@ -5951,7 +6049,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls",
           "summary": "Register a new call recorded outside Gong",
-          "description": "Creates a call record in Gong for a conversation recorded by another system (dialer, PBX, meeting tool) so Gong can transcribe and analyse it. Requires a clientUniqueId that is unique per recording: it is your system's id for the call and makes the request safe to retry, because Gong refuses a second call with the same clientUniqueId with 409 Conflict (409 also appears when the host's Gong recording setting is switched off). Also required: actualStart, direction, primaryUser (Gong user id of the host) and at least one party, including one for the primary user. Media is a separate step: either give downloadMediaUrl now (Gong fetches the file; max 1.5 GB, WAV/MP3/MP4/MKV/FLAC) or upload the file afterwards to PUT /v2/calls/{id}/media, which is a multipart upload conduit cannot send. Returns {requestId, callId}; the new call shows up in list_all_gong_calls only after Gong has processed the media.",
+          "description": "Creates a call record in Gong for a conversation recorded by another system (dialer, PBX, meeting tool) so Gong can transcribe and analyse it. Requires a clientUniqueId that is unique per recording: it is your system's id for the call and makes the request safe to retry, because Gong refuses a second call with the same clientUniqueId with 409 Conflict (409 also appears when the host's Gong recording setting is switched off). Also required: actualStart, direction, primaryUser (Gong user id of the host) and at least one party, including one for the primary user. Media is a separate step: either give downloadMediaUrl now (Gong fetches the file; max 1.5 GB, WAV/MP3/MP4/MKV/FLAC) or upload a local file afterwards with gong_calls_upload_media, passing the callId this returns as its id. Until one of the two happens the call has no media, so do not report it as imported after this step alone. Returns {requestId, callId}; the new call shows up in list_all_gong_calls only after Gong has processed the media.",
           "scopes": [
             "api:calls:create"
           ],
@@ -6259,6 +6357,56 @@ extension BundledIntegrations {
                 "downloadMediaUrl": "https://recordings.example.com/calls/dialer-2024-05-14-000871.mp3"
               },
               "description": "Register an outbound dialer call whose MP3 Gong should fetch from a URL."
+            }
+          ]
+        },
+        "upload_media": {
+          "http": "PUT",
+          "path": "/v2/calls/{id}/media",
+          "summary": "Upload a call's recording (step two of an import)",
+          "description": "Sends the recording of a call created with create_a_gong_call: the second and last step of importing a call into Gong. Pass the callId that create_a_gong_call returned as id and the recording as a local file (WAV, MP3, MP4, MKV or FLAC, up to 1.5 GB). Gong answers {requestId, callId, url} and then transcribes and analyses the media; the call appears in list_all_gong_calls once that is done.",
+          "scopes": [
+            "api:calls:create"
+          ],
+          "idempotent": false,
+          "parameters": [
+            {
+              "name": "id",
+              "in": "path",
+              "required": true,
+              "description": "The callId returned by create_a_gong_call (digits).",
+              "schema": {
+                "type": "string",
+                "pattern": "^[0-9]{1,20}$"
+              }
+            }
+          ],
+          "body": {
+            "content_type": "multipart/form-data",
+            "required": true,
+            "files": [
+              "mediaFile"
+            ],
+            "schema": {
+              "type": "object",
+              "properties": {
+                "mediaFile": {
+                  "type": "string",
+                  "description": "The recording to upload."
+                }
+              },
+              "required": [
+                "mediaFile"
+              ]
+            }
+          },
+          "examples": [
+            {
+              "arguments": {
+                "id": "7782342274025937895",
+                "mediaFile": "recordings/dialer-4711.mp3"
+              },
+              "description": "Send the recording for the call create_a_gong_call registered (a relative path starts where conduit runs)."
             }
           ]
         }
@@ -9805,6 +9953,86 @@ extension BundledIntegrations {
                 ]
               },
               "description": "Check two uploaded deals."
+            }
+          ]
+        },
+        "upload": {
+          "http": "POST",
+          "path": "/v2/crm/entities",
+          "summary": "Upload CRM objects from a file (asynchronous)",
+          "description": "Uploads a file of CRM objects (accounts, contacts, deals, leads, users or stages) into a generic CRM integration: one JSON object per line (LDJSON), up to 200 MB, each line one object with the fields its entity schema defines (crm_entity_schemas). Gong processes the file later: a success here means accepted, not done. Choose a clientRequestId, then check the outcome with get_single_gong_crm_request_status_by_id using the same integrationId and clientRequestId until it says DONE or FAILED (FAILED lists the bad lines).",
+          "scopes": [
+            "api:crm:upload"
+          ],
+          "idempotent": false,
+          "async": "Check it with get_single_gong_crm_request_status_by_id (integrationId and clientRequestId) until DONE or FAILED.",
+          "parameters": [
+            {
+              "name": "integrationId",
+              "in": "query",
+              "required": true,
+              "description": "Id of the generic CRM integration, from list_all_gong_crm_integrations (digits).",
+              "schema": {
+                "type": "string",
+                "pattern": "^[0-9]{1,20}$"
+              }
+            },
+            {
+              "name": "objectType",
+              "in": "query",
+              "required": true,
+              "description": "What the file holds.",
+              "schema": {
+                "type": "string",
+                "enum": [
+                  "ACCOUNT",
+                  "CONTACT",
+                  "DEAL",
+                  "LEAD",
+                  "USER",
+                  "STAGE",
+                  "BUSINESS_USER"
+                ]
+              }
+            },
+            {
+              "name": "clientRequestId",
+              "in": "query",
+              "required": true,
+              "description": "Your own id for this upload (letters, digits, - and _), unique per integration; you use it to check the status.",
+              "schema": {
+                "type": "string"
+              }
+            }
+          ],
+          "body": {
+            "content_type": "multipart/form-data",
+            "required": true,
+            "files": [
+              "dataFile"
+            ],
+            "schema": {
+              "type": "object",
+              "properties": {
+                "dataFile": {
+                  "type": "string",
+                  "description": "The LDJSON file of CRM objects (one JSON object per line)."
+                }
+              },
+              "required": [
+                "dataFile"
+              ]
+            }
+          },
+          "examples": [
+            {
+              "arguments": {
+                "integrationId": "6286478263646",
+                "objectType": "ACCOUNT",
+                "clientRequestId": "upload-accounts-2024-06-02",
+                "dataFile": "/home/me/exports/accounts.ldjson"
+              },
+              "description": "Upload accounts exported from the in-house CRM."
             }
           ]
         }

@@ -91,6 +91,21 @@ extension ChorusSandbox {
                 resource("meeting_autojoin", body["id"]?.stringValue ?? "", ["recordable": .bool(supported), "autojoin": .bool(supported && hasUser), "autojoin_reason": .string(reason)]),
                 status: 201)
         }
+        router.on("POST", "/v3/upload") { state, call in
+            guard let parts = FormData.parts(of: call.request.body, contentType: call.request.header("Content-Type")),
+                let data = parts.first(where: { $0.name == "data" }), !data.bytes.isEmpty
+            else { return .json(["message": "multipart/form-data with the recording in the data field is required"], status: 400) }
+            for field in ["name", "user"] where !parts.contains(where: { $0.name == field && !$0.bytes.isEmpty }) {
+                return .json(["message": .string("\(field) is required")], status: 400)
+            }
+            return .json(["id": .string(state.dice.hex(32)), "status": "processing"])
+        }
+        router.on("POST", "/api/v1/conversations:bulk") { state, call in
+            guard call.request.header("Content-Type")?.hasPrefix("application/vnd.chorus.bulk+json") == true, call.json != nil else {
+                return error(400, "Bad Request", "the body must be JSON sent as application/vnd.chorus.bulk+json")
+            }
+            return .json(["data": ["type": "bulk_request", "id": .string(state.dice.hex(16)), "attributes": ["status": "accepted"]]], status: 202)
+        }
         router.on("POST", "/api/v1/conversations:export") { state, call in
             guard let start = call.jsonObject["start"]?.intValue, let end = call.jsonObject["end"]?.intValue else {
                 return error(422, "Unprocessable Entity", "start and end (epoch milliseconds) are required")

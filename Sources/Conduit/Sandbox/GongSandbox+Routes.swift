@@ -22,6 +22,19 @@ extension GongSandbox {
             guard let found = state.calls.find(call.parameter("id")) else { return error(404, "Call \(call.parameter("id")) was not found") }
             return ok(&state, ["call": .object(found)])
         }
+        router.on("PUT", "/v2/calls/{id}/media") { state, call in
+            let id = call.parameter("id")
+            guard state.calls.contains(id) else { return error(404, "Call \(id) was not found") }
+            guard let parts = FormData.parts(of: call.request.body, contentType: call.request.header("Content-Type")),
+                let media = parts.first(where: { $0.name == "mediaFile" }), !media.bytes.isEmpty
+            else { return error(400, "The request must be multipart/form-data with the recording in the mediaFile field") }
+            let type = media.contentType ?? ""
+            state.calls.update(id, with: ["media": .string(type.hasPrefix("video/") ? "Video" : "Audio")])
+            state.callDetails[id, default: [:]]["mediaFile"] = [
+                "name": .string(media.filename ?? ""), "size": .int(Int64(media.bytes.count)), "sha256": .string(SHA256.hexDigest(media.bytes)),
+            ]
+            return ok(&state, ["callId": .string(id), "url": .string("https://app.gong.io/call?id=\(id)")])
+        }
         router.on("POST", "/v2/calls") { state, call in
             let body = call.jsonObject
             guard let unique = body["clientUniqueId"]?.stringValue, !unique.isEmpty else { return error(400, "clientUniqueId is required") }
@@ -447,6 +460,18 @@ extension GongSandbox {
             if state.requests[request] != nil { return error(409, "clientRequestId \(request) was already used") }
             state.crmIntegrations.remove(id)
             state.requests[request] = (id, Date(), "delete integration")
+            return ok(&state, ["clientRequestId": .string(request)], status: 201)
+        }
+        router.on("POST", "/v2/crm/entities") { state, call in
+            guard let id = call.query("integrationId"), let request = call.query("clientRequestId"), call.query("objectType") != nil else {
+                return error(400, "integrationId, objectType and clientRequestId are required")
+            }
+            guard state.crmIntegrations.contains(id) else { return error(404, "Integration \(id) was not found") }
+            guard let parts = FormData.parts(of: call.request.body, contentType: call.request.header("Content-Type")),
+                parts.contains(where: { $0.name == "dataFile" && !$0.bytes.isEmpty })
+            else { return error(400, "The request must be multipart/form-data with the objects in the dataFile field") }
+            if state.requests[request] != nil { return error(409, "clientRequestId \(request) was already used") }
+            state.requests[request] = (id, Date(), "upload")
             return ok(&state, ["clientRequestId": .string(request)], status: 201)
         }
         router.on("GET", "/v2/crm/entity-schema") { state, call in

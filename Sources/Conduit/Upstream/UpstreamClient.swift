@@ -33,6 +33,8 @@ package final class UpstreamClient: Sendable {
     private let missingCredentials: String?
     private let retry: RetryPolicy?
     package let store: FileStore
+    /// Which local files tool calls may upload.
+    private let uploadGuard: UploadGuard
 
     /// A client for a configuration's account, authenticating with the scheme it chose.
     package convenience init(_ configuration: ServerConfiguration) {
@@ -45,6 +47,7 @@ package final class UpstreamClient: Sendable {
         http = HTTPClient(timeouts: account.timeouts, unixSockets: account.unixSockets)
         retry = account.retry
         store = FileStore(settings: account.files)
+        uploadGuard = UploadGuard(roots: account.settings.uploadRoots ?? [store.directory])
         switch auth {
         case .success(let scheme):
             authenticator = Authenticator(scheme: scheme, credentials: account.credentials, baseURL: baseURL, http: http)
@@ -88,7 +91,18 @@ package final class UpstreamClient: Sendable {
             position = RequestBuilder.PagePosition(cursor: cursor, pageSize: pageSize)
         }
 
-        let request = try RequestBuilder.build(tool: tool, arguments: arguments, baseURL: baseURL, position: position)
+        // Files to upload are checked before anything is sent; a refusal sends nothing.
+        var uploads: [String: UploadFile] = [:]
+        if let body = tool.method.body {
+            for name in body.files {
+                guard case .string(let given)? = arguments[name] else { continue }
+                switch uploadGuard.check(given, argument: name) {
+                case .success(let file): uploads[name] = file
+                case .failure(let refusal): throw refusal
+                }
+            }
+        }
+        let request = try RequestBuilder.build(tool: tool, arguments: arguments, baseURL: baseURL, position: position, uploads: uploads)
         context.progress(0, nil, "calling \(definition.title)")
         let started = Date()
         let response = try await sendWithRetries(request, tool: tool, authenticator: authenticator, context: context)
@@ -126,7 +140,7 @@ package final class UpstreamClient: Sendable {
         _ request: UpstreamRequest, tool: Tool, authenticator: Authenticator, context: CallContext
     ) async throws(ToolCallError) -> (response: HTTPResponse, retries: [JSONValue]) {
         let binaryCapable = tool.method.binaryResponse
-        let policy = BodyPolicy(
+        var policy = BodyPolicy(
             streamToFile: { [definition, method = tool.method] status, headers in
                 (200..<300).contains(status)
                     && ResponseInterpreter.isBinary(HTTPResponse.mediaType(headers), definition: definition, method: method)
@@ -137,6 +151,11 @@ package final class UpstreamClient: Sendable {
                 let message = expected.map { "received \(received) of \($0) bytes" } ?? "received \(received) bytes"
                 context.progress(Double(received), expected.map(Double.init), binaryCapable || received >= 1 << 20 ? message : nil)
             })
+        policy.uploadProgress = { sent, total in
+            context.progress(Double(sent), Double(total), "sent \(sent) of \(total) bytes")
+        }
+        // A body streamed from a file is sent once: a 429/503 after it is reported, not resent.
+        let mayRetry = !(request.content?.readsFile ?? false)
         var retries: [JSONValue] = []
         var attempt = 1
         while true {
@@ -148,7 +167,7 @@ package final class UpstreamClient: Sendable {
                 await authenticator.invalidate(used: used)
                 response = try await send(request, extraHeaders: try await authenticator.headers(), policy: policy)
             }
-            guard let retry, response.status == 429 || response.status == 503, attempt < retry.maxAttempts else {
+            guard let retry, mayRetry, response.status == 429 || response.status == 503, attempt < retry.maxAttempts else {
                 return (response, retries)
             }
             let limits = RateLimitState(headers: response.headers, declared: definition.rateLimitHeaders)

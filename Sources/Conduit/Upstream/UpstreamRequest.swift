@@ -74,8 +74,9 @@ package enum RequestBuilder {
         package var pageSize: Int?
     }
 
+    /// - Parameter uploads: the checked local files of the body's file arguments, by argument.
     package static func build(
-        tool: Tool, arguments: JSONObject, baseURL: String, position: PagePosition?
+        tool: Tool, arguments: JSONObject, baseURL: String, position: PagePosition?, uploads: [String: UploadFile] = [:]
     ) throws(ToolCallError) -> UpstreamRequest {
         var path = tool.method.path
         var query: [(String, String)] = []
@@ -152,7 +153,10 @@ package enum RequestBuilder {
         }
 
         var body: [UInt8]?
-        if let definition = tool.method.body {
+        var content: RequestBody?
+        if let definition = tool.method.body, definition.contentType == .multipart || definition.contentType == .file {
+            content = try fileBody(definition, bodyObject: bodyObject, uploads: uploads, headers: &headers)
+        } else if let definition = tool.method.body {
             headers.append(("Content-Type", definition.contentType == .plainText ? "text/plain; charset=utf-8" : definition.contentType.rawValue))
             switch definition.contentType {
             case .json, .jsonAPI:
@@ -184,6 +188,8 @@ package enum RequestBuilder {
                 if let wholeBody { body = Array(wireText(wholeBody).utf8) }
             case .form:
                 body = Array(bodyObject.map { "\(percentEncode($0.key))=\(percentEncode(wireText($0.value)))" }.joined(separator: "&").utf8)
+            case .multipart, .file:
+                break  // built above
             }
         } else if !bodyObject.isEmpty {
             // A cursor that travels in the body of a method without a declared body.
@@ -195,6 +201,32 @@ package enum RequestBuilder {
         } else if !tool.method.binaryResponse {
             headers.append(("Accept", "application/json"))
         }
-        return UpstreamRequest(method: tool.method.http, url: url, headers: headers, body: body)
+        return UpstreamRequest(method: tool.method.http, url: url, headers: headers, content: content ?? body.map(RequestBody.bytes))
+    }
+
+    /// A body that carries local files: `multipart/form-data` (files as file parts with
+    /// their name and media type, other properties as fields) or one file as the whole body.
+    private static func fileBody(
+        _ definition: BodyDefinition, bodyObject: JSONObject, uploads: [String: UploadFile], headers: inout [(String, String)]
+    ) throws(ToolCallError) -> RequestBody? {
+        let files = Set(definition.files)
+        if definition.contentType == .file {
+            guard let name = definition.files.first, let file = uploads[name] else { return nil }
+            let declared = definition.mediaType ?? ""
+            headers.append(("Content-Type", declared.isEmpty || declared.hasSuffix("/*") ? file.mediaType : declared))
+            return .file(path: file.path, offset: 0, length: file.size)
+        }
+        var parts: [FormPart] = []
+        for (name, value) in bodyObject {
+            if files.contains(name) {
+                guard let file = uploads[name] else { throw .invalidArguments(["argument \"\(name)\": the file was not checked"]) }
+                parts.append(FormPart(name: name, file: .file(path: file.path, offset: 0, length: file.size), filename: file.filename, contentType: file.mediaType))
+            } else {
+                parts.append(FormPart(name: name, value: wireText(value)))
+            }
+        }
+        let boundary = "conduit-" + (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 16) }.joined()
+        headers.append(("Content-Type", "multipart/form-data; boundary=\(boundary)"))
+        return .multipart(parts, boundary: boundary)
     }
 }

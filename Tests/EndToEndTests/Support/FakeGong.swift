@@ -147,6 +147,14 @@ final class FakeGong: Sendable {
             }
             return .json(["requestId": .string(requestID()), "callId": "7782342274025939999"], status: 201)
 
+        case ("PUT", _) where path.hasPrefix("/v2/calls/") && path.hasSuffix("/media"):
+            // Gong's call media upload: multipart/form-data with the file in `mediaFile`.
+            let id = String(path.dropFirst("/v2/calls/".count).dropLast("/media".count))
+            guard let parts = FormData.parts(of: request.body, contentType: request.header("Content-Type")),
+                let media = parts.first(where: { $0.name == "mediaFile" }), media.filename != nil
+            else { return error(400, ["mediaFile is required (multipart/form-data)"]) }
+            return .json(["requestId": .string(requestID()), "callId": .string(id), "url": .string("https://app.gong.io/call?id=\(id)")])
+
         case ("POST", "/v2/data-privacy/erase-data-for-email-address"):
             if let refusal = refuseUnknownQuery(["emailAddress"]) { return refusal }
             guard request.body.isEmpty else { return error(400, ["This endpoint takes no body"]) }
