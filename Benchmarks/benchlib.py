@@ -130,6 +130,25 @@ def _handler(latency: float):
                 return self._answer(200, ME_BODY)
             return self._answer(404, b'{"errors": [{"status": "404", "title": "Not Found"}]}')
 
+        def do_PUT(self) -> None:
+            # Gong's call media upload: the body is read to the end and counted, not kept.
+            parts = self.path.split("?")[0].split("/")
+            if len(parts) != 5 or parts[1:3] != ["v2", "calls"] or parts[4] != "media":
+                return self._answer(404, b'{"requestId": "x", "errors": ["Not Found"]}', "application/json")
+            if self.headers.get("Authorization") != GONG_BASIC:
+                return self._answer(401, b'{"requestId": "x", "errors": ["Unauthorized"]}', "application/json")
+            remaining = int(self.headers.get("Content-Length") or 0)
+            received = 0
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                received += len(chunk)
+                remaining -= len(chunk)
+            body = json.dumps({"requestId": "bench", "callId": parts[3], "url": "https://app.gong.io/call?id=" + parts[3],
+                               "received": received}).encode()
+            return self._answer(200, body, "application/json")
+
     return Handler
 
 

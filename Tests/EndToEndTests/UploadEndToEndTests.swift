@@ -100,6 +100,29 @@ import Glibc
         #expect(conduit.ping())
     }
 
+    @Test func aProgressTokenGetsTheBytesSentInOrder() throws {
+        let fake = try FakeGong()
+        defer { fake.stop() }
+        let folders = try Folders()
+        let path = folders.root + "/long-call.wav"
+        try Data(repeating: 3, count: 24 << 20).write(to: URL(fileURLWithPath: path))
+        let session = try session(fake, root: folders.root, name: "upload-progress")
+        let params: JSONObject = [
+            "name": "gong_calls_upload_media", "arguments": ["id": "7782342274025937001", "mediaFile": .string(path)],
+            "_meta": ["progressToken": "upload-1"],
+        ]
+        session.conduit.send(["jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": .object(params)], revision: "2025-11-25")
+        let answer = try #require(session.conduit.response(to: 77, timeout: 30))
+        #expect(answer["result"]?["isError"] != true, "\(answer.jsonString.prefix(400))")
+        let reports = session.conduit.output.compactMap { try? JSONValue.parse($0) }
+            .filter { $0["method"] == "notifications/progress" && $0["params"]?["progressToken"] == "upload-1" }
+        let sent = reports.compactMap { $0["params"]?["progress"]?.doubleValue }
+        #expect(sent.count >= 3, "\(sent)")
+        #expect(sent == sent.sorted())
+        let body = Double(try #require(mediaUploads(fake).first).body.count)
+        #expect(sent.last == body && reports.last?["params"]?["total"]?.doubleValue == body)
+    }
+
     @Test func byDefaultOnlyConduitsOwnDownloadFolderMayBeUploadedFrom() throws {
         let fake = try FakeGong()
         defer { fake.stop() }
