@@ -205,8 +205,9 @@ package final class SandboxHTTPServer: Sendable {
             return value
         }
         guard !already else { return }
+        // Only shut down here: the accept loop closes the descriptor when it ends, so its
+        // number cannot be reused by another socket while the loop may still accept on it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         if let socketPath { unlink(socketPath) }
     }
 
@@ -215,6 +216,12 @@ package final class SandboxHTTPServer: Sendable {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
+                close(listener)
+                return
+            }
+            if stopped.withLock({ $0 }) {
+                close(connection)
+                close(listener)
                 return
             }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)

@@ -104,8 +104,9 @@ final class LoopbackHTTPServer: Sendable {
             return value
         }
         guard !already else { return }
+        // Only shut down here: the accept loop closes the descriptor when it ends, so its
+        // number cannot be reused by another socket while the loop may still accept on it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     deinit { stop() }
@@ -115,6 +116,12 @@ final class LoopbackHTTPServer: Sendable {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
                 if errno == EINTR { continue }
+                close(listener)
+                return
+            }
+            if stopped.withLock({ $0 }) {
+                close(connection)
+                close(listener)
                 return
             }
             let thread = Thread { [self] in serve(connection) }
