@@ -165,3 +165,151 @@ import Glibc
         #expect(outside.stdout.contains("is not inside an upload root"))
     }
 }
+
+/// An upload meets a vendor that fails: mid-body, with a 503 after the body, or a client
+/// that cancels. Each ends with one clear outcome, the body is never sent twice, and the
+/// server goes on serving.
+@Suite(.serialized) struct UploadFailureTests {
+    /// A raw TCP stand-in: counts connections and does `behave` with each.
+    private final class RawServer: @unchecked Sendable {
+        let listener: Int32
+        let port: Int
+        private let lock = NSLock()
+        private var connectionCount = 0
+        private var bytesSeen: [Int] = []
+
+        init(behave: @escaping @Sendable (Int32, RawServer) -> Void) throws {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard listen(descriptor, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+            listener = descriptor
+            port = Int(UInt16(bigEndian: address.sin_port))
+            let listener = descriptor
+            Thread { [self] in
+                while true {
+                    let connection = accept(listener, nil, nil)
+                    if connection < 0 { return }
+                    lock.withLock { connectionCount += 1 }
+                    Thread { behave(connection, self) }.start()
+                }
+            }.start()
+        }
+
+        var connections: Int { lock.withLock { connectionCount } }
+        var received: [Int] { lock.withLock { bytesSeen } }
+        func note(_ bytes: Int) { lock.withLock { bytesSeen.append(bytes) } }
+        func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
+
+        /// Reads one request, head and `Content-Length` body; the bytes read.
+        static func readRequest(_ connection: Int32) -> Int {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 64 << 10)
+            var wanted = Int.max
+            while received.count < wanted {
+                let got = recv(connection, &buffer, buffer.count, 0)
+                if got <= 0 { break }
+                received += buffer[0..<got]
+                if wanted == .max, let end = String(decoding: received, as: UTF8.self).range(of: "\r\n\r\n") {
+                    let head = String(decoding: received, as: UTF8.self)[..<end.lowerBound].lowercased()
+                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                    wanted = String(decoding: received, as: UTF8.self)[..<end.upperBound].utf8.count + length
+                }
+            }
+            return received.count
+        }
+
+        /// Reads up to `limit` bytes (or to the end), pausing `pause` between reads.
+        static func read(_ connection: Int32, limit: Int, pause: useconds_t = 0) -> Int {
+            var buffer = [UInt8](repeating: 0, count: 64 << 10)
+            var total = 0
+            while total < limit {
+                let got = recv(connection, &buffer, min(buffer.count, limit - total), 0)
+                if got <= 0 { break }
+                total += got
+                if pause > 0 { usleep(pause) }
+            }
+            return total
+        }
+    }
+
+    private func session(_ port: Int, root: String, name: String) throws -> VendorSession {
+        let account = TemporaryFiles.folder + "/gong-upload-failure-\(UUID().uuidString).json"
+        let text = JSONValue.object([
+            "integration": "gong", "base_url": .string("http://127.0.0.1:\(port)"),
+            "credentials": ["access_key": "${GONG_ACCESS_KEY}", "access_key_secret": "${GONG_ACCESS_KEY_SECRET}"],
+            "server": ["files": ["upload_roots": .array([.string(root)])]],
+            "retry": ["max_attempts": 3, "max_wait_seconds": 1],
+        ]).jsonString
+        try text.write(toFile: account, atomically: true, encoding: .utf8)
+        return try VendorSession(account: account, environment: FakeGong.environment, name: name)
+    }
+
+    private func file(megabytes: Int) throws -> (root: String, path: String) {
+        let root = TemporaryFiles.folder + "/upload-failure-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let path = root + "/recording.wav"
+        try Data(repeating: 5, count: megabytes << 20).write(to: URL(fileURLWithPath: path))
+        return (root, path)
+    }
+
+    @Test func aVendorThatHangsUpMidBodyIsAClearErrorAndIsNotSentAgain() throws {
+        let server = try RawServer { connection, server in
+            server.note(RawServer.read(connection, limit: 1 << 20))
+            close(connection)
+        }
+        defer { server.stop() }
+        let (root, path) = try file(megabytes: 32)
+        let conduit = try session(server.port, root: root, name: "upload-hang-up")
+        let result = try #require(conduit.call("gong_calls_upload_media", ["id": "1", "mediaFile": .string(path)], timeout: 30))
+        #expect(result.isError)
+        let type = result.structured?["type"]?.stringValue ?? ""
+        #expect(["reset", "truncated", "not_http"].contains(type), "\(result.text)")
+        #expect(result.text.contains("Gong"))
+        #expect(server.connections == 1, "the half-sent body was sent again")
+        #expect(conduit.ping())
+    }
+
+    @Test func a503AfterTheBodyIsReportedNotResentEvenWithARetryPolicy() throws {
+        let server = try RawServer { connection, server in
+            server.note(RawServer.readRequest(connection))
+            _ = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+                .withCString { send(connection, $0, strlen($0), 0) }
+            close(connection)
+        }
+        defer { server.stop() }
+        let (root, path) = try file(megabytes: 1)
+        let conduit = try session(server.port, root: root, name: "upload-503")
+        let result = try #require(conduit.call("gong_calls_upload_media", ["id": "1", "mediaFile": .string(path)], timeout: 20))
+        #expect(result.isError)
+        #expect(result.structured?["error"]?["status"] == 503, "\(result.text)")
+        #expect(server.connections == 1, "a body streamed from a file was sent twice")
+    }
+
+    @Test func cancellingStopsTheUploadAndTheServerCarriesOn() throws {
+        let server = try RawServer { connection, server in
+            // A slow reader: 64 KiB every 50 ms, until the client goes away.
+            server.note(RawServer.read(connection, limit: Int.max, pause: 50_000))
+            close(connection)
+        }
+        defer { server.stop() }
+        let (root, path) = try file(megabytes: 64)
+        let conduit = try session(server.port, root: root, name: "upload-cancel")
+        let id = conduit.send("gong_calls_upload_media", ["id": "1", "mediaFile": .string(path)])
+        usleep(500_000)
+        conduit.conduit.send(
+            ["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": .int(id), "reason": "user"]], revision: "2025-11-25")
+        #expect(conduit.outcome(of: id, timeout: 3) == nil, "a cancelled call must not be answered")
+        #expect(conduit.ping())
+        // The transfer stopped: the stand-in saw the connection end well short of 64 MiB.
+        let deadline = Date().addingTimeInterval(10)
+        while server.received.isEmpty && Date() < deadline { usleep(50_000) }
+        let seen = try #require(server.received.first)
+        #expect(seen < 32 << 20, "\(seen) bytes arrived after the cancellation")
+    }
+}
