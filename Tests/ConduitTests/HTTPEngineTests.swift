@@ -347,6 +347,17 @@ final class TinyHTTPServer: Sendable {
                 let connection = accept(listener, nil, nil)
                 if connection < 0 {
                     if errno == EINTR { continue }
+                    close(listener)
+                    return
+                }
+                let open = live.withLock { state -> Bool in
+                    guard !state.stopped else { return false }
+                    state.connections.insert(connection)
+                    return true
+                }
+                guard open else {
+                    close(connection)
+                    close(listener)
                     return
                 }
                 accepted.withLock { $0 += 1 }
@@ -355,13 +366,26 @@ final class TinyHTTPServer: Sendable {
         }.start()
     }
 
+    /// Open connections, and whether the server has stopped.
+    private let live = Mutex<(connections: Set<Int32>, stopped: Bool)>(([], false))
+
+    /// Stops listening and ends the connections it has open, so a client's kept-alive
+    /// connection can never reach this server's handler once another server has its port.
+    /// The listener is only shut down here; the accept loop closes it.
     func stop() {
+        live.withLock { state in
+            state.stopped = true
+            // Under the lock: a connection still in the set has not been closed yet.
+            for connection in state.connections { shutdown(connection, Int32(SHUT_RDWR)) }
+        }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func serve(_ connection: Int32) {
-        defer { close(connection) }
+        defer {
+            live.withLock { _ = $0.connections.remove(connection) }
+            close(connection)
+        }
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         let separator = Array("\r\n\r\n".utf8)

@@ -49,6 +49,8 @@ import Glibc
         ]))
         #expect(!created.isError, "\(created.text)")
         let callID = try #require(created.structured?["callId"]?.stringValue)
+        // The result itself names the second step and the id to pass to it.
+        #expect(created.structured?["next_step"]?.stringValue?.contains("gong_calls_upload_media, id \(callID)") == true, "\(created.text)")
 
         let uploaded = try #require(conduit.call("gong_calls_upload_media", ["id": .string(callID), "mediaFile": .string(path)], timeout: 30))
         #expect(!uploaded.isError, "\(uploaded.text)")

@@ -36,6 +36,7 @@ package struct DefinitionDecoder {
     private static let knownMethodKeys: Set<String> = [
         "http", "path", "summary", "description", "scopes", "tags", "parameters", "body", "pagination",
         "results_path", "response", "async", "read_only", "idempotent", "destructive", "output_schema", "examples",
+        "next_step",
     ]
     private static let knownParameterKeys: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
     private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id", "files"]
@@ -413,7 +414,7 @@ package struct DefinitionDecoder {
         }
 
         guard let http, let urlPath else { return nil }
-        return MethodDefinition(
+        var method = MethodDefinition(
             name: name, kind: kind, http: http, path: urlPath,
             summary: string(spec, "summary", path, required: false),
             description: string(spec, "description", path, required: false),
@@ -424,6 +425,8 @@ package struct DefinitionDecoder {
             readOnly: bool(spec, "read_only", path), idempotent: bool(spec, "idempotent", path),
             destructive: bool(spec, "destructive", path), outputSchema: outputSchema, examples: examples
         )
+        method.nextStep = string(spec, "next_step", path, required: false)
+        return method
     }
 
     private mutating func decodeParameter(_ value: JSONValue, _ path: String) -> ParameterDefinition? {

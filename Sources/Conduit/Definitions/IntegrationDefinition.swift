@@ -109,6 +109,9 @@ package struct MethodDefinition: Sendable {
     package var destructive: Bool?
     package var outputSchema: JSONObject?
     package var examples: [MethodExample]
+    /// What to do after a successful call, told in its result as `next_step`; `{field}`
+    /// is replaced by that top-level field of the result (Gong's callId for the upload).
+    package var nextStep: String? = nil
 }
 
 package struct MethodExample: Sendable {

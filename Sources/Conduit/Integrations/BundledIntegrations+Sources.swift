@@ -6050,6 +6050,7 @@ extension BundledIntegrations {
           "path": "/v2/calls",
           "summary": "Register a new call recorded outside Gong",
           "description": "Creates a call record in Gong for a conversation recorded by another system (dialer, PBX, meeting tool) so Gong can transcribe and analyse it. Requires a clientUniqueId that is unique per recording: it is your system's id for the call and makes the request safe to retry, because Gong refuses a second call with the same clientUniqueId with 409 Conflict (409 also appears when the host's Gong recording setting is switched off). Also required: actualStart, direction, primaryUser (Gong user id of the host) and at least one party, including one for the primary user. Media is a separate step: either give downloadMediaUrl now (Gong fetches the file; max 1.5 GB, WAV/MP3/MP4/MKV/FLAC) or upload a local file afterwards with gong_calls_upload_media, passing the callId this returns as its id. Until one of the two happens the call has no media, so do not report it as imported after this step alone. Returns {requestId, callId}; the new call shows up in list_all_gong_calls only after Gong has processed the media.",
+          "next_step": "The call has no media yet: unless downloadMediaUrl was given, upload the recording with gong_calls_upload_media, id {callId}. Until then the import is not finished.",
           "scopes": [
             "api:calls:create"
           ],

@@ -114,6 +114,18 @@ package final class UpstreamClient: Sendable {
         if case .array(let fields)? = arguments["response_fields"] { interpreter.fields = FieldSelection(fields.compactMap(\.stringValue)) }
         var result = interpreter.interpret(received, position: position, limit: limit)
         result.noteArgumentReadings(readings)
+        if let step = tool.method.nextStep, !result.isError {
+            // The follow-up the model must not skip, with the values it needs filled in.
+            var text = step
+            for (field, value) in result.structured {
+                switch value {
+                case .string(let string): text = text.replacing("{\(field)}", with: string)
+                case .int(let number): text = text.replacing("{\(field)}", with: String(number))
+                default: break
+                }
+            }
+            result.setTopLevel("next_step", .string(text))
+        }
         if !response.retries.isEmpty {
             let waited = response.retries.compactMap { $0["waited_seconds"]?.doubleValue }.reduce(0, +)
             result.noteRetries(
