@@ -132,7 +132,10 @@ enum Commands {
 
     /// A `conduit call` command line that runs `tool` with `arguments` as printed.
     static func exampleCommand(_ tool: Tool, arguments: JSONObject, configuration: ServerConfiguration, accountPath: String?) -> String {
-        var command = "conduit call \(tool.name)"
+        // In discovery mode the tool is reached through call_tool, from the shell as from a client.
+        let discovery = configuration.account.settings.toolExposure == .discovery
+        let arguments: JSONObject = discovery ? ["name": .string(tool.name), "arguments": .object(arguments)] : arguments
+        var command = "conduit call \(discovery ? DiscoveryTools.callName : tool.name)"
         if configuration.isSandbox {
             command += " --sandbox \(configuration.definition.name)"
         } else if let accountPath {
