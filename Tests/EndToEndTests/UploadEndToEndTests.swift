@@ -315,3 +315,35 @@ import Glibc
         #expect(seen < 32 << 20, "\(seen) bytes arrived after the cancellation")
     }
 }
+
+/// An unreadable file is refused with a message naming the argument, and nothing is sent.
+/// Root reads every file, so as root conduit runs as `nobody` (through setpriv).
+@Suite(.serialized) struct UnreadableUploadTests {
+    private static let canDropPrivileges = getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+
+    @Test(.enabled(if: canDropPrivileges, "as root this needs /usr/bin/setpriv to run conduit as nobody"))
+    func anUnreadableFileIsRefusedAndNothingIsSent() throws {
+        let asRoot = getuid() == 0
+        let user: uid_t = asRoot ? 65534 : getuid()
+        let temporary = TemporaryFiles.folder + "/unreadable-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        chmod(temporary, 0o777)
+        chmod(TemporaryFiles.folder, 0o755)
+        let downloads = temporary + "/conduit-\(user)"
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        let file = downloads + "/locked.wav"
+        try Data(repeating: 1, count: 1000).write(to: URL(fileURLWithPath: file))
+        chmod(file, 0o000)
+        if asRoot { chown(downloads, user, gid_t(user)) }
+        chmod(downloads, 0o700)
+        var command = [ConduitProcess.binaryPath, "call", "gong_calls_upload_media", "--sandbox", "gong", "--args", #"{"id": "7782342274025937895", "mediaFile": "\#(file)"}"#]
+        if asRoot { command = ["/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups"] + command }
+        let ran = try runToEnd(command[0], Array(command.dropFirst()), environment: ["PATH": "/usr/bin:/bin", "TMPDIR": temporary])
+        #expect(ran.status == 1, "\(ran.stdout) \(ran.stderr)")
+        let printed = try JSONValue.parse(ran.stdout)
+        #expect(printed["error"]?["type"] == "invalid_arguments")
+        let message = printed["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("\"mediaFile\"") && message.contains("cannot be read"), "\(message)")
+        chmod(file, 0o600)
+    }
+}
