@@ -95,7 +95,8 @@ package struct Account: Sendable {
         do {
             return try load(path: path, environment: environment)
         } catch {
-            // Read again, collecting: the throwing path stops at nothing but an unreadable file.
+            // The error holds every problem; reading again keeps the fields that were fine,
+            // so that `conduit check` can go on to the definition.
             guard let data = FileManager.default.contents(atPath: path), let document = try? JSONValue.parse(Array(data)) else {
                 problems += error.problems
                 return nil
