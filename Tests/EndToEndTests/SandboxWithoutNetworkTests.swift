@@ -9,13 +9,7 @@ import Testing
     /// `unshare -rn` works here (user and network namespaces allowed).
     private static let namespaces: Bool = {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        probe.arguments = ["-rn", "true"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        return (try? runToEnd("/usr/bin/unshare", ["-rn", "true"], environment: [:]))?.status == 0
     }()
 
     @Test(.enabled(if: namespaces, "needs unshare -rn (user and network namespaces)"))

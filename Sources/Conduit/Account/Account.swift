@@ -75,37 +75,33 @@ package struct Account: Sendable {
 
     /// Reads and parses an account file, expanding `${NAME}` from `environment`.
     package static func load(path: String, environment: [String: String]) throws(AccountError) -> Account {
+        var problems: [String] = []
+        guard let account = load(path: path, environment: environment, problems: &problems), problems.isEmpty else {
+            throw AccountError(problems: problems)
+        }
+        return account
+    }
+
+    /// Reads an account file, noting every problem in `problems` and keeping going: what
+    /// a field that fails would have set keeps its default (so `conduit check` can go on
+    /// to the definition). Nil when the file cannot be read or is not JSON.
+    package static func load(path: String, environment: [String: String], problems: inout [String]) -> Account? {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
-            throw AccountError(exists ? "\(path): cannot read the account file" : "\(path): account file not found")
+            problems.append(exists ? "\(path): cannot read the account file" : "\(path): account file not found")
+            return nil
         }
         let document: JSONValue
         do {
             document = try JSONValue.parse(Array(data))
         } catch {
-            throw AccountError("\(path): the account file is not valid JSON: \(error)")
+            problems.append("\(path): the account file is not valid JSON: \(error)")
+            return nil
         }
-        return try parse(document, source: path, environment: environment)
-    }
-
-    /// Reads an account file, noting every problem in `problems` and keeping going: what
-    /// a field that fails would have set keeps its default. Nil when the file cannot be
-    /// read at all.
-    package static func load(path: String, environment: [String: String], problems: inout [String]) -> Account? {
-        do {
-            return try load(path: path, environment: environment)
-        } catch {
-            // The error holds every problem; reading again keeps the fields that were fine,
-            // so that `conduit check` can go on to the definition.
-            guard let data = FileManager.default.contents(atPath: path), let document = try? JSONValue.parse(Array(data)) else {
-                problems += error.problems
-                return nil
-            }
-            var list = ProblemList()
-            let account = read(document, source: path, environment: environment, into: &list)
-            problems += list.problems
-            return account
-        }
+        var list = ProblemList()
+        let account = read(document, source: path, environment: environment, into: &list)
+        problems += list.problems
+        return account
     }
 
     package static func parse(_ document: JSONValue, source: String, environment: [String: String]) throws(AccountError) -> Account {

@@ -95,16 +95,6 @@ package struct JSONWriter {
         string.withUTF8 { writeEscaped($0) }
     }
 
-    /// How many bytes each byte adds when escaped in a JSON string: 0, 1 (`\"`, `\\`,
-    /// `\n`, `\r`, `\t`) or 5 (`\u00XX` for other controls and DEL).
-    private static let escapeGrowth: [UInt8] = (0...255).map { byte -> UInt8 in
-        switch byte {
-        case 0x22, 0x5C, 0x0A, 0x0D, 0x09: 1
-        case 0x00..<0x20, 0x7F: 5
-        default: 0
-        }
-    }
-
     /// How each byte is written in a JSON string: 0 as itself, 1 after a backslash
     /// (`"`, `\`), 2 as a backslash and a letter (`\n`, `\r`, `\t`), 3 as `\u00XX`.
     private static let escapeKind: [UInt8] = (0...255).map { byte -> UInt8 in
@@ -115,6 +105,10 @@ package struct JSONWriter {
         default: 0
         }
     }
+
+    /// How many bytes each byte adds when escaped, by its `escapeKind`: none, one (`\"`,
+    /// `\\`, `\n`, `\r`, `\t`) or five (`\u00XX`).
+    private static let escapeGrowth: [UInt8] = escapeKind.map { [0, 1, 1, 5][Int($0)] }
 
     /// How many bytes `utf8` takes written as a JSON string, quotes included.
     package static func escapedLength(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {

@@ -78,6 +78,20 @@ package enum FilePath {
         return String(path[path.index(after: slash)...])
     }
 
+    /// The media type a file name's extension names; `application/octet-stream` when
+    /// unknown. Used for the files conduit uploads and for the ones it wrote itself.
+    package static func mediaType(of name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
+        return mediaTypes[name[name.index(after: dot)...].lowercased()] ?? "application/octet-stream"
+    }
+
+    private static let mediaTypes: [String: String] = [
+        "mp3": "audio/mpeg", "m4a": "audio/mp4", "wav": "audio/wav", "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg",
+        "flac": "audio/flac", "aac": "audio/aac", "webm": "video/webm", "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime",
+        "mkv": "video/x-matroska", "json": "application/json", "csv": "text/csv", "txt": "text/plain", "pdf": "application/pdf",
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "zip": "application/zip",
+    ]
+
     /// `name` inside `folder` ("" means the current folder).
     package static func join(_ folder: String, _ name: String) -> String {
         if folder.isEmpty { return name }

@@ -197,9 +197,8 @@ enum SandboxSockets {
     static func folder() throws(SandboxError) -> String {
         let result = made.withLock { folder -> Result<String, SandboxError> in
             if let folder { return .success(folder) }
-            var base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-            while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
             // A Unix socket path must stay short (about 100 bytes); a long TMPDIR falls back to /tmp.
+            var base = FileStore.temporaryBase
             if base.utf8.count > 60 { base = "/tmp" }
             var template = Array("\(base)/conduit-sandbox-XXXXXX".utf8CString)
             guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {

@@ -56,21 +56,9 @@ package enum FormData {
         return nil
     }
 
+    /// Where `needle` first occurs in `haystack` at or after `start`.
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-        var index = start
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == needle[0] {
-                var matched = true
-                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return index }
-            }
-            index += 1
-        }
-        return nil
+        guard start <= haystack.count else { return nil }
+        return haystack[start...].firstRange(of: needle)?.lowerBound
     }
 }

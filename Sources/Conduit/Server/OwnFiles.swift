@@ -42,7 +42,7 @@ package struct OwnFiles: Sendable {
         package var size: Int64
         package var uri: String { URL(fileURLWithPath: path).absoluteString }
         package var name: String { FilePath.lastComponent(of: path) }
-        package var mimeType: String { OwnFiles.mediaType(ofName: name) }
+        package var mimeType: String { FilePath.mediaType(of: name) }
 
         package var resource: JSONValue {
             ["uri": .string(uri), "name": .string(name), "mimeType": .string(mimeType), "size": .int(size)]
@@ -90,17 +90,6 @@ package struct OwnFiles: Sendable {
             done += count
         }
         return .success((Entry(path: path, size: size), bytes))
-    }
-
-    /// The media type conduit's own file names imply (it names files by their type).
-    static func mediaType(ofName name: String) -> String {
-        let types: [String: String] = [
-            "webm": "video/webm", "mp3": "audio/mpeg", "m4a": "audio/mp4", "mp4": "video/mp4", "wav": "audio/wav",
-            "ogg": "audio/ogg", "png": "image/png", "jpg": "image/jpeg", "pdf": "application/pdf", "json": "application/json",
-            "txt": "text/plain", "csv": "text/csv",
-        ]
-        guard let dot = name.lastIndex(of: ".") else { return "application/octet-stream" }
-        return types[name[name.index(after: dot)...].lowercased()] ?? "application/octet-stream"
     }
 }
 

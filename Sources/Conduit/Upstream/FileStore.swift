@@ -20,9 +20,14 @@ package struct FileStore: Sendable {
 
     /// The default folder: one per user under the system temporary directory.
     package static var defaultDirectory: String {
+        "\(temporaryBase)/conduit-\(getuid())"
+    }
+
+    /// The system's temporary folder (`TMPDIR`), without a trailing slash.
+    package static var temporaryBase: String {
         var base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.temporaryDirectory.path
         while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
-        return "\(base)/conduit-\(getuid())"
+        return base
     }
 
     package init(settings: FileSettings) {

@@ -66,7 +66,7 @@ package struct UploadGuard: Sendable {
             return refuse("\(given) is \(kind); give the path of a file")
         }
         let name = FilePath.lastComponent(of: given)
-        return .success(UploadFile(path: real, size: Int64(info.st_size), filename: name, mediaType: Self.mediaType(ofName: name)))
+        return .success(UploadFile(path: real, size: Int64(info.st_size), filename: name, mediaType: FilePath.mediaType(of: name)))
     }
 
     /// `path` with `.` and `..` segments and doubled slashes removed, textually.
@@ -91,17 +91,5 @@ package struct UploadGuard: Sendable {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
-    }
-
-    /// The media type a file's extension names; `application/octet-stream` when unknown.
-    package static func mediaType(ofName name: String) -> String {
-        let types: [String: String] = [
-            "mp3": "audio/mpeg", "m4a": "audio/mp4", "wav": "audio/wav", "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg",
-            "flac": "audio/flac", "aac": "audio/aac", "webm": "video/webm", "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime",
-            "mkv": "video/x-matroska", "json": "application/json", "csv": "text/csv", "txt": "text/plain", "pdf": "application/pdf",
-            "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "zip": "application/zip",
-        ]
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
-        return types[name[name.index(after: dot)...].lowercased()] ?? "application/octet-stream"
     }
 }
