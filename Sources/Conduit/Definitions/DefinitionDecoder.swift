@@ -36,13 +36,13 @@ package struct DefinitionDecoder {
     private static let knownMethodKeys: Set<String> = [
         "http", "path", "summary", "description", "scopes", "tags", "parameters", "body", "pagination",
         "results_path", "response", "async", "read_only", "idempotent", "destructive", "output_schema", "examples",
-        "next_step",
+        "next_step", "operation_id", "base_url",
     ]
     private static let knownParameterKeys: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
     private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id", "files"]
     private static let knownPaginationKeys: Set<String> = [
         "style", "cursor_param", "cursor_in", "next_cursor_path", "page_param", "page_start", "more_path",
-        "offset_param", "total_path", "limit_param", "max_limit",
+        "offset_param", "total_path", "limit_param", "max_limit", "last_record_cursor_path",
     ]
 
     package init() {}
@@ -252,6 +252,12 @@ package struct DefinitionDecoder {
             let header = string(spec, "header", path)
             let template = string(spec, "value", path)
             scheme = header.flatMap { header in template.map { .header(name: header, valueTemplate: $0) } }
+        case "query":
+            let parameter = string(spec, "param", path)
+            let template = string(spec, "value", path)
+            scheme = parameter.flatMap { parameter in template.map { .query(parameter: parameter, valueTemplate: $0) } }
+        case "none":
+            scheme = AuthScheme.none
         case "basic":
             let username = string(spec, "username", path)
             let password = string(spec, "password", path)
@@ -259,18 +265,28 @@ package struct DefinitionDecoder {
         case "bearer":
             scheme = string(spec, "token", path).map { .bearer(token: $0) }
         case "oauth2_client_credentials":
-            let tokenPath = string(spec, "token_path", path)
+            // A token path on the API's own origin, or (from an OpenAPI document) an absolute token URL.
+            var tokenPath: String?
+            if let tokenURL = string(spec, "token_url", path, required: false) {
+                if spec["token_path"] != nil { problem(path, "give token_path or token_url, not both") }
+                if !(tokenURL.hasPrefix("https://") || tokenURL.hasPrefix("http://")) {
+                    problem("\(path).token_url", "must start with https:// or http://")
+                }
+                tokenPath = tokenURL
+            } else {
+                tokenPath = string(spec, "token_path", path)
+                if let tokenPath, !tokenPath.hasPrefix("/") { problem("\(path).token_path", "must start with /") }
+            }
             let clientID = string(spec, "client_id", path)
             let clientSecret = string(spec, "client_secret", path)
             let scope = string(spec, "scope", path, required: false)
-            if let tokenPath, !tokenPath.hasPrefix("/") { problem("\(path).token_path", "must start with /") }
             if let tokenPath, let clientID, let clientSecret {
                 scheme = .oauth2ClientCredentials(tokenPath: tokenPath, clientID: clientID, clientSecret: clientSecret, scope: scope)
             } else {
                 scheme = nil
             }
         default:
-            problem("\(path).type", "unknown auth type \"\(type)\" (expected header, basic, bearer or oauth2_client_credentials)")
+            problem("\(path).type", "unknown auth type \"\(type)\" (expected header, query, basic, bearer, oauth2_client_credentials or none)")
             return nil
         }
         if let scheme {
@@ -426,6 +442,11 @@ package struct DefinitionDecoder {
             destructive: bool(spec, "destructive", path), outputSchema: outputSchema, examples: examples
         )
         method.nextStep = string(spec, "next_step", path, required: false)
+        method.operationID = string(spec, "operation_id", path, required: false)
+        if let base = string(spec, "base_url", path, required: false) {
+            if !(base.hasPrefix("https://") || base.hasPrefix("http://")) { problem("\(path).base_url", "must start with https:// or http://") }
+            method.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+        }
         return method
     }
 
@@ -527,7 +548,7 @@ package struct DefinitionDecoder {
         for key in spec.keys where !known.contains(key) { problem("\(path).\(key)", "unknown key") }
         guard let styleName = string(spec, "style", path) else { return nil }
         guard let style = Pagination.Style(rawValue: styleName) else {
-            problem("\(path).style", "must be cursor, page, offset or none")
+            problem("\(path).style", "must be cursor, page, offset, link or none")
             return nil
         }
         var pagination = Pagination(style: style)
@@ -539,7 +560,12 @@ package struct DefinitionDecoder {
                 problem("\(path).cursor_in", "must be query or body")
             }
         }
-        pagination.nextCursorPaths = paths(spec, "next_cursor_path", path, required: style == .cursor) ?? []
+        pagination.lastRecordCursorPath = string(spec, "last_record_cursor_path", path, required: false).map(JSONPath.init)
+        if pagination.lastRecordCursorPath != nil && style != .cursor {
+            problem("\(path).last_record_cursor_path", "only cursor pagination takes its cursor from the last record")
+        }
+        pagination.nextCursorPaths =
+            paths(spec, "next_cursor_path", path, required: style == .cursor && pagination.lastRecordCursorPath == nil) ?? []
         pagination.pageParameter = string(spec, "page_param", path, required: style == .page)
         if let start = spec["page_start"] {
             if let value = start.intValue, value == 0 || value == 1 {

@@ -26,26 +26,34 @@ package struct CredentialSpec: Sendable {
 /// How requests are authenticated. Each case names credentials, never holds them.
 package enum AuthScheme: Sendable {
     case header(name: String, valueTemplate: String)
+    /// A query parameter carrying a credential (OpenAPI apiKey `in: query`).
+    case query(parameter: String, valueTemplate: String)
     case basic(username: String, password: String)
     case bearer(token: String)
+    /// `tokenPath` is relative to the base URL, or an absolute `https://` token URL.
     case oauth2ClientCredentials(tokenPath: String, clientID: String, clientSecret: String, scope: String?)
+    /// No authentication: for APIs whose document declares none.
+    case none
 
     /// The credentials this scheme needs, all of which must be present for it to be chosen.
     package var credentialNames: [String] {
         switch self {
-        case .header(_, let template): placeholders(in: template)
+        case .header(_, let template), .query(_, let template): placeholders(in: template)
         case .basic(let username, let password): [username, password]
         case .bearer(let token): [token]
         case .oauth2ClientCredentials(_, let clientID, let clientSecret, _): [clientID, clientSecret]
+        case .none: []
         }
     }
 
     package var typeName: String {
         switch self {
         case .header: "header"
+        case .query: "query"
         case .basic: "basic"
         case .bearer: "bearer"
         case .oauth2ClientCredentials: "oauth2_client_credentials"
+        case .none: "none"
         }
     }
 }
@@ -112,6 +120,11 @@ package struct MethodDefinition: Sendable {
     /// What to do after a successful call, told in its result as `next_step`; `{field}`
     /// is replaced by that top-level field of the result (Gong's callId for the upload).
     package var nextStep: String? = nil
+    /// The operation's id in the API's OpenAPI document (kept in the tool's `_meta`).
+    package var operationID: String? = nil
+    /// This method's own API origin when it differs from the definition's (an OpenAPI
+    /// operation- or path-level server); the account's `base_url` still replaces it.
+    package var baseURL: String? = nil
 }
 
 package struct MethodExample: Sendable {
@@ -169,7 +182,8 @@ package struct BodyDefinition: Sendable {
 }
 
 package struct Pagination: Sendable {
-    package enum Style: String, Sendable, CaseIterable { case cursor, page, offset, none }
+    /// `link`: the next page's address comes in the `Link` response header (`rel="next"`).
+    package enum Style: String, Sendable, CaseIterable { case cursor, page, offset, link, none }
     package enum CursorLocation: String, Sendable { case query, body }
 
     package var style: Style
@@ -178,6 +192,9 @@ package struct Pagination: Sendable {
     /// Where the next cursor may sit, in order of preference: the first path holding a
     /// value that is not null or empty wins; none = last page.
     package var nextCursorPaths: [JSONPath] = []
+    /// Cursor style without a next-cursor field: the next cursor is this field of the
+    /// page's last record (`id` for Stripe-style `starting_after`), while `morePath` says more exist.
+    package var lastRecordCursorPath: JSONPath?
     package var pageParameter: String?
     package var pageStart: Int = 0
     package var morePath: JSONPath?

@@ -13,6 +13,8 @@ package actor Authenticator {
     private let http: HTTPClient
     private var token: (value: String, refreshToken: String?, refreshAt: Date)?
     private var pendingToken: Task<String, Error>?
+    /// Query parameters every request carries (an API key sent in the query string).
+    package nonisolated let queryParameters: [(name: String, value: String)]
 
     /// Picks the scheme, or explains which credentials are missing.
     package static func chooseScheme(_ definition: IntegrationDefinition, credentials: [String: String]) -> Result<AuthScheme, AccountError> {
@@ -28,13 +30,18 @@ package actor Authenticator {
         self.credentials = credentials
         self.baseURL = baseURL
         self.http = http
+        if case .query(let parameter, let template) = scheme {
+            queryParameters = [(parameter, Self.fill(template, credentials: credentials))]
+        } else {
+            queryParameters = []
+        }
         // Everything that goes on the wire as a credential is kept out of what conduit prints.
         for value in credentials.values { SecretRedactor.shared.register(value) }
         switch scheme {
         case .basic(let user, let password), .oauth2ClientCredentials(_, let user, let password, _):
             // The Basic pair goes on the wire as base64, a spelling of its own.
             SecretRedactor.shared.register(Self.basicPair(credentials[user], credentials[password]))
-        case .header, .bearer:
+        case .header, .query, .bearer, .none:
             break
         }
     }
@@ -44,11 +51,9 @@ package actor Authenticator {
     package func headers() async throws(ToolCallError) -> [(String, String)] {
         switch scheme {
         case .header(let name, let template):
-            var value = template
-            for credential in scheme.credentialNames {
-                value = value.replacing("{\(credential)}", with: credentials[credential] ?? "")
-            }
-            return [(name, value)]
+            return [(name, Self.fill(template, credentials: credentials))]
+        case .query, .none:
+            return []
         case .basic(let username, let password):
             return [("Authorization", basicAuthorization(username, password))]
         case .bearer(let token):
@@ -56,6 +61,15 @@ package actor Authenticator {
         case .oauth2ClientCredentials:
             return [("Authorization", "Bearer \(try await accessToken())")]
         }
+    }
+
+    /// A template with each `{credential}` replaced by its value.
+    private static func fill(_ template: String, credentials: [String: String]) -> String {
+        var value = template
+        for credential in placeholders(in: template) {
+            value = value.replacing("{\(credential)}", with: credentials[credential] ?? "")
+        }
+        return value
     }
 
     /// `Basic base64(user:password)` from two credential names.
@@ -111,7 +125,9 @@ package actor Authenticator {
         var form = refreshToken.map { "grant_type=refresh_token&refresh_token=\(RequestBuilder.percentEncode($0))" }
             ?? "grant_type=client_credentials"
         if let scope, refreshToken == nil { form += "&scope=\(RequestBuilder.percentEncode(scope))" }
-        guard let url = URL(string: baseURL + tokenPath) else { throw ToolCallError.authentication("invalid token URL") }
+        // An OpenAPI document gives an absolute token URL; a hand-written definition a path.
+        let tokenURL = tokenPath.hasPrefix("https://") || tokenPath.hasPrefix("http://") ? tokenPath : baseURL + tokenPath
+        guard let url = URL(string: tokenURL) else { throw ToolCallError.authentication("invalid token URL") }
         let request = UpstreamRequest(
             method: "POST", url: url,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],

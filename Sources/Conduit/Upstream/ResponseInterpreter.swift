@@ -59,7 +59,7 @@ package struct ResponseInterpreter {
         if !json.isEmpty, let text = try? JSONText(validating: json) {
             // The common case: a JSON page passes through as bytes (see `JSONText`).
             let result = tool.kind == .list && position != nil
-                ? listResult(text, position: position!, limit: limit)
+                ? listResult(text, position: position!, limit: limit, headers: response.headers)
                 : documentResult(text)
             return OversizedResult.fit(result, store: store, title: definition.title)
         }
@@ -73,7 +73,7 @@ package struct ResponseInterpreter {
         let body: JSONValue = response.body.isEmpty ? .null : .string(String(decoding: response.body, as: UTF8.self))
         var result: ToolCallResult
         if tool.kind == .list, let position {
-            result = listResult(JSONText.of(body), position: position, limit: limit)
+            result = listResult(JSONText.of(body), position: position, limit: limit, headers: response.headers)
         } else {
             var structured: JSONObject = response.body.isEmpty ? ["status": .int(Int64(response.status))] : ["result": body]
             if let note = tool.method.asyncNote {
@@ -136,7 +136,9 @@ package struct ResponseInterpreter {
     /// A list page: the records (the results path's array, or the value itself as one
     /// record) from the cursor's skip on, at most `limit` of them, and the cursor of what
     /// comes next — written as bytes: the records are copied, never rebuilt.
-    private func listResult(_ text: JSONText, position: RequestBuilder.PagePosition, limit: Int?) -> ToolCallResult {
+    private func listResult(
+        _ text: JSONText, position: RequestBuilder.PagePosition, limit: Int?, headers: [String: String] = [:]
+    ) -> ToolCallResult {
         let pagination = tool.method.pagination ?? Pagination(style: .none)
         let container = Self.firstPresent(tool.method.resultsPaths, in: text)
         var items: [Range<Int>]
@@ -147,6 +149,7 @@ package struct ResponseInterpreter {
         case let range?: items = [range]
         }
         let vendorCount = items.count
+        let lastRecord = items.last
         let skip = min(position.cursor.skip, items.count)
         items.removeFirst(skip)
 
@@ -157,7 +160,8 @@ package struct ResponseInterpreter {
             same.skip = skip + limit
             next = same
         } else {
-            next = nextVendorPosition(text, pagination: pagination, position: position, vendorCount: vendorCount)
+            next = nextVendorPosition(
+                text, pagination: pagination, position: position, vendorCount: vendorCount, lastRecord: lastRecord, headers: headers)
         }
         if pagination.style == .page, next != nil, let size = position.pageSize { next?.pageSize = size }
 
@@ -278,13 +282,50 @@ package struct ResponseInterpreter {
         return nil
     }
 
+    /// The query parameters of the `rel="next"` target of a `Link` header, as
+    /// `[[name, value], …]`; nil when there is no next link.
+    static func nextLinkQuery(_ header: String?) -> JSONValue? {
+        guard let header else { return nil }
+        for entry in header.split(separator: "<").map({ "<" + $0 }) {
+            guard let close = entry.firstIndex(of: ">") else { continue }
+            let target = entry[entry.index(after: entry.startIndex)..<close]
+            let parameters = entry[entry.index(after: close)...].lowercased()
+            guard let rel = parameters.firstRange(of: "rel=") else { continue }
+            let relations = String(parameters[rel.upperBound...].prefix { $0 != ";" && $0 != "," }).trimmed(andAlso: ["\""])
+            guard relations.split(separator: " ").contains("next") else { continue }
+            guard let question = target.firstIndex(of: "?") else { return .array([]) }
+            var pairs: [JSONValue] = []
+            for item in target[target.index(after: question)...].split(separator: "&") {
+                let halves = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                func decode(_ text: Substring) -> String {
+                    let spaced = String(text.map { $0 == "+" ? " " : $0 })
+                    return spaced.percentDecoded ?? spaced
+                }
+                pairs.append([.string(decode(halves[0])), .string(halves.count > 1 ? decode(halves[1]) : "")])
+            }
+            return .array(pairs)
+        }
+        return nil
+    }
+
     private func nextVendorPosition(
-        _ body: JSONText, pagination: Pagination, position: RequestBuilder.PagePosition, vendorCount: Int
+        _ body: JSONText, pagination: Pagination, position: RequestBuilder.PagePosition, vendorCount: Int,
+        lastRecord: Range<Int>?, headers: [String: String]
     ) -> ListCursor? {
         switch pagination.style {
         case .none:
             return nil
+        case .link:
+            return Self.nextLinkQuery(headers["link"]).map { ListCursor(vendorCursor: $0) }
         case .cursor:
+            if let recordPath = pagination.lastRecordCursorPath {
+                // Last-id paging (`starting_after` + `has_more`): the last record names where the next page starts.
+                if let morePath = pagination.morePath, body.value(morePath, from: body.root)?.boolValue != true { return nil }
+                guard vendorCount > 0, let lastRecord, let value = body.value(recordPath, from: lastRecord), !value.isNull else {
+                    return nil
+                }
+                return ListCursor(vendorCursor: value)
+            }
             return Self.nextCursor(pagination.nextCursorPaths, in: body).map { ListCursor(vendorCursor: $0) }
         case .page:
             let page = position.cursor.page ?? pagination.pageStart

@@ -28,6 +28,8 @@ package struct CallContext: Sendable {
 package final class UpstreamClient: Sendable {
     package let definition: IntegrationDefinition
     package let baseURL: String
+    /// The account's `base_url`, which replaces every origin the definition names.
+    private let accountBaseURL: String?
     private let http: HTTPClient
     private let authenticator: Authenticator?
     private let missingCredentials: String?
@@ -44,6 +46,7 @@ package final class UpstreamClient: Sendable {
     package init(definition: IntegrationDefinition, account: Account, auth: Result<AuthScheme, AccountError>) {
         self.definition = definition
         baseURL = account.baseURL ?? definition.baseURL
+        accountBaseURL = account.baseURL
         http = HTTPClient(timeouts: account.timeouts, unixSockets: account.unixSockets)
         retry = account.retry
         store = FileStore(settings: account.files)
@@ -102,7 +105,9 @@ package final class UpstreamClient: Sendable {
                 }
             }
         }
-        let request = try RequestBuilder.build(tool: tool, arguments: arguments, baseURL: baseURL, position: position, uploads: uploads)
+        let origin = accountBaseURL ?? tool.method.baseURL ?? definition.baseURL
+        var request = try RequestBuilder.build(tool: tool, arguments: arguments, baseURL: origin, position: position, uploads: uploads)
+        if !authenticator.queryParameters.isEmpty { request.appendQuery(authenticator.queryParameters) }
         context.progress(0, nil, "calling \(definition.title)")
         let started = Date()
         let response = try await sendWithRetries(request, tool: tool, authenticator: authenticator, context: context)

@@ -23,6 +23,14 @@ package struct UpstreamRequest: Sendable {
         self.init(method: method, url: url, headers: headers, content: body.map(RequestBody.bytes))
     }
 
+    /// Adds query parameters (percent-encoded) after any the URL already has.
+    package mutating func appendQuery(_ parameters: [(name: String, value: String)]) {
+        guard !parameters.isEmpty else { return }
+        let encoded = parameters.map { "\(RequestBuilder.percentEncode($0.name))=\(RequestBuilder.percentEncode($0.value))" }
+        let text = url.absoluteString
+        if let extended = URL(string: text + (text.contains("?") ? "&" : "?") + encoded.joined(separator: "&")) { url = extended }
+    }
+
     /// The body when it is bytes in memory (every request built from tool arguments).
     package var body: [UInt8]? {
         get { content?.bytes }
@@ -138,6 +146,18 @@ package enum RequestBuilder {
             case .offset:
                 if let parameter = pagination.offsetParameter {
                     query.append((parameter, String(position.cursor.offset ?? 0)))
+                }
+            case .link:
+                // The query of the previous answer's `Link: <…>; rel="next"`, applied to this
+                // tool's own path and origin (so credentials never follow a link elsewhere).
+                if case .array(let pairs)? = position.cursor.vendorCursor {
+                    let names = Set(pairs.compactMap { $0.arrayValue?.first?.stringValue })
+                    query.removeAll { names.contains($0.0) }
+                    for pair in pairs {
+                        if let name = pair.arrayValue?.first?.stringValue, let value = pair.arrayValue?.last?.stringValue {
+                            query.append((name, value))
+                        }
+                    }
                 }
             case .none:
                 break
