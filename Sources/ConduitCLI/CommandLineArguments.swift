@@ -17,6 +17,8 @@ enum CommandLineArguments {
     case call(tool: String, arguments: String?, account: String?, sandbox: String?)
     case check(account: String?)
     case integrations(name: String?)
+    /// `conduit import openapi SPEC [--name NAME] [--output FILE] [--include-undocumented]`.
+    case importOpenAPI(spec: String, name: String?, output: String?, includeUndocumented: Bool)
 
     static var usage: String {
         """
@@ -34,6 +36,9 @@ enum CommandLineArguments {
           conduit check [--account FILE]
                                        validate the account and its definition; list every problem
           conduit integrations [NAME]  list bundled integrations, or one's resources, methods and tools
+          conduit import openapi SPEC [--name NAME] [--output FILE] [--include-undocumented]
+                                       turn an OpenAPI 3.x or Swagger 2.0 document (JSON or YAML) into a
+                                       definition file; the report goes to stderr
           conduit COMMAND --help       what one command does, its options and examples
           conduit --help | --version
 
@@ -53,7 +58,7 @@ enum CommandLineArguments {
     }
 
     /// The commands, in the order help lists them.
-    static let commands = ["serve", "tools", "call", "check", "integrations"]
+    static let commands = ["serve", "tools", "call", "check", "integrations", "import"]
 
     /// What one command does, its options and an example that works as printed.
     static func help(for command: String) -> String? {
@@ -119,6 +124,26 @@ enum CommandLineArguments {
 
                 Example:
                   conduit check --account chorus.json
+                """
+        case "import":
+            return """
+                conduit import openapi SPEC [--name NAME] [--output FILE] [--include-undocumented]
+
+                Turns a local OpenAPI 3.0/3.1 or Swagger 2.0 document (JSON or YAML) into an
+                integration definition, ready to be named by an account file's "integration".
+                $refs into other local files are followed; a remote $ref is an error (nothing is
+                fetched). The definition goes to FILE or stdout; a report goes to stderr:
+                operations kept and gated out, names shortened or disambiguated, simplifications,
+                and the credential names the account must give. An account may also name the
+                document itself ("integration": "./api.yaml"): conduit imports it at start.
+
+                Options:
+                  --name NAME              the integration name (^[a-z][a-z0-9_]*$; default: from the title)
+                  --output FILE            write the definition there instead of stdout
+                  --include-undocumented   also keep operations with neither summary nor description
+
+                Example:
+                  conduit import openapi Examples/openapi/bookshop.yaml --output bookshop.json
                 """
         case "integrations":
             return """
@@ -216,6 +241,24 @@ enum CommandLineArguments {
             let name = positional()
             try finish()
             return .integrations(name: name)
+        case "import":
+            guard let format = positional() else {
+                throw UsageError(message: "import needs a format and a document: conduit import openapi SPEC [--name NAME] [--output FILE]")
+            }
+            guard format == "openapi" else {
+                throw UsageError(message: "conduit imports 'openapi' documents (OpenAPI 3.x and Swagger 2.0), not '\(format)'")
+            }
+            let name = try option("--name")
+            let output = try option("--output")
+            let includeUndocumented = flag("--include-undocumented")
+            guard let spec = positional() else {
+                throw UsageError(message: "import openapi needs the document: conduit import openapi SPEC [--name NAME] [--output FILE]")
+            }
+            try finish()
+            if let name, !(name.first?.isLetter == true && name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") })) {
+                throw UsageError(message: "--name must match ^[a-z][a-z0-9_]*$ (it appears in every tool name), not '\(name)'")
+            }
+            return .importOpenAPI(spec: spec, name: name, output: output, includeUndocumented: includeUndocumented)
         default:
             let close = commands.filter { DiscoveryTools.editDistance(Array(first.utf8), Array($0.utf8), limit: 2) <= 2 }
             let hint = close.isEmpty ? "" : " (did you mean '\(close[0])'?)"

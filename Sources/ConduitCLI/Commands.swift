@@ -51,6 +51,8 @@ enum Commands {
             return check(account, environment: environment)
         case .integrations(let name):
             return try integrations(name)
+        case .importOpenAPI(let spec, let name, let output, let includeUndocumented):
+            return importOpenAPI(spec, options: OpenAPIImportOptions(name: name, includeUndocumented: includeUndocumented), output: output)
         }
     }
 
@@ -259,6 +261,30 @@ enum Commands {
         let result = outcome.withLock { $0 }!
         print(CallOutput.render(result, pretty: isatty(1) == 1))
         return result.isError ? 1 : 0
+    }
+
+    /// `conduit import openapi`: the definition to stdout or a file, the report to stderr.
+    static func importOpenAPI(_ spec: String, options: OpenAPIImportOptions, output: String?) -> Int32 {
+        let imported: OpenAPIImport
+        do {
+            imported = try OpenAPIImporter.importDocument(at: spec, options: options)
+        } catch {
+            for problem in error.problems { writeFully(2, Array("conduit: \(problem)\n".utf8)) }
+            return 1
+        }
+        let text = imported.definition.prettyJSONString + "\n"
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                writeFully(2, Array("conduit: --output: cannot write \(output)\n".utf8))
+                return 1
+            }
+        } else {
+            writeFully(1, Array(text.utf8))
+        }
+        var report = imported.report.rendered(verbose: false)
+        report += "\n\nUse it: {\"integration\": \"\(output ?? "<the definition file>")\", \"credentials\": {…}} in an account file, then conduit check --account FILE."
+        writeFully(2, Array((report + "\n").utf8))
+        return 0
     }
 
     static func check(_ account: String?, environment: [String: String]) -> Int32 {

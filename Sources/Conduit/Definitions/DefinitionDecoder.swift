@@ -39,7 +39,7 @@ package struct DefinitionDecoder {
         "next_step", "operation_id", "base_url",
     ]
     private static let knownParameterKeys: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
-    private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id", "files"]
+    private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id", "files", "flatten"]
     private static let knownPaginationKeys: Set<String> = [
         "style", "cursor_param", "cursor_in", "next_cursor_path", "page_param", "page_start", "more_path",
         "offset_param", "total_path", "limit_param", "max_limit", "last_record_cursor_path",
@@ -515,6 +515,7 @@ package struct DefinitionDecoder {
         )
         body.files = files
         body.mediaType = mediaType
+        body.flatten = bool(spec, "flatten", path) ?? true
         for name in files where body.properties[name]?["type"]?.stringValue != "string" {
             problem("\(path).files", "names \"\(name)\", which is not a string property of the body schema")
         }

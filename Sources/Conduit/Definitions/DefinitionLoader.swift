@@ -14,6 +14,8 @@ package enum DefinitionLoader {
         /// `resource.method` entries left out for lack of documentation.
         package var undocumented: [String]
         package var source: String
+        /// What importing did, when the file was an OpenAPI document imported in memory.
+        package var importReport: OpenAPIImportReport? = nil
     }
 
     package static func load(_ reference: String, relativeTo accountPath: String? = nil) throws(DefinitionError) -> Loaded {
@@ -32,7 +34,34 @@ package enum DefinitionLoader {
                 path: "", message: "no bundled integration has this name (bundled: \(bundled)) and no definition file exists at this path")
             throw DefinitionError(source: reference, problems: [problem])
         }
-        return try decode(Array(data), source: path)
+        let bytes = Array(data)
+        // An OpenAPI document (YAML, or JSON with an openapi/swagger field) is imported in memory.
+        let lower = path.lowercased()
+        let parsed: JSONValue? = lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") ? nil : try? JSONValue.parse(bytes)
+        if OpenAPIDocument.isDocument(path: path, parsed: parsed) {
+            return try importDocument(path, parsed: parsed)
+        }
+        return try decode(bytes, source: path)
+    }
+
+    /// Imports an OpenAPI document and builds its tools; import failures are problems of the file.
+    private static func importDocument(_ path: String, parsed: JSONValue?) throws(DefinitionError) -> Loaded {
+        let imported: OpenAPIImport
+        do throws(OpenAPIImportError) {
+            if let parsed {
+                imported = try OpenAPIImporter.importDocument(at: path, content: parsed)
+            } else {
+                imported = try OpenAPIImporter.importDocument(at: path)
+            }
+        } catch {
+            let problems = error.problems.map { problem in
+                DefinitionProblem(path: "", message: problem.hasPrefix(path + ": ") ? String(problem.dropFirst(path.count + 2)) : problem)
+            }
+            throw DefinitionError(source: path, problems: problems)
+        }
+        var loaded = try decode(imported.definition.jsonBytes, source: path)
+        loaded.importReport = imported.report
+        return loaded
     }
 
     /// Every example argument set that its tool would refuse, located by JSON path

@@ -167,11 +167,13 @@ package struct BodyDefinition: Sendable {
     package var jsonAPIType: String?
     /// The body property sent as the JSON:API `data.id` rather than as an attribute.
     package var jsonAPIIDProperty: String?
+    /// False keeps even an object schema as one `body` argument (`flatten: false`).
+    package var flatten = true
 
     /// An object schema with properties is spread into one argument per property;
     /// anything else is a single `body` argument.
     package var isFlattened: Bool {
-        schema["type"] == .string("object") && schema["properties"]?.objectValue != nil
+        flatten && schema["type"] == .string("object") && schema["properties"]?.objectValue != nil
     }
 
     package var properties: JSONObject { schema["properties"]?.objectValue ?? [:] }
