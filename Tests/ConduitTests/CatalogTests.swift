@@ -124,7 +124,7 @@ import Testing
             ("my-api.json: resources.widgets.methods.get.pagination: only list methods paginate", {
                 setMethod(&$0, "widgets", "get", "pagination", ["style": "none"])
             }),
-            ("my-api.json: resources.widgets.methods.list.pagination.style: must be cursor, page, offset or none", {
+            ("my-api.json: resources.widgets.methods.list.pagination.style: must be cursor, page, offset, link or none", {
                 setMethod(&$0, "widgets", "list", "pagination", ["style": "sideways"])
             }),
             ("my-api.json: resources.widgets.methods.create.body.content_type: unsupported content type \"application/xml\" (expected one of application/json, application/vnd.api+json, text/plain, application/x-www-form-urlencoded, multipart/form-data, or any media type with \"files\" for a file body)", {

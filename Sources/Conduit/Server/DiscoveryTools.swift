@@ -39,7 +39,7 @@ package struct DiscoveryTools: Sendable {
                 name: Self.searchName, title: "Search tools",
                 description: """
                     Find the tools this server offers for a task. Searches tool names, titles, descriptions, API \
-                    resources, tags and argument names, and returns the best matches first with a one-line summary \
+                    resources, tags, argument names, operationIds and paths, and returns the best matches first with a one-line summary \
                     each. Call with an empty query to list every tool name grouped by resource. Then call \
                     get_tool_schema for the exact arguments, and call_tool to run one.
                     """,
@@ -142,20 +142,30 @@ package struct DiscoveryTools: Sendable {
         if terms.isEmpty { return overview() }
 
         var scored: [(tool: Tool, matched: Int, score: Int, order: Int)] = []
+        let exact = query.trimmed.lowercased()
         for (order, tool) in catalog.visible.enumerated() {
-            let (matched, score) = Self.score(tool, terms: terms)
+            var (matched, score) = Self.score(tool, terms: terms)
+            // An operationId or path given exactly, as a model copies it from API documentation, comes first.
+            if tool.method.operationID?.lowercased() == exact || tool.method.path.lowercased() == exact
+                || "\(tool.method.http) \(tool.method.path)".lowercased() == exact
+            {
+                matched = terms.count
+                score += 1000
+            }
             if score > 0 { scored.append((tool, matched, score, order)) }
         }
         scored.sort { ($0.matched, $0.score, -$0.order) > ($1.matched, $1.score, -$1.order) }
         let shown = scored.prefix(limit)
         let matches = shown.map { entry -> JSONValue in
-            .object([
+            var match: JSONObject = [
                 "name": .string(entry.tool.name),
                 "title": .string(entry.tool.title),
                 "summary": .string(Self.summary(entry.tool.description)),
                 "resource": .string(entry.tool.resource.name),
                 "read_only": .bool(entry.tool.annotations.readOnly),
-            ])
+            ]
+            if let operationID = entry.tool.method.operationID { match["operation_id"] = .string(operationID) }
+            return .object(match)
         }
         let structured: JSONObject = [
             "query": .string(query), "matches": .array(matches), "total_matches": .int(Int64(scored.count)),
@@ -285,6 +295,8 @@ package struct DiscoveryTools: Sendable {
             (Set(Self.terms(tool.name)), 8),
             (Set(Self.terms(tool.resource.name + " " + (tool.resource.title ?? "")) + tool.tags.flatMap { Self.terms($0) }), 5),
             (Set(tool.routes.flatMap { Self.terms(splitCamelCase($0.argument)) }), 3),
+            // The operationId (`repos/list-for-org`, `listIssuesForRepo`) and the path's words.
+            (Set(Self.terms(splitCamelCase(tool.method.operationID ?? "")) + Self.terms(tool.method.path)), 3),
             (Set(Self.terms(tool.title)), 2),
             (Set(Self.terms(tool.description)), 1),
         ]

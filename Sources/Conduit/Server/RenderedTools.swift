@@ -61,12 +61,13 @@ package enum ToolRendering {
     package static func render(_ tool: Tool, revision: ProtocolRevision) -> JSONValue {
         render(
             name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema,
-            outputSchema: tool.outputSchema, annotations: tool.annotations, tags: tool.tags, revision: revision)
+            outputSchema: tool.outputSchema, annotations: tool.annotations, tags: tool.tags, revision: revision,
+            operationID: tool.method.operationID)
     }
 
     package static func render(
         name: String, title: String, description: String, inputSchema: JSONObject, outputSchema: JSONObject?,
-        annotations: ToolAnnotations, tags: [String], revision: ProtocolRevision
+        annotations: ToolAnnotations, tags: [String], revision: ProtocolRevision, operationID: String? = nil
     ) -> JSONValue {
         var object: JSONObject = ["name": .string(name)]
         if revision.hasStructuredContent { object["title"] = .string(title) }
@@ -88,8 +89,12 @@ package enum ToolRendering {
             if !annotations.openWorld { hints["openWorldHint"] = false }
             object["annotations"] = .object(hints)
         }
-        if revision.hasStructuredContent, !tags.isEmpty {
-            object["_meta"] = .object(["conduit/tags": .array(tags.map { .string($0) })])
+        if revision.hasStructuredContent, !tags.isEmpty || operationID != nil {
+            var meta: JSONObject = [:]
+            if !tags.isEmpty { meta["conduit/tags"] = .array(tags.map { .string($0) }) }
+            // The OpenAPI operation an imported tool calls, as its document names it.
+            if let operationID { meta["conduit/operation_id"] = .string(operationID) }
+            object["_meta"] = .object(meta)
         }
         return .object(object)
     }

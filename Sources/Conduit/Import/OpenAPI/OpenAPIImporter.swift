@@ -755,7 +755,7 @@ private struct ImportRun {
         let info = document.root["info"]?["description"]?.string.flatMap(OpenAPIDocument.text)
         var text = info.map { String($0.split(separator: "\n\n", maxSplits: 1).first ?? "") } ?? ""
         text = OpenAPISchemaTranslator.trim(Self.oneLine(text), to: 400)
-        let origin = "The \(title) API, imported from its OpenAPI document."
+        let origin = "Imported from the OpenAPI document of \(title)."
         return text.isEmpty ? origin : "\(text) (\(origin))"
     }
 

@@ -87,7 +87,7 @@ enum OpenAPINaming {
     /// Words a title carries that say nothing about which API it is.
     private static let titleNoise: Set<String> = [
         "api", "apis", "rest", "restful", "http", "https", "web", "openapi", "swagger", "public", "the", "service", "services",
-        "specification", "spec", "description", "reference", "documentation", "docs", "platform", "legacy", "v", "and", "for", "of",
+        "specification", "spec", "description", "reference", "documentation", "docs", "platform", "v", "and", "for", "of",
     ]
 
     /// An integration name from a document title: its telling words, at most two

@@ -174,9 +174,15 @@ extension OpenAPIPaging {
         if linkHeader {
             var pagination = base
             pagination["style"] = "link"
-            // The link names the page; a page parameter of the document is the link's business.
-            if let page = parameter(in: Self.pageNames) { owned.insert(page.name) }
-            if let cursor { owned.insert(cursor.name) }
+            // The link names the page: the document's own page and cursor parameters are its business.
+            if let page = parameter(in: Self.pageNames) {
+                owned.insert(page.name)
+                pagination["page_param"] = .string(page.name)
+            }
+            if let cursor {
+                owned.insert(cursor.name)
+                pagination["cursor_param"] = .string(cursor.name)
+            }
             self.pagination = pagination
             style = "link"
             return

@@ -180,7 +180,8 @@ struct OpenAPIPlanner {
                 if !parent.isEmpty { return OpenAPIPlacement(chain: parent, kind: .custom, customName: Self.customName(last)) }
                 return OpenAPIPlacement(chain: fallbackChain, kind: .custom, customName: Self.customName(operationName ?? "retrieve"))
             case "POST":
-                if isCollection { return OpenAPIPlacement(chain: fallbackChain, kind: .create) }
+                // `POST /widgets` creates; below another resource it creates only in a collection.
+                if isCollection || parent.isEmpty { return OpenAPIPlacement(chain: fallbackChain, kind: .create) }
                 if !parent.isEmpty { return OpenAPIPlacement(chain: parent, kind: .custom, customName: Self.customName(last)) }
                 return OpenAPIPlacement(chain: fallbackChain, kind: .custom, customName: Self.customName(operationName ?? "post"))
             default:
