@@ -291,12 +291,28 @@ enum Commands {
         do {
             let configuration = try Startup.prepare(accountPath: account, environment: environment, collectAll: true)
             print("ok: \(configuration.definition.title), \(configuration.catalog.visible.count) tools exposed")
+            print(credentialSummary(configuration.definition, chosen: try? configuration.auth.get()))
+            if let report = configuration.importReport {
+                print("imported from OpenAPI: \(report.summary)")
+                for line in report.simplifications.prefix(5) { print("  simplified: \(line)") }
+                if let recommendation = report.recommendation { print("  recommended: \(recommendation)") }
+            }
             return 0
         } catch {
             for problem in error.problems { writeFully(2, Array("\(problem)\n".utf8)) }
             writeFully(2, Array("\(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") found\n".utf8))
             return 1
         }
+    }
+
+    /// The credential names an account may give, scheme by scheme, and the scheme in use.
+    static func credentialSummary(_ definition: IntegrationDefinition, chosen: AuthScheme?) -> String {
+        let schemes = definition.auth.map { scheme -> String in
+            let names = scheme.credentialNames.isEmpty ? "no credentials" : scheme.credentialNames.joined(separator: " + ")
+            let inUse = chosen.map { $0.typeName == scheme.typeName && $0.credentialNames == scheme.credentialNames } ?? false
+            return "\(names) (\(scheme.typeName))\(inUse ? " ← in use" : "")"
+        }
+        return "credentials (one of): " + schemes.joined(separator: "; ")
     }
 
     /// `text` padded with spaces to `width` characters, for aligned columns.

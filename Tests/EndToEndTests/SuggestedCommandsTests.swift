@@ -102,7 +102,7 @@ import Testing
         #expect(typo.stderr.contains("did you mean 'list_all_gong_calls'"))
     }
 
-    @Test(arguments: ["serve", "tools", "call", "check", "integrations"])
+    @Test(arguments: ["serve", "tools", "call", "check", "integrations", "import"])
     func everyCommandExplainsItself(command: String) throws {
         for spelling in ["conduit \(command) --help", "conduit \(command) -h", "conduit help \(command)"] {
             let outcome = try run(spelling)

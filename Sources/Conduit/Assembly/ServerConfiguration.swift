@@ -9,6 +9,8 @@ package struct ServerConfiguration: Sendable {
     /// True for `--sandbox`: the API is conduit's built-in stand-in with made-up data,
     /// which clients and models are told in the server's name, title and instructions.
     package let isSandbox: Bool
+    /// What importing the account's OpenAPI document did, when it names one.
+    package var importReport: OpenAPIImportReport?
 
     /// `auth` is the scheme already chosen for this account, if the caller has chosen it.
     package init(

@@ -87,7 +87,9 @@ package enum Startup {
             throw Failure(problems + error.problems)
         }
         if !problems.isEmpty { throw Failure(problems) }
-        return ServerConfiguration(definition: definition, account: account, catalog: catalog, auth: auth)
+        var configuration = ServerConfiguration(definition: definition, account: account, catalog: catalog, auth: auth)
+        configuration.importReport = loaded.importReport
+        return configuration
     }
 
     /// `--sandbox NAME`: starts the built-in stand-in of a bundled integration's API and

@@ -767,7 +767,7 @@ private struct ImportRun {
         if !notes.recursion.isEmpty {
             list.append("recursion cut (the nested value is described, not expanded): \(notes.recursion.prefix(12).joined(separator: ", "))\(notes.recursion.count > 12 ? ", …" : "")")
         }
-        if notes.mergedAllOf > 0 { list.append("allOf merged into one schema (\(notes.mergedAllOf) times)") }
+        if notes.mergedAllOf > 0 { list.append("allOf merged into one schema (\(notes.mergedAllOf) time\(notes.mergedAllOf == 1 ? "" : "s"))") }
         if notes.readOnlyDropped > 0 { list.append("readOnly properties left out of inputs (\(notes.readOnlyDropped))") }
         if notes.nullable > 0 { list.append("nullable written as a type that includes null (\(notes.nullable))") }
         if notes.files > 0 { list.append("Swagger type: file read as a string (a local file path for uploads) (\(notes.files))") }
