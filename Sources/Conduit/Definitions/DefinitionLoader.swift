@@ -59,7 +59,7 @@ package enum DefinitionLoader {
             }
             throw DefinitionError(source: path, problems: problems)
         }
-        var loaded = try decode(imported.definition.jsonBytes, source: path)
+        var loaded = imported.loaded
         loaded.importReport = imported.report
         return loaded
     }
@@ -81,6 +81,13 @@ package enum DefinitionLoader {
 
     package static func decode(_ bytes: [UInt8], source: String) throws(DefinitionError) -> Loaded {
         let definition = try DefinitionDecoder.decode(bytes: bytes, source: source)
+        let builder = try CatalogBuilder(definition: definition, source: source)
+        return Loaded(definition: definition, tools: builder.tools, undocumented: builder.undocumented, source: source)
+    }
+
+    /// Decodes a definition document already parsed (one an import just built).
+    package static func decode(_ document: JSONValue, source: String) throws(DefinitionError) -> Loaded {
+        let definition = try DefinitionDecoder.decode(document, source: source)
         let builder = try CatalogBuilder(definition: definition, source: source)
         return Loaded(definition: definition, tools: builder.tools, undocumented: builder.undocumented, source: source)
     }

@@ -16,6 +16,8 @@ package struct OpenAPIImport: Sendable {
     /// The definition document, as a definition file holds it.
     package var definition: JSONValue
     package var report: OpenAPIImportReport
+    /// The definition decoded and its tools built, as a definition file would be.
+    package var loaded: DefinitionLoader.Loaded
 }
 
 /// Turns an OpenAPI 3.0/3.1 or Swagger 2.0 document into an integration definition:
@@ -198,8 +200,9 @@ private struct ImportRun {
         if let version = root["info"]?["version"]?.value, version.stringValue != nil { definition["version"] = version }
         let value = JSONValue.object(definition)
         // The definition goes through the decoder and catalog a definition file goes through.
+        let loaded: DefinitionLoader.Loaded
         do {
-            let loaded = try DefinitionLoader.decode(value.jsonBytes, source: document.path)
+            loaded = try DefinitionLoader.decode(value, source: document.path)
             let built = Set(loaded.tools.map(\.name))
             let missing = report.kept.map(\.tool).filter { !built.contains($0) }
             if !missing.isEmpty {
@@ -212,7 +215,7 @@ private struct ImportRun {
         } catch {
             throw OpenAPIImportError("\(document.path): \(error)")
         }
-        return OpenAPIImport(definition: value, report: report)
+        return OpenAPIImport(definition: value, report: report, loaded: loaded)
     }
 
     // MARK: - Names
@@ -391,26 +394,25 @@ private struct ImportRun {
     // MARK: - Methods
 
     private mutating func buildMethod(_ planned: Planned, auth: OpenAPIAuth) -> JSONObject {
-        var chosen: (method: JSONObject, notes: OpenAPISchemaTranslator.Notes, level: Int, size: Int)?
+        // Each level is tried on a copy of this run, whose side notes (media types, styles,
+        // paging) are kept only for the level chosen.
+        var chosen: (run: ImportRun, method: JSONObject, notes: OpenAPISchemaTranslator.Notes, level: Int, size: Int)?
         for (level, budget) in OpenAPIBudgetLevel.ladder.enumerated() {
             var scratch = self
             let (method, notes) = scratch.method(planned, auth: auth, budget: budget, wholeBody: false)
             let size = JSONValue.object(method).jsonBytes.count
-            chosen = (method, notes, level, size)
+            chosen = (scratch, method, notes, level, size)
             if size <= OpenAPIBudgetLevel.targetBytes { break }
         }
-        var (method, notes, level, size) = chosen!
+        var (run, method, notes, level, size) = chosen!
         var how: [String] = []
         if size > OpenAPIBudgetLevel.hardBytes {
-            var scratch = self
-            let (whole, wholeNotes) = scratch.method(planned, auth: auth, budget: OpenAPIBudgetLevel.ladder.last!, wholeBody: true)
-            method = whole
-            notes = wholeNotes
+            run = self
+            (method, notes) = run.method(planned, auth: auth, budget: OpenAPIBudgetLevel.ladder.last!, wholeBody: true)
             how.append("the body is one open object argument (its fields would take \(size / 1024) KB)")
             size = JSONValue.object(method).jsonBytes.count
         }
-        // The real pass, whose side notes (media types, styles) count once.
-        (method, notes) = self.method(planned, auth: auth, budget: OpenAPIBudgetLevel.ladder[level], wholeBody: !how.isEmpty)
+        self = run
         self.notes.merge(notes)
         if level > 0 {
             let limits = OpenAPIBudgetLevel.ladder[level].schema
