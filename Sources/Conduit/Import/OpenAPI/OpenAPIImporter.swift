@@ -62,7 +62,7 @@ struct OpenAPIBudgetLevel {
     ]
 
     /// A method definition above this (compact JSON) is rebuilt one level down.
-    static let targetBytes = 6000
+    static let targetBytes = 10000
     /// Past the last level, a body above this becomes one open `body` argument.
     static let hardBytes = 24000
 }

@@ -109,6 +109,15 @@ extension OpenAPIPaging {
         "next_page_cursor", "nextpagecursor", "continuation_token", "continuationtoken", "next_continuation_token", "end_cursor", "endcursor",
     ]
 
+    /// Whether an operation takes a paging parameter (a cursor, page or offset): a read that
+    /// pages is a list even when its document leaves the answer's shape open (Slack's).
+    static func takesPagingParameter(_ operation: OpenAPIOperation) -> Bool {
+        operation.parameters.contains { parameter in
+            let name = parameter.name.lowercased()
+            return parameter.location == .query && (cursorNames.contains(name) || pageNames.contains(name) || offsetNames.contains(name))
+        }
+    }
+
     /// Paging for a list operation, from its query parameters and its answer.
     init(operation: OpenAPIOperation, reader: OpenAPIShapeReader, resultsPath: String) {
         let query = operation.parameters.filter { $0.location == .query }

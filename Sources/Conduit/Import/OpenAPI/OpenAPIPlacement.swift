@@ -134,9 +134,9 @@ struct OpenAPIPlanner {
             if chain.isEmpty { chain = [action] }
             switch (action, method) {
             case ("list", "GET"):
-                if let path = reader.resultsPath(reader.successSchema(operation), resourceWords: chain) {
-                    return OpenAPIPlacement(chain: chain, kind: .list, resultsPath: path)
-                }
+                // A list whose answer the document leaves open keeps the body as its record.
+                let path = reader.resultsPath(reader.successSchema(operation), resourceWords: chain) ?? ""
+                return OpenAPIPlacement(chain: chain, kind: .list, resultsPath: path)
             case ("create", "POST"), ("create", "PUT"):
                 return OpenAPIPlacement(chain: chain, kind: .create)
             case ("update", "POST"), ("update", "PUT"), ("update", "PATCH"):
@@ -176,6 +176,9 @@ struct OpenAPIPlanner {
             case "GET":
                 if let path = reader.resultsPath(reader.successSchema(operation), resourceWords: chain) {
                     return OpenAPIPlacement(chain: fallbackChain, kind: .list, resultsPath: path)
+                }
+                if OpenAPIPaging.takesPagingParameter(operation), reader.shape(reader.successSchema(operation)).properties.isEmpty {
+                    return OpenAPIPlacement(chain: fallbackChain, kind: .list, resultsPath: "")
                 }
                 if !parent.isEmpty { return OpenAPIPlacement(chain: parent, kind: .custom, customName: Self.customName(last)) }
                 return OpenAPIPlacement(chain: fallbackChain, kind: .custom, customName: Self.customName(operationName ?? "retrieve"))
