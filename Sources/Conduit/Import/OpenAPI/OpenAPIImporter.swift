@@ -292,8 +292,15 @@ private struct ImportRun {
             assigned[chain] = choice
             var singular = OpenAPINaming.singular(choice)
             if singularUsed.contains(singular) {
-                report.disambiguated.append("resource \(choice): singular \(choice) (\(singular) belongs to another resource)")
-                singular = choice
+                // Another resource reads the same in the singular (`registries`, `registry`): the plural, else numbered.
+                var candidate = choice
+                var number = 2
+                while singularUsed.contains(candidate) {
+                    candidate = "\(singular)_\(number)"
+                    number += 1
+                }
+                report.disambiguated.append("resource \(choice): singular \(candidate) (\(singular) belongs to another resource)")
+                singular = candidate
             }
             singularUsed.insert(singular)
             singularOf[choice] = singular

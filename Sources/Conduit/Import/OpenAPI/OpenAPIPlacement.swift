@@ -119,6 +119,19 @@ struct OpenAPIPlanner {
     }
 
     func place(_ operation: OpenAPIOperation) -> OpenAPIPlacement {
+        var placement = placeByPath(operation)
+        // Box writes variants of one URL as `/files/{id}#add_shared_link`: the fragment names the method.
+        if let hash = operation.path.firstIndex(of: "#") {
+            let fragment = OpenAPINaming.identifier(String(operation.path[operation.path.index(after: hash)...]), fallback: "")
+            if !fragment.isEmpty {
+                let name = placement.kind == .custom ? "\(placement.methodName)_\(fragment)" : fragment
+                placement = OpenAPIPlacement(chain: placement.chain, kind: .custom, customName: Self.customName(name))
+            }
+        }
+        return placement
+    }
+
+    private func placeByPath(_ operation: OpenAPIOperation) -> OpenAPIPlacement {
         var segments = OpenAPIPathSegment.parse(operation.path)
         segments.removeFirst(min(sharedPrefix, max(segments.count - 1, 0)))
         let template = OpenAPIPathSegment.template(OpenAPIPathSegment.parse(operation.path))
