@@ -88,6 +88,9 @@ enum Commands {
             onOversizedLine: { server.receiveOversizedLine() },
             onEnd: { ended.signal() })
         log.log(.info, "serving \(configuration.catalog.visible.count) \(configuration.definition.title) tools")
+        if let report = configuration.importReport {
+            log.log(.info, "imported from OpenAPI: \(report.summary); 'conduit import openapi' prints the whole report")
+        }
         if configuration.isSandbox { log.log(.notice, "\(configuration.sandboxNotice) Stand-in API: \(configuration.account.baseURL ?? "")") }
         // Files from earlier runs older than files.retention_hours go now.
         let swept = FileStore(settings: configuration.account.files).sweep()

@@ -39,7 +39,9 @@ package enum DefinitionLoader {
         let lower = path.lowercased()
         let parsed: JSONValue? = lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") ? nil : try? JSONValue.parse(bytes)
         if OpenAPIDocument.isDocument(path: path, parsed: parsed) {
-            return try importDocument(path, parsed: parsed)
+            // `dir/./api.yaml` (a relative integration) reads better as `dir/api.yaml` in messages.
+            let clean = path.contains("/./") || path.contains("/../") ? URL(fileURLWithPath: path).standardizedFileURL.path : path
+            return try importDocument(clean, parsed: parsed)
         }
         return try decode(bytes, source: path)
     }

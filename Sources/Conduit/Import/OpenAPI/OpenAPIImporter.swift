@@ -761,7 +761,8 @@ private struct ImportRun {
 
     private func integrationDescription() -> String {
         let title = report.title
-        let info = document.root["info"]?["description"]?.string.flatMap(OpenAPIDocument.text)
+        // Only the start matters (a description may be megabytes long).
+        let info = document.root["info"]?["description"]?.string.map { String($0.prefix(2000)) }.flatMap(OpenAPIDocument.text)
         var text = info.map { String($0.split(separator: "\n\n", maxSplits: 1).first ?? "") } ?? ""
         text = OpenAPISchemaTranslator.trim(Self.oneLine(text), to: 400)
         let origin = "Imported from the OpenAPI document of \(title)."
