@@ -284,7 +284,7 @@ enum Commands {
         } else {
             writeFully(1, Array(text.utf8))
         }
-        var report = imported.report.rendered(verbose: false)
+        var report = imported.report.rendered()
         report += "\n\nUse it: {\"integration\": \"\(output ?? "<the definition file>")\", \"credentials\": {…}} in an account file, then conduit check --account FILE."
         writeFully(2, Array((report + "\n").utf8))
         return 0

@@ -132,6 +132,12 @@ import Testing
             position: RequestBuilder.PagePosition(cursor: cursor, pageSize: 2))
         #expect(request.url.absoluteString == "https://api.shop.test/orders?state=open&per_page=2&page=2")
 
+        // The API key a query-auth scheme sends never rides in a cursor.
+        let keyed = try interpret(
+            "list_all_shop_orders", body: #"[{"id":1}]"#, headers: ["link": #"<https://api.shop.test/orders?page=2&key=k1>; rel="next""#])
+        let keyedCursor = try #require(ListCursor.decode(keyed.structured["next_cursor"]?.stringValue ?? "", tool: "list_all_shop_orders"))
+        #expect(keyedCursor.vendorCursor == [["page", "2"]])
+
         let last = try interpret("list_all_shop_orders", body: #"[{"id":3}]"#, headers: ["link": #"<https://api.shop.test/orders?page=1>; rel="prev""#])
         #expect(last.structured["next_cursor"] == .null)
         #expect(try interpret("list_all_shop_orders", body: "[]").structured["next_cursor"] == .null)

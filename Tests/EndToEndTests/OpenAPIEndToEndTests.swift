@@ -119,6 +119,12 @@ import Testing
         let pages = fake.requests.filter { $0.path == "/books" && $0.method == "GET" }
         #expect(pages.map { $0.queryValue("page") } == [nil, "2", "3"])
         #expect(pages.allSatisfy { $0.queryValue("genre") == "fiction" && $0.queryValue("key") == Self.key })
+        // The link repeats the key; the cursor the model holds does not, and the key is sent once.
+        #expect(pages.allSatisfy { request in request.query.filter { $0.0 == "key" }.count == 1 })
+        let first = try #require(session.call("list_all_bookshop_books", ["limit": 2]))
+        let cursor = try #require(first.structured?["next_cursor"]?.stringValue)
+        let payload = try #require(Base64URL.decode(String(cursor.split(separator: ".")[0])))
+        #expect(!String(decoding: payload, as: UTF8.self).contains(Self.key))
 
         // Cursor paging.
         let reviews = try session.walk("list_all_bookshop_books_reviews", ["bookId": "B1"], limits: [nil])

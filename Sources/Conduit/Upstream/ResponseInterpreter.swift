@@ -316,7 +316,16 @@ package struct ResponseInterpreter {
         case .none:
             return nil
         case .link:
-            return Self.nextLinkQuery(headers["link"]).map { ListCursor(vendorCursor: $0) }
+            guard case .array(let pairs)? = Self.nextLinkQuery(headers["link"]) else { return nil }
+            // A link that repeats the API key (a key sent in the query) must not carry it into
+            // the cursor the model sees: auth adds it to every request anyway.
+            var credentialParameters: Set<String> = []
+            for case .query(let parameter, _) in definition.auth { credentialParameters.insert(parameter) }
+            let kept = pairs.filter { pair in
+                guard let name = pair.arrayValue?.first?.stringValue, let value = pair.arrayValue?.last?.stringValue else { return false }
+                return !credentialParameters.contains(name) && !SecretRedactor.shared.contains(value)
+            }
+            return ListCursor(vendorCursor: .array(kept))
         case .cursor:
             if let recordPath = pagination.lastRecordCursorPath {
                 // Last-id paging (`starting_after` + `has_more`): the last record names where the next page starts.

@@ -58,26 +58,27 @@ package struct OpenAPIImportReport: Sendable {
         return "\(title) (\(source), \(version)): \(kept.count) tools from \(operationCount) operations (\(parts.joined(separator: ", ")))"
     }
 
-    /// The whole report, as lines of text.
-    package func rendered(verbose: Bool = true) -> String {
+    /// The whole report, as lines of text. Every entry of every section is listed (every
+    /// operation gated out, every name changed, every tool cut); the kept tools too when
+    /// there are at most `discoveryThreshold` of them, or all of them with `everyTool`.
+    package func rendered(everyTool: Bool = false) -> String {
         var lines = ["conduit import openapi: \(summary)", "integration name: \(integration)"]
-        func section(_ title: String, _ entries: [String], limit: Int = .max) {
+        func section(_ title: String, _ entries: [String]) {
             guard !entries.isEmpty else { return }
             lines.append("")
             lines.append("\(title) (\(entries.count)):")
-            for entry in entries.prefix(verbose ? .max : limit) { lines.append("  \(entry)") }
-            if !verbose && entries.count > limit { lines.append("  … and \(entries.count - limit) more") }
+            for entry in entries { lines.append("  \(entry)") }
         }
         section("Credentials the account must give under \"credentials\" (any one scheme)", credentials)
         section("Auth notes", authNotes)
         section("Servers (the account's base_url replaces them all)", servers)
-        section("Gated out: no summary and no description (--include-undocumented keeps them)", gatedOut, limit: 10)
-        section("Included without documentation", includedUndocumented, limit: 10)
+        section("Gated out: no summary and no description (--include-undocumented keeps them)", gatedOut)
+        section("Included without documentation", includedUndocumented)
         section("Skipped", skipped)
-        section("Names shortened to 64 characters", shortened, limit: 10)
-        section("Names disambiguated", disambiguated, limit: 10)
+        section("Names shortened to 64 characters", shortened)
+        section("Names disambiguated", disambiguated)
         section("Simplified", simplifications)
-        section("Tools cut to fit the context budget", cut, limit: 10)
+        section("Tools cut to fit the context budget", cut)
         if !paging.isEmpty {
             lines.append("")
             lines.append("Paging recognised: " + paging.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
@@ -90,8 +91,11 @@ package struct OpenAPIImportReport: Sendable {
             lines.append("")
             lines.append("Recommended: \(recommendation)")
         }
-        if verbose {
+        if everyTool || kept.count <= Self.discoveryThreshold {
             section("Tools", kept.map { "\($0.tool)  ←  \($0.operation)" })
+        } else {
+            lines.append("")
+            lines.append("Tools: \(kept.count), each named in the definition (conduit tools --account FILE lists them).")
         }
         return lines.joined(separator: "\n")
     }
