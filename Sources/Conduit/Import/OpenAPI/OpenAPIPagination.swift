@@ -62,7 +62,18 @@ struct OpenAPIShapeReader {
             if let match = arrays.first(where: { OpenAPINaming.snakeCase($0) == word || OpenAPINaming.snakeCase($0) == OpenAPINaming.singular(word) }) { return match }
         }
         if let match = arrays.first(where: { usual.contains($0.lowercased()) }) { return match }
-        return arrays.count == 1 ? arrays[0] : nil
+        // One array beside nothing but paging and envelope fields (`{ok, channels, response_metadata}`);
+        // a record that merely has a list among its fields (`/me` with its teams) is no list.
+        guard arrays.count == 1 else { return nil }
+        let others = top.properties.map(\.0).filter { $0 != arrays[0] }
+        return others.allSatisfy(Self.isEnvelopeField) ? arrays[0] : nil
+    }
+
+    /// Fields a list answer carries around its records.
+    static func isEnvelopeField(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        if ["ok", "type", "object", "url", "meta", "metadata", "links", "_links", "status", "success", "errors", "warning", "kind"].contains(lower) { return true }
+        return ["page", "next", "prev", "total", "count", "cursor", "more", "offset", "limit", "size", "marker", "token", "metadata"].contains { lower.contains($0) }
     }
 
     /// Scalar fields of an answer to `depth` levels, with their dotted paths.
