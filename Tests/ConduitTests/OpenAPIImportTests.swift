@@ -575,6 +575,24 @@ struct Failure: Error, CustomStringConvertible {
         }
     }
 
+    @Test func startUpSaysWhatIsWrongWithTheDocumentAnAccountNames() throws {
+        let document = try OpenAPIFixtures.write("openapi: 3.0.0\ninfo:\n  title: [x\n", name: "broken.yaml")
+        let folder = URL(fileURLWithPath: document).deletingLastPathComponent()
+        let account = folder.appendingPathComponent("account.json").path
+        try Data(#"{"integration": "./broken.yaml"}"#.utf8).write(to: URL(fileURLWithPath: account))
+        do {
+            _ = try Startup.prepare(accountPath: account, environment: [:], collectAll: true)
+            Issue.record("expected a problem")
+        } catch {
+            #expect(error.problems.count == 1)
+            #expect(error.problems.first?.contains("broken.yaml: not valid YAML: line 4, column 1") == true, "\(error.problems)")
+        }
+        let good = folder.appendingPathComponent("good.json").path
+        try Data(#"{"integration": "\#(OpenAPIFixtures.path("shop.yaml"))", "credentials": {"api_key": "k"}}"#.utf8).write(to: URL(fileURLWithPath: good))
+        let configuration = try Startup.prepare(accountPath: good, environment: [:])
+        #expect(configuration.importReport?.kept.count == 10 && configuration.catalog.visible.count == 10)
+    }
+
     @Test func theOperationIDIsInMetaAndSearchFindsIt() throws {
         let (_, loaded) = try OpenAPIFixtures.load("shop.yaml")
         let archive = try loaded.tool("acme_shop_widgets_archive")

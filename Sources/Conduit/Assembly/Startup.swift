@@ -48,7 +48,9 @@ package enum Startup {
         do {
             loaded = try DefinitionLoader.load(account.integration, relativeTo: path)
         } catch {
-            if error.problems.count == 1, error.problems[0].path.isEmpty, BundledIntegrations.source(named: account.integration) == nil {
+            if error.problems.count == 1, error.problems[0].path.isEmpty, error.problems[0].message.hasPrefix("no bundled integration"),
+                BundledIntegrations.source(named: account.integration) == nil
+            {
                 throw Failure(problems + ["\(path): field \"integration\": \"\(account.integration)\" is not a bundled integration (\(BundledIntegrations.names.joined(separator: ", "))) nor a readable definition file"])
             }
             throw Failure(problems + error.description.split(separator: "\n").map(String.init))
