@@ -89,7 +89,7 @@ extension OpenAPIDocument {
                 guard let operation = resolve(rawOperation), case .object = operation.value else { continue }
                 var parameters: [OpenAPIParameter] = []
                 var bodyParameter: (OpenAPINode, Bool, String?)?
-                var formFields: [(OpenAPINode, OpenAPIParameter)] = []
+                var formFields: [OpenAPIParameter] = []
                 for raw in shared + (operation["parameters"].flatMap(resolve)?.elements ?? []) {
                     guard let parameter = resolve(raw), let name = parameter["name"]?.string, let place = parameter["in"]?.string else {
                         continue
@@ -98,7 +98,10 @@ extension OpenAPIDocument {
                     case "body":
                         bodyParameter = (parameter["schema"] ?? parameter, parameter.value["required"] == true, parameter["description"]?.string)
                     case "formData":
-                        if let read = readParameter(parameter, name: name, location: .query) { formFields.removeAll { $0.1.name == name }; formFields.append((parameter, read)) }
+                        if let read = readParameter(parameter, name: name, location: .query) {
+                            formFields.removeAll { $0.name == name }
+                            formFields.append(read)
+                        }
                     default:
                         guard let location = OpenAPIParameter.Location(rawValue: place), let read = readParameter(parameter, name: name, location: location) else { continue }
                         // An operation's parameter replaces a path-level one of the same name and place.
@@ -218,11 +221,11 @@ extension OpenAPIDocument {
 
     /// Swagger 2.0 `formData` parameters as one object body: multipart when a field is a
     /// file or the operation consumes multipart, a form otherwise.
-    private func formBody(_ fields: [(OpenAPINode, OpenAPIParameter)], consumes: [String], at location: OpenAPILocation) -> OpenAPIBody {
+    private func formBody(_ fields: [OpenAPIParameter], consumes: [String], at location: OpenAPILocation) -> OpenAPIBody {
         var properties = JSONObject()
         var required: [JSONValue] = []
         var hasFile = false
-        for (node, field) in fields {
+        for field in fields {
             var schema = field.schema?.value.objectValue ?? [:]
             if schema["type"] == "file" {
                 hasFile = true
@@ -230,7 +233,6 @@ extension OpenAPIDocument {
                 schema["format"] = "binary"
             }
             if let text = field.description { schema["description"] = .string(text) }
-            _ = node
             properties[field.name] = .object(schema)
             if field.isRequired { required.append(.string(field.name)) }
         }

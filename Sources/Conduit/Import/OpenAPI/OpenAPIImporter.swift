@@ -142,8 +142,7 @@ private struct ImportRun {
         assignNames(&candidates, integration: name)
 
         // Servers.
-        let documentServers = root.value["servers"] != nil || document.version == .swagger2 ? (operations.first?.documentServers ?? document.servers(root)) : []
-        baseURL = chooseBaseURL(documentServers)
+        baseURL = chooseBaseURL(document.servers(root))
 
         // Methods, resource by resource in order of first appearance.
         var resources = JSONObject()
@@ -159,7 +158,7 @@ private struct ImportRun {
             }
             let method = buildMethod(planned, auth: auth)
             methodsByResource[planned.resource]![planned.method] = .object(method)
-            singulars[planned.resource] = singular(of: planned.resource, in: candidates)
+            singulars[planned.resource] = singularNames[planned.resource] ?? OpenAPINaming.singular(planned.resource)
             report.kept.append((planned.tool, planned.operation.label))
             for tag in planned.operation.tags {
                 if tagCounts[tag] == nil { tagOrder.append(tag) }
@@ -337,11 +336,8 @@ private struct ImportRun {
         }
     }
 
+    /// Each resource's singular, unique across resources.
     private var singularNames: [String: String] = [:]
-
-    private func singular(of resource: String, in planned: [Planned]) -> String {
-        singularNames[resource] ?? OpenAPINaming.singular(resource)
-    }
 
     /// The tool name table of Docs/definition-format.md, before shortening.
     static func fullToolName(integration: String, resource: String, singular: String, kind: MethodKind, method: String) -> String {
@@ -535,7 +531,7 @@ private struct ImportRun {
         if !parameters.isEmpty { method["parameters"] = .array(parameters) }
 
         // The body.
-        if let body = operation.body, let built = buildBody(body, operation: operation, translator: &translator, taken: arguments, renamesToID: renamesToID, whole: wholeBody) {
+        if let body = operation.body, let built = buildBody(body, operation: operation, translator: &translator, taken: arguments, reserved: reserved, renamesToID: renamesToID, whole: wholeBody) {
             method["body"] = .object(built.body)
             if !built.renamed.isEmpty, case .array(var list)? = method["parameters"] {
                 // Query or header parameters that share a name with a body field take a suffix.
@@ -605,7 +601,7 @@ private struct ImportRun {
     /// take a suffix because a body field has their name.
     private mutating func buildBody(
         _ body: OpenAPIBody, operation: OpenAPIOperation, translator: inout OpenAPISchemaTranslator, taken: [String: String],
-        renamesToID: Bool, whole: Bool
+        reserved: Set<String>, renamesToID: Bool, whole: Bool
     ) -> (body: JSONObject, renamed: [String: String])? {
         // JSON first, then a form, multipart, text, and last a raw file.
         func rank(_ type: String) -> Int {
@@ -627,9 +623,9 @@ private struct ImportRun {
             mediaTypeNote("\(type) request bodies are sent as multipart/form-data")
             fallthrough
         case 3:
-            return formLike(media, contentType: "multipart/form-data", operation: operation, translator: &translator, taken: taken, renamesToID: renamesToID, required: body.isRequired, files: true, whole: whole)
+            return formLike(media, contentType: "multipart/form-data", operation: operation, translator: &translator, taken: taken, renamesToID: renamesToID, required: body.isRequired, files: true)
         case 2:
-            return formLike(media, contentType: "application/x-www-form-urlencoded", operation: operation, translator: &translator, taken: taken, renamesToID: renamesToID, required: body.isRequired, files: false, whole: whole)
+            return formLike(media, contentType: "application/x-www-form-urlencoded", operation: operation, translator: &translator, taken: taken, renamesToID: renamesToID, required: body.isRequired, files: false)
         case 4:
             out["content_type"] = "text/plain"
             if type != "text/plain" { mediaTypeNote("\(type) request bodies are sent as text/plain") }
@@ -670,10 +666,8 @@ private struct ImportRun {
                 if place == "path" || (renamesToID && name == "id") { flattenable = false } else { renamed[name] = place }
             }
             if renamesToID && properties["id"] != nil { flattenable = false }
-            for reserved in ["limit", "next_cursor"] where properties[reserved] != nil && taken[reserved] == nil {
-                // The list arguments are conduit's; such a body stays whole.
-                _ = reserved
-            }
+            // A list's limit and next_cursor are conduit's: a body field of that name keeps the body whole.
+            if properties.keys.contains(where: { reserved.contains($0) && $0 != "id" }) { flattenable = false }
             if flattenable {
                 for (name, value) in properties {
                     guard case .object(var property) = value else { continue }
@@ -705,7 +699,7 @@ private struct ImportRun {
     /// multipart, are local paths), leaving out fields whose names are not valid arguments.
     private mutating func formLike(
         _ media: OpenAPIMedia, contentType: String, operation: OpenAPIOperation, translator: inout OpenAPISchemaTranslator,
-        taken: [String: String], renamesToID: Bool, required: Bool, files: Bool, whole: Bool
+        taken: [String: String], renamesToID: Bool, required: Bool, files: Bool
     ) -> (body: JSONObject, renamed: [String: String])? {
         let schema = media.schema.map { translator.translate($0, depth: -1) } ?? [:]
         var properties = schema["properties"]?.objectValue ?? [:]
@@ -749,7 +743,6 @@ private struct ImportRun {
         }
         out["schema"] = .object(flat)
         if !fileNames.isEmpty { out["files"] = .array(fileNames.map { .string($0) }) }
-        _ = whole
         return (out, renamed)
     }
 
