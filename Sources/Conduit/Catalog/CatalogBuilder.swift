@@ -54,6 +54,15 @@ package struct CatalogBuilder {
                 tools.append(tool)
             }
         }
+        // The vendor-neutral tools the definition's `unified` mapping declares.
+        for tool in UnifiedTools.tools(for: definition) {
+            if let owner = owners[tool.name] {
+                problems.append(DefinitionProblem(path: "unified", message: "tool name \(tool.name) is already taken by \(owner)"))
+                continue
+            }
+            owners[tool.name] = "unified"
+            tools.append(tool)
+        }
         if !problems.isEmpty { throw DefinitionError(source: source, problems: problems) }
     }
 

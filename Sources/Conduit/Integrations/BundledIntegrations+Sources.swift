@@ -3903,6 +3903,348 @@ extension BundledIntegrations {
         }
       }
     }
+  },
+  "unified": {
+    "$comment": "How Chorus answers the unified meeting and user tools (Docs/definition-format.md, Unified tools).",
+    "meetings": {
+      "list": {
+        "call": "conversations.list",
+        "arguments": {
+          "engagement_type": "meeting",
+          "with_trackers": true
+        },
+        "window": {
+          "from": "min_date",
+          "to": "max_date",
+          "lookback_days": 3650
+        },
+        "filters": {
+          "user_id": {
+            "argument": "user_id",
+            "as_array": true
+          },
+          "attendee_email": {
+            "argument": "participants_email"
+          }
+        },
+        "records": "result",
+        "fields": {
+          "id": "engagement_id",
+          "title": "subject",
+          "start_time": {
+            "path": "date_time",
+            "time": "epoch_seconds"
+          },
+          "end_time": {
+            "sum": [
+              "date_time",
+              "duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "duration",
+            "whole": true
+          },
+          "status": "processing_state",
+          "type": "engagement_type",
+          "topics": {
+            "each": "tracker_matches",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "participants",
+            "fields": {
+              "id": {
+                "first": [
+                  "user_id",
+                  "person_id"
+                ],
+                "text": true
+              },
+              "name": "name",
+              "email": "email",
+              "is_host": {
+                "equals": [
+                  "user_id",
+                  "^.user_id"
+                ]
+              },
+              "type": {
+                "path": "type",
+                "map": {
+                  "rep": "user",
+                  "cust": "guest"
+                }
+              },
+              "company": "company_name"
+            }
+          },
+          "source_url": "url"
+        },
+        "note": "Chorus: engagements of type meeting from GET /v3/engagements, one call per Chorus page; user_id is the engagement's owner, topics are the tracker names Chorus matched. meeting_url, recording links, created_at and updated_at come only from get_single_meeting_by_id.",
+        "examples": [
+          {
+            "arguments": {
+              "attendee_email": "jane.doe@globex.com",
+              "limit": 1
+            },
+            "description": "The latest meeting with one attendee."
+          },
+          {
+            "arguments": {
+              "start_time_from": "2025-03-01T00:00:00Z",
+              "start_time_to": "2025-04-01T00:00:00Z",
+              "limit": 5
+            },
+            "description": "Meetings of one month, newest first."
+          }
+        ]
+      },
+      "get": {
+        "call": "conversations.list",
+        "arguments": {
+          "engagement_id": [
+            "{id}"
+          ],
+          "with_trackers": true
+        },
+        "records": "result",
+        "joins": {
+          "conversation": {
+            "call": "conversations.get",
+            "arguments": {
+              "id": "{id}",
+              "skip_summary_generation": true
+            },
+            "records": "data",
+            "optional": true
+          },
+          "media": {
+            "call": "media.get",
+            "arguments": {
+              "id": "{id}",
+              "info": true
+            },
+            "optional": true
+          }
+        },
+        "fields": {
+          "id": "engagement_id",
+          "title": "subject",
+          "start_time": {
+            "path": "date_time",
+            "time": "epoch_seconds"
+          },
+          "end_time": {
+            "sum": [
+              "date_time",
+              "duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "duration",
+            "whole": true
+          },
+          "status": "processing_state",
+          "type": "engagement_type",
+          "topics": {
+            "each": "tracker_matches",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "participants",
+            "fields": {
+              "id": {
+                "first": [
+                  "user_id",
+                  "person_id"
+                ],
+                "text": true
+              },
+              "name": "name",
+              "email": "email",
+              "is_host": {
+                "equals": [
+                  "user_id",
+                  "^.user_id"
+                ]
+              },
+              "type": {
+                "path": "type",
+                "map": {
+                  "rep": "user",
+                  "cust": "guest"
+                }
+              },
+              "company": "company_name"
+            }
+          },
+          "source_url": "url",
+          "meeting_url": "$conversation.attributes.meeting.meeting_url",
+          "created_at": {
+            "path": "$conversation.attributes._created_at",
+            "time": "iso"
+          },
+          "updated_at": {
+            "path": "$conversation.attributes._modified_at",
+            "time": "iso"
+          },
+          "audio_recording_url": {
+            "path": "$media.url",
+            "unless": "$media.has_video"
+          },
+          "video_recording_url": {
+            "path": "$media.url",
+            "when": "$media.has_video"
+          }
+        },
+        "note": "Chorus: three calls (the engagement, the conversation document and the media link); the recording link is short-lived, a video file when the meeting has video, otherwise audio.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "EE8ED5BBBC254177B8201B9D84855949"
+            },
+            "description": "One meeting with attendees, topics and its recording link."
+          }
+        ]
+      },
+      "transcript": {
+        "call": "conversations.get",
+        "arguments": {
+          "id": "{id}",
+          "fields": [
+            "recording.utterances",
+            "participants"
+          ],
+          "skip_summary_generation": true
+        },
+        "records": "data.attributes.recording.utterances",
+        "joins": {
+          "participants": {
+            "records": "data.attributes.participants",
+            "key": "name"
+          }
+        },
+        "fields": {
+          "speaker_id": {
+            "path": "speaker_id",
+            "text": true
+          },
+          "speaker_name": "speaker_name",
+          "speaker_email": {
+            "lookup": "participants",
+            "key": "speaker_name",
+            "item": "email"
+          },
+          "speaker_type": {
+            "path": "speaker_type",
+            "map": {
+              "rep": "user",
+              "cust": "guest"
+            },
+            "other": "unknown"
+          },
+          "start_time": "snippet_time",
+          "end_time": {
+            "sum": [
+              "snippet_time",
+              "snippet_length"
+            ]
+          },
+          "text": "snippet"
+        },
+        "note": "Chorus: the utterances of GET /api/v1/conversations/{id}; speaker emails come from the conversation's participants, matched by name.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "EE8ED5BBBC254177B8201B9D84855949"
+            },
+            "description": "Who said what, and when."
+          }
+        ]
+      }
+    },
+    "users": {
+      "list": {
+        "call": "users.list",
+        "records": "result",
+        "fields": {
+          "id": {
+            "path": "id",
+            "text": true
+          },
+          "name": {
+            "first": [
+              "name",
+              {
+                "concat": [
+                  "first_name",
+                  "last_name"
+                ],
+                "separator": " "
+              }
+            ]
+          },
+          "email": "email",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created_on",
+            "time": "iso"
+          }
+        },
+        "note": "Chorus: GET /v3/users answers with every user at once; conduit pages it.",
+        "examples": [
+          {
+            "arguments": {
+              "limit": 10
+            },
+            "description": "The first ten users."
+          }
+        ]
+      },
+      "get": {
+        "call": "users.list",
+        "records": "result",
+        "find": "id",
+        "fields": {
+          "id": {
+            "path": "id",
+            "text": true
+          },
+          "name": {
+            "first": [
+              "name",
+              {
+                "concat": [
+                  "first_name",
+                  "last_name"
+                ],
+                "separator": " "
+              }
+            ]
+          },
+          "email": "email",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created_on",
+            "time": "iso"
+          }
+        },
+        "note": "Chorus has no single-user endpoint: conduit reads GET /v3/users and picks the user.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "305921"
+            },
+            "description": "One user."
+          }
+        ]
+      }
+    }
   }
 }
 """####),
@@ -12028,6 +12370,342 @@ extension BundledIntegrations {
             }
           ]
         }
+      }
+    }
+  },
+  "unified": {
+    "$comment": "How Gong answers the unified meeting and user tools (Docs/definition-format.md, Unified tools).",
+    "meetings": {
+      "list": {
+        "call": "calls_extensive.list",
+        "arguments": {
+          "filter": {},
+          "contentSelector": {
+            "exposedFields": {
+              "parties": true,
+              "content": {
+                "topics": true
+              }
+            }
+          }
+        },
+        "window": {
+          "from": "filter.fromDateTime",
+          "to": "filter.toDateTime",
+          "lookback_days": 3650
+        },
+        "filters": {
+          "user_id": {
+            "argument": "filter.primaryUserIds",
+            "as_array": true
+          }
+        },
+        "empty_statuses": [
+          404
+        ],
+        "records": "result",
+        "fields": {
+          "id": "metaData.id",
+          "title": "metaData.title",
+          "start_time": {
+            "path": "metaData.started",
+            "time": "iso"
+          },
+          "end_time": {
+            "sum": [
+              "metaData.started",
+              "metaData.duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "metaData.duration",
+            "whole": true
+          },
+          "type": "metaData.direction",
+          "meeting_url": "metaData.meetingUrl",
+          "audio_recording_url": "media.audioUrl",
+          "video_recording_url": "media.videoUrl",
+          "topics": {
+            "each": "content.topics",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "parties",
+            "fields": {
+              "id": {
+                "first": [
+                  "userId",
+                  "id"
+                ]
+              },
+              "name": "name",
+              "email": "emailAddress",
+              "is_host": {
+                "equals": [
+                  "userId",
+                  "^.metaData.primaryUserId"
+                ]
+              },
+              "type": {
+                "path": "affiliation",
+                "map": {
+                  "Internal": "user",
+                  "External": "guest"
+                }
+              }
+            }
+          },
+          "source_url": "metaData.url"
+        },
+        "note": "Gong: read from POST /v2/calls/extensive with parties and topics (scope api:calls:read:extensive), one call per Gong page of about 100 calls. user_id is the call's primary user. status, created_at and updated_at are null (Gong's calls have none), company is null (parties carry none), type is Gong's direction (Conference, Inbound, Outbound); recording links come only from get_single_meeting_by_id.",
+        "examples": [
+          {
+            "arguments": {
+              "attendee_email": "lee.cfo@acme.example",
+              "limit": 1
+            },
+            "description": "The latest meeting with one attendee."
+          },
+          {
+            "arguments": {
+              "start_time_from": "2024-05-01T00:00:00Z",
+              "start_time_to": "2024-05-08T00:00:00Z",
+              "limit": 5
+            },
+            "description": "Meetings of one week, newest first."
+          }
+        ]
+      },
+      "get": {
+        "call": "calls_extensive.list",
+        "arguments": {
+          "filter": {
+            "callIds": [
+              "{id}"
+            ]
+          },
+          "contentSelector": {
+            "exposedFields": {
+              "parties": true,
+              "media": true,
+              "content": {
+                "topics": true
+              }
+            }
+          }
+        },
+        "records": "result",
+        "fields": {
+          "id": "metaData.id",
+          "title": "metaData.title",
+          "start_time": {
+            "path": "metaData.started",
+            "time": "iso"
+          },
+          "end_time": {
+            "sum": [
+              "metaData.started",
+              "metaData.duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "metaData.duration",
+            "whole": true
+          },
+          "type": "metaData.direction",
+          "meeting_url": "metaData.meetingUrl",
+          "audio_recording_url": "media.audioUrl",
+          "video_recording_url": "media.videoUrl",
+          "topics": {
+            "each": "content.topics",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "parties",
+            "fields": {
+              "id": {
+                "first": [
+                  "userId",
+                  "id"
+                ]
+              },
+              "name": "name",
+              "email": "emailAddress",
+              "is_host": {
+                "equals": [
+                  "userId",
+                  "^.metaData.primaryUserId"
+                ]
+              },
+              "type": {
+                "path": "affiliation",
+                "map": {
+                  "Internal": "user",
+                  "External": "guest"
+                }
+              }
+            }
+          },
+          "source_url": "metaData.url"
+        },
+        "note": "Gong: one POST /v2/calls/extensive call with parties, topics and media; the recording links need the scope api:calls:read:media-url and expire after 8 hours.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "7782342274025937895"
+            },
+            "description": "One meeting with its attendees, topics and recording link."
+          }
+        ]
+      },
+      "transcript": {
+        "call": "calls_transcripts.create",
+        "arguments": {
+          "filter": {
+            "callIds": [
+              "{id}"
+            ]
+          }
+        },
+        "empty_statuses": [
+          404
+        ],
+        "records": [
+          "callTranscripts",
+          "transcript",
+          "sentences"
+        ],
+        "joins": {
+          "parties": {
+            "call": "calls_extensive.list",
+            "arguments": {
+              "filter": {
+                "callIds": [
+                  "{id}"
+                ]
+              },
+              "contentSelector": {
+                "exposedFields": {
+                  "parties": true
+                }
+              }
+            },
+            "records": [
+              "result",
+              "parties"
+            ],
+            "key": "speakerId",
+            "optional": true
+          }
+        },
+        "fields": {
+          "speaker_id": "^.speakerId",
+          "speaker_name": {
+            "lookup": "parties",
+            "key": "^.speakerId",
+            "item": "name"
+          },
+          "speaker_email": {
+            "lookup": "parties",
+            "key": "^.speakerId",
+            "item": "emailAddress"
+          },
+          "speaker_type": {
+            "lookup": "parties",
+            "key": "^.speakerId",
+            "item": "affiliation",
+            "map": {
+              "Internal": "user",
+              "External": "guest"
+            },
+            "other": "unknown"
+          },
+          "start_time": {
+            "path": "start",
+            "unit": "ms"
+          },
+          "end_time": {
+            "path": "end",
+            "unit": "ms"
+          },
+          "text": "text"
+        },
+        "note": "Gong: POST /v2/calls/transcript (scope api:calls:read:transcript), one segment per sentence; speakers are named from the call's parties (a second call, POST /v2/calls/extensive).",
+        "examples": [
+          {
+            "arguments": {
+              "id": "7782342274025937895"
+            },
+            "description": "Who said what, and when."
+          }
+        ]
+      }
+    },
+    "users": {
+      "list": {
+        "call": "users.list",
+        "records": "result",
+        "fields": {
+          "id": "id",
+          "name": {
+            "concat": [
+              "firstName",
+              "lastName"
+            ],
+            "separator": " "
+          },
+          "email": "emailAddress",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created",
+            "time": "iso"
+          }
+        },
+        "note": "Gong: GET /v2/users (scope api:users:read).",
+        "examples": [
+          {
+            "arguments": {
+              "limit": 10
+            },
+            "description": "The first ten users."
+          }
+        ]
+      },
+      "get": {
+        "call": "users.get",
+        "arguments": {
+          "id": "{id}"
+        },
+        "records": "user",
+        "fields": {
+          "id": "id",
+          "name": {
+            "concat": [
+              "firstName",
+              "lastName"
+            ],
+            "separator": " "
+          },
+          "email": "emailAddress",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created",
+            "time": "iso"
+          }
+        },
+        "note": "Gong: GET /v2/users/{id} (scope api:users:read).",
+        "examples": [
+          {
+            "arguments": {
+              "id": "234599484848423"
+            },
+            "description": "One user."
+          }
+        ]
       }
     }
   }
