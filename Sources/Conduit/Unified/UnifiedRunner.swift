@@ -168,8 +168,8 @@ struct UnifiedRunner {
         return selection.apply(to: .object(record))
     }
 
-    private var limitArgument: (JSONObject) -> Int {
-        { arguments in min(max(Int(arguments["limit"]?.intValue ?? Int64(UnifiedTools.defaultLimit)), 1), UnifiedTools.maximumLimit) }
+    private func limitArgument(_ arguments: JSONObject) -> Int {
+        min(max(Int(arguments["limit"]?.intValue ?? Int64(UnifiedTools.defaultLimit)), 1), UnifiedTools.maximumLimit)
     }
 
     private func invalid(_ problem: String) -> Stop {
