@@ -128,8 +128,7 @@ package struct CatalogBuilder {
             routes.append(("limit", .limit))
             routes.append(("next_cursor", .nextCursor))
             // The paging contract is told once, in the server's instructions; each list
-            // tool keeps the one rule a model must not miss.
-            text += "\n\nPaged: pass next_cursor back exactly as received for the next page."
+            // tool keeps the one rule a model must not miss, in next_cursor's description.
         }
         if method.kind == .list || method.kind == .get, !method.binaryResponse, properties["response_fields"] == nil {
             properties["response_fields"] = .object([
@@ -155,11 +154,11 @@ package struct CatalogBuilder {
             }
         }
 
-        var inputSchema: JSONObject = ["type": "object", "properties": .object(properties)]
+        var inputSchema = RedundantExamples.removed(from: ["type": "object", "properties": .object(properties)])
         if !required.isEmpty { inputSchema["required"] = .array(required.map { .string($0) }) }
         inputSchema["additionalProperties"] = false
 
-        var outputSchema = method.outputSchema
+        var outputSchema = method.outputSchema.map(RedundantExamples.removed(from:))
         if method.kind == .list && outputSchema == nil {
             outputSchema = [
                 "type": "object",
