@@ -148,7 +148,7 @@ package struct CatalogBuilder {
             if properties["range"] == nil {
                 properties["range"] = .object([
                     "type": "string", "pattern": "^bytes=[0-9]*-[0-9]*$",
-                    "description": "Optional byte range to download instead of the whole file, as an HTTP Range value: \"bytes=0-1048575\" for the first MiB, \"bytes=1048576-\" for the rest from there. The result then holds only that part (HTTP 206) and says which range it is.",
+                    "description": "Download only this byte range, as an HTTP Range value: \"bytes=0-1048575\" (the first MiB), \"bytes=1048576-\" (the rest from there). The result (HTTP 206) holds that part and says which range it is.",
                 ])
                 routes.append(("range", .header("Range")))
             }

@@ -3955,13 +3955,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions",
           "summary": "List sessions",
-          "description": "Lists the video consultation sessions created by this API client, with their participants. Use it to find a session id, review upcoming or past appointments, or check who was invited. Without time filters sessions come oldest-created first; with start_time/end_time they are ordered by scheduled start, earliest first. order=reverse flips either ordering (newest first). Cancelled sessions are hidden unless include_canceled is true, and removed participants unless deleted_participants is true. Each item has session_id, session_name, start_time, end_time, actual_end_time (once the call has finished), picture, team_id, client_id and participants (participant_id, display_name, role, entry_url, state, ...). Times are ISO 8601.",
+          "description": "Lists the sessions this API client created, with their participants: find a session id, review appointments or invitees. Oldest-created first, or by scheduled start when start_time/end_time is given; order=reverse flips either. Cancelled sessions are left out unless include_canceled, removed participants unless deleted_participants. Items: session_id, session_name, start_time, end_time, actual_end_time (after the call), team_id, participants (participant_id, display_name, role, entry_url, state).",
           "parameters": [
             {
               "name": "start_time",
               "in": "query",
               "required": false,
-              "description": "Only sessions scheduled to start after this instant (ISO 8601, e.g. 2025-03-03T00:00:00Z).",
+              "description": "Only sessions starting after this instant.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -3971,7 +3971,7 @@ extension BundledIntegrations {
               "name": "end_time",
               "in": "query",
               "required": false,
-              "description": "Only sessions scheduled to end before this instant (ISO 8601).",
+              "description": "Only sessions ending before this instant.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -3981,7 +3981,7 @@ extension BundledIntegrations {
               "name": "order",
               "in": "query",
               "required": false,
-              "description": "forward (default) = oldest first; reverse = newest first.",
+              "description": "forward (default): oldest first; reverse: newest first.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -3994,7 +3994,7 @@ extension BundledIntegrations {
               "name": "include_canceled",
               "in": "query",
               "required": false,
-              "description": "Set to true to include sessions that were cancelled.",
+              "description": "true: include cancelled sessions.",
               "schema": {
                 "type": "boolean"
               }
@@ -4003,7 +4003,7 @@ extension BundledIntegrations {
               "name": "deleted_participants",
               "in": "query",
               "required": false,
-              "description": "Set to true to also return participants who were removed from the session (they carry `deleted_at`). Leave out to see only current participants.",
+              "description": "true: also removed participants (with deleted_at).",
               "schema": {
                 "type": "boolean"
               }
@@ -4012,7 +4012,7 @@ extension BundledIntegrations {
               "name": "state",
               "in": "query",
               "required": false,
-              "description": "Only sessions that have a participant whose `state` text equals this value (the free-form text you stored when creating the participant).",
+              "description": "Only sessions with a participant whose state text equals this.",
               "schema": {
                 "type": "string"
               }
@@ -4054,14 +4054,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions/{session_id}",
           "summary": "Get a session",
-          "description": "Fetches one session by its id with all of its current participants. Use it to read a session's schedule, see who is invited, or get a participant's entry_url to send them. Returns session_id, session_name, start_time, end_time, actual_end_time (set once the call has finished), picture, team_id, client_id and participants. For attendance times and connection quality after the call, use get_single_coviu_session_summary_by_id instead.",
+          "description": "One session with its current participants: schedule, invitees, a participant's entry_url. For attendance and call quality after the call use get_single_coviu_session_summary_by_id.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID), as returned by create_a_coviu_session or list_all_coviu_sessions.",
+              "description": "session_id from create_a_coviu_session or list_all_coviu_sessions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4074,74 +4074,64 @@ extension BundledIntegrations {
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the session; pass it as `id` or `session_id` to the other session and participant tools."
+                "description": "The `id`/`session_id` for the session and participant tools."
               },
               "session_name": {
-                "type": "string",
-                "description": "Name of the session."
+                "type": "string"
               },
               "start_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled start (ISO 8601)."
+                "format": "date-time"
               },
               "end_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled end (ISO 8601)."
+                "format": "date-time"
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call really finished, once it has."
+                "description": "Set once the call has ended."
               },
               "picture": {
-                "type": "string",
-                "description": "Image URL shown for the session room."
+                "type": "string"
               },
               "team_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Coviu team that owns the session; usable as `teamId` in the waiting-area and collection tools."
+                "description": "The `teamId` for the waiting-area and collection tools."
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the session."
+                "format": "uuid"
               },
               "participants": {
                 "type": "array",
-                "description": "The people invited to the session.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
                       "format": "uuid",
-                      "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                      "description": "The `id` for the participant get/update/delete tools."
                     },
                     "session_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Session the participant belongs to."
+                      "format": "uuid"
                     },
                     "client_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "API client that created the participant."
+                      "format": "uuid"
                     },
                     "display_name": {
-                      "type": "string",
-                      "description": "Name shown in the call."
+                      "type": "string"
                     },
                     "entry_url": {
                       "type": "string",
                       "format": "uri",
-                      "description": "Personal link this person opens to join the call; share it only with them."
+                      "description": "This person's own join link; share it only with them."
                     },
                     "picture": {
-                      "type": "string",
-                      "description": "Avatar image URL."
+                      "type": "string"
                     },
                     "role": {
                       "type": "string",
@@ -4149,30 +4139,26 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "state": {
                       "type": "string",
-                      "description": "Free-form text stored for the caller's own use."
+                      "description": "Your free text, as stored."
                     },
                     "user_hint": {
-                      "type": "string",
-                      "description": "Hint about the user, as held by Coviu."
+                      "type": "string"
                     },
                     "phone": {
-                      "type": "string",
-                      "description": "Phone number recorded for the participant."
+                      "type": "string"
                     },
                     "coviu_user_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Coviu user account linked to this participant, when there is one."
+                      "format": "uuid"
                     },
                     "deleted_at": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "When the participant was removed; present only for removed participants."
+                      "description": "Only on removed participants."
                     }
                   }
                 }
@@ -4192,7 +4178,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v1/sessions",
           "summary": "Schedule a session",
-          "description": "Schedules a new Coviu video consultation between start_time and end_time, optionally inviting participants in the same call. Use it to book a telehealth appointment. Each participant in the result gets a personal entry_url that lets them join while the session is active; send each person only their own link. Participants can also be added later with create_a_coviu_participant (until the session has ended). Times are ISO 8601 with a timezone (e.g. 2025-03-04T09:00:00+11:00 or ...Z) and end_time must be after start_time. Returns the new session: session_id, team_id, the times, and participants with participant_id and entry_url.",
+          "description": "Schedules a video consultation between start_time and end_time (ISO 8601 with timezone; end after start), optionally inviting participants in the same call. Each participant gets a personal entry_url to join while the session is active: send each person only their own. Add people later with create_a_coviu_participant (not after the session has ended). Returns the session with session_id, team_id and participants (participant_id, entry_url).",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -4201,32 +4187,32 @@ extension BundledIntegrations {
               "properties": {
                 "session_name": {
                   "type": "string",
-                  "description": "Name for the session shown to participants, e.g. \"Follow-up consultation - Sam Taylor\"."
+                  "description": "Shown to participants, e.g. \"Follow-up consultation - Sam Taylor\"."
                 },
                 "start_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the session opens (ISO 8601 with timezone)."
+                  "description": "When the session opens."
                 },
                 "end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the session is scheduled to close (ISO 8601 with timezone); after start_time."
+                  "description": "When it is scheduled to close; after start_time."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "URL of an image shown for the session room (optional)."
+                  "description": "Image shown for the session room."
                 },
                 "participants": {
                   "type": "array",
-                  "description": "People to invite right away, one entry per person (optional; may be empty). Usually one HOST (the clinician) and one or more GUESTs (patients, carers).",
+                  "description": "One entry per person, may be empty; usually one HOST (clinician) and GUESTs (patients, carers).",
                   "items": {
                     "type": "object",
                     "properties": {
                       "display_name": {
                         "type": "string",
-                        "description": "Name shown for this person inside the call, e.g. \"Dr Priya Raman\" or \"Sam Taylor\"."
+                        "description": "Name shown in the call, e.g. \"Dr Priya Raman\"."
                       },
                       "role": {
                         "type": "string",
@@ -4235,20 +4221,20 @@ extension BundledIntegrations {
                           "HOST",
                           "PARTICIPANT"
                         ],
-                        "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant."
+                        "description": "HOST joins directly and can admit others; GUEST waits in the waiting area until admitted; PARTICIPANT is a third role the API accepts."
                       },
                       "picture": {
                         "type": "string",
                         "format": "uri",
-                        "description": "URL of an avatar image for the person (optional)."
+                        "description": "Avatar image."
                       },
                       "state": {
                         "type": "string",
-                        "description": "Free-form text you want stored with the participant (e.g. your appointment or patient reference). Coviu keeps it and returns it unchanged; list_all_coviu_sessions can filter on it."
+                        "description": "Your own free text stored with the participant (e.g. an appointment reference), returned unchanged; list_all_coviu_sessions can filter on it."
                       },
                       "phone": {
                         "type": "string",
-                        "description": "Phone number for the person, with country code, e.g. \"+61412345678\"."
+                        "description": "With country code, e.g. \"+61412345678\"."
                       }
                     },
                     "required": [
@@ -4261,12 +4247,12 @@ extension BundledIntegrations {
                   "items": {
                     "type": "string"
                   },
-                  "description": "Optional switches that customise the call screen, each a semicolon-separated string. Known values: \"-plugin;<plugin-name>\" hides one of Coviu's standard plugins (e.g. \"-plugin;coviu-waiting-room-plugin\", \"-plugin;coviu-stripe-payments-resource-plugin\"); \"customisation;disable-menu\" hides the in-call menu; \"customisation;exit-url;<url>\" is where someone goes if they leave the call screen before anyone else has joined; \"customisation;return-url;<url>\" is where the end-of-call screen sends people, and \"customisation;return-label;<text>\" labels that button; \"customisation;auto-return\" sends people to the return URL as soon as they end the call; \"session;enforce-participant-uniqueness\" makes each participant's entry link single-use; \"customisation;favicon-url;<url>\" sets the browser tab icon; \"customisation;background-color;<value>\", \"customisation;button-primary;<value>\" and \"customisation;button-secondary;<value>\" set the call window's background, button and button-content colours."
+                  "description": "Switches for the call screen, semicolon-separated. Known: \"-plugin;<name>\" hides a standard plugin (e.g. coviu-waiting-room-plugin, coviu-stripe-payments-resource-plugin); \"customisation;disable-menu\" hides the in-call menu; \"customisation;exit-url;<url>\": where someone goes who leaves before anyone else joined; \"customisation;return-url;<url>\" and \"customisation;return-label;<text>\": the end-of-call button; \"customisation;auto-return\": go to the return URL on ending the call; \"session;enforce-participant-uniqueness\": entry links are single-use; \"customisation;favicon-url;<url>\"; \"customisation;background-color;<value>\", \"customisation;button-primary;<value>\", \"customisation;button-secondary;<value>\": window and button colours."
                 },
                 "actual_end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the call really ended. Coviu records this itself once the last participant leaves; leave it out when scheduling."
+                  "description": "Recorded by Coviu when the last participant leaves; leave out when scheduling."
                 }
               },
               "required": [
@@ -4282,74 +4268,64 @@ extension BundledIntegrations {
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the session; pass it as `id` or `session_id` to the other session and participant tools."
+                "description": "The `id`/`session_id` for the session and participant tools."
               },
               "session_name": {
-                "type": "string",
-                "description": "Name of the session."
+                "type": "string"
               },
               "start_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled start (ISO 8601)."
+                "format": "date-time"
               },
               "end_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled end (ISO 8601)."
+                "format": "date-time"
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call really finished, once it has."
+                "description": "Set once the call has ended."
               },
               "picture": {
-                "type": "string",
-                "description": "Image URL shown for the session room."
+                "type": "string"
               },
               "team_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Coviu team that owns the session; usable as `teamId` in the waiting-area and collection tools."
+                "description": "The `teamId` for the waiting-area and collection tools."
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the session."
+                "format": "uuid"
               },
               "participants": {
                 "type": "array",
-                "description": "The people invited to the session.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
                       "format": "uuid",
-                      "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                      "description": "The `id` for the participant get/update/delete tools."
                     },
                     "session_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Session the participant belongs to."
+                      "format": "uuid"
                     },
                     "client_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "API client that created the participant."
+                      "format": "uuid"
                     },
                     "display_name": {
-                      "type": "string",
-                      "description": "Name shown in the call."
+                      "type": "string"
                     },
                     "entry_url": {
                       "type": "string",
                       "format": "uri",
-                      "description": "Personal link this person opens to join the call; share it only with them."
+                      "description": "This person's own join link; share it only with them."
                     },
                     "picture": {
-                      "type": "string",
-                      "description": "Avatar image URL."
+                      "type": "string"
                     },
                     "role": {
                       "type": "string",
@@ -4357,30 +4333,26 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "state": {
                       "type": "string",
-                      "description": "Free-form text stored for the caller's own use."
+                      "description": "Your free text, as stored."
                     },
                     "user_hint": {
-                      "type": "string",
-                      "description": "Hint about the user, as held by Coviu."
+                      "type": "string"
                     },
                     "phone": {
-                      "type": "string",
-                      "description": "Phone number recorded for the participant."
+                      "type": "string"
                     },
                     "coviu_user_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Coviu user account linked to this participant, when there is one."
+                      "format": "uuid"
                     },
                     "deleted_at": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "When the participant was removed; present only for removed participants."
+                      "description": "Only on removed participants."
                     }
                   }
                 }
@@ -4429,14 +4401,14 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v1/sessions/{session_id}",
           "summary": "Update a session",
-          "description": "Changes an existing session's name, schedule or picture, e.g. to reschedule an appointment. Pass only the fields to change. Participants are not changed here: use create_a_coviu_participant, update_a_coviu_participant_by_id or delete_a_coviu_participant_by_id. Times are ISO 8601 with a timezone. Returns the updated session with its participants.",
+          "description": "Changes a session's name, schedule (ISO 8601 with timezone) or picture, e.g. to reschedule; pass only what changes. Participants are changed with the participant tools. Returns the updated session.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID) of the session to change.",
+              "description": "session_id of the session to change.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4450,28 +4422,26 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "session_name": {
-                  "type": "string",
-                  "description": "New name for the session."
+                  "type": "string"
                 },
                 "start_time": {
                   "type": "string",
-                  "format": "date-time",
-                  "description": "New start (ISO 8601 with timezone)."
+                  "format": "date-time"
                 },
                 "end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "New scheduled end (ISO 8601 with timezone); must be after the start."
+                  "description": "After the start."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "New image URL for the session room."
+                  "description": "Image for the session room."
                 },
                 "actual_end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the call really ended. Coviu normally records this itself; only set it to correct the record."
+                  "description": "Recorded by Coviu itself; set only to correct it."
                 }
               }
             }
@@ -4482,74 +4452,64 @@ extension BundledIntegrations {
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the session; pass it as `id` or `session_id` to the other session and participant tools."
+                "description": "The `id`/`session_id` for the session and participant tools."
               },
               "session_name": {
-                "type": "string",
-                "description": "Name of the session."
+                "type": "string"
               },
               "start_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled start (ISO 8601)."
+                "format": "date-time"
               },
               "end_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled end (ISO 8601)."
+                "format": "date-time"
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call really finished, once it has."
+                "description": "Set once the call has ended."
               },
               "picture": {
-                "type": "string",
-                "description": "Image URL shown for the session room."
+                "type": "string"
               },
               "team_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Coviu team that owns the session; usable as `teamId` in the waiting-area and collection tools."
+                "description": "The `teamId` for the waiting-area and collection tools."
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the session."
+                "format": "uuid"
               },
               "participants": {
                 "type": "array",
-                "description": "The people invited to the session.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
                       "format": "uuid",
-                      "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                      "description": "The `id` for the participant get/update/delete tools."
                     },
                     "session_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Session the participant belongs to."
+                      "format": "uuid"
                     },
                     "client_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "API client that created the participant."
+                      "format": "uuid"
                     },
                     "display_name": {
-                      "type": "string",
-                      "description": "Name shown in the call."
+                      "type": "string"
                     },
                     "entry_url": {
                       "type": "string",
                       "format": "uri",
-                      "description": "Personal link this person opens to join the call; share it only with them."
+                      "description": "This person's own join link; share it only with them."
                     },
                     "picture": {
-                      "type": "string",
-                      "description": "Avatar image URL."
+                      "type": "string"
                     },
                     "role": {
                       "type": "string",
@@ -4557,30 +4517,26 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "state": {
                       "type": "string",
-                      "description": "Free-form text stored for the caller's own use."
+                      "description": "Your free text, as stored."
                     },
                     "user_hint": {
-                      "type": "string",
-                      "description": "Hint about the user, as held by Coviu."
+                      "type": "string"
                     },
                     "phone": {
-                      "type": "string",
-                      "description": "Phone number recorded for the participant."
+                      "type": "string"
                     },
                     "coviu_user_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Coviu user account linked to this participant, when there is one."
+                      "format": "uuid"
                     },
                     "deleted_at": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "When the participant was removed; present only for removed participants."
+                      "description": "Only on removed participants."
                     }
                   }
                 }
@@ -4609,14 +4565,14 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v1/sessions/{session_id}",
           "summary": "Cancel a session",
-          "description": "Cancels a scheduled session (Coviu has no hard delete: the session is marked cancelled). Only a session that has not started yet can be cancelled; a session already under way or finished is refused. After cancelling nobody can join with any of its entry links, and it cannot be undone - confirm with the user first. Cancelled sessions drop out of list_all_coviu_sessions unless include_canceled is true. Returns {\"ok\": true} on success.",
+          "description": "Cancels a session that has not started (a session under way or finished is refused). Nobody can join with its entry links afterwards and it cannot be undone: confirm with the user first. Coviu marks it cancelled (no hard delete); list_all_coviu_sessions shows it only with include_canceled.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID) of the session to cancel.",
+              "description": "session_id of the session to cancel.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4627,8 +4583,7 @@ extension BundledIntegrations {
             "type": "object",
             "properties": {
               "ok": {
-                "type": "boolean",
-                "description": "true when Coviu accepted the cancellation."
+                "type": "boolean"
               }
             }
           },
@@ -4655,14 +4610,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions/{session_id}/summary",
           "summary": "Get a session summary",
-          "description": "Reports what actually happened in a session: use it to check whether and when a consultation took place, who attended and for how long, or to look into call-quality complaints. Returns start_time/end_time (the schedule), actual_end_time (when the last participant left), and per participant: participant_id, role, entry_time (first entry into the call, not counting time in the waiting room), exit_time {left_at, left_reason} (last departure) and bandwidth (min/max/avg sent and received). Fields are empty for a session nobody has joined yet. Times are ISO 8601.",
+          "description": "What happened in a session: whether and when it took place, who attended and for how long, call quality. Per participant: participant_id, role, entry_time, exit_time {left_at, left_reason} and bandwidth (min/max/avg sent and received). Empty for a session nobody has joined yet.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID) whose summary to read.",
+              "description": "session_id of the session.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4675,28 +4630,26 @@ extension BundledIntegrations {
               "start_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "Scheduled start."
+                "description": "Scheduled."
               },
               "end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "Scheduled end."
+                "description": "Scheduled."
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call was recorded as complete (the last participant left)."
+                "description": "When the last participant left."
               },
               "participants": {
                 "type": "array",
-                "description": "Attendance and connection quality per participant.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Participant this entry describes."
+                      "format": "uuid"
                     },
                     "role": {
                       "type": "string",
@@ -4704,56 +4657,46 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "entry_time": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "Earliest time the participant entered the call (time spent in the waiting room is not counted)."
+                      "description": "First entry into the call (waiting room not counted)."
                     },
                     "exit_time": {
                       "type": "object",
-                      "description": "Latest departure from the call.",
+                      "description": "Last departure.",
                       "properties": {
                         "left_at": {
                           "type": "string",
-                          "format": "date-time",
-                          "description": "When the participant last left."
+                          "format": "date-time"
                         },
                         "left_reason": {
-                          "type": "string",
-                          "description": "Why they left, as recorded by Coviu."
+                          "type": "string"
                         }
                       }
                     },
                     "bandwidth": {
                       "type": "object",
-                      "description": "Media bandwidth statistics for the participant's connection.",
                       "properties": {
                         "min_sent_bandwidth": {
-                          "type": "number",
-                          "description": "Lowest upload bandwidth observed."
+                          "type": "number"
                         },
                         "max_sent_bandwidth": {
-                          "type": "number",
-                          "description": "Highest upload bandwidth observed."
+                          "type": "number"
                         },
                         "avg_sent_bandwidth": {
-                          "type": "number",
-                          "description": "Average upload bandwidth."
+                          "type": "number"
                         },
                         "min_receive_bandwidth": {
-                          "type": "number",
-                          "description": "Lowest download bandwidth observed."
+                          "type": "number"
                         },
                         "max_receive_bandwidth": {
-                          "type": "number",
-                          "description": "Highest download bandwidth observed."
+                          "type": "number"
                         },
                         "avg_receive_bandwidth": {
-                          "type": "number",
-                          "description": "Average download bandwidth."
+                          "type": "number"
                         }
                       }
                     }
@@ -4785,13 +4728,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions/{session_id}/participants",
           "summary": "List a session's participants",
-          "description": "Lists everyone invited to one session. Use it to find a participant_id or re-send someone their entry_url. Removed participants are left out unless deleted_participants is true. The whole list comes back in one page. Each item has participant_id, session_id, display_name, role, entry_url, picture, state, phone, coviu_user_id, and deleted_at for removed ones.",
+          "description": "Everyone invited to one session: find a participant_id or re-send an entry_url. Removed participants only with deleted_participants. Items: participant_id, session_id, display_name, role, entry_url, state, phone, deleted_at (removed ones).",
           "parameters": [
             {
               "name": "session_id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID): the `session_id` returned by create_a_coviu_session or list_all_coviu_sessions.",
+              "description": "session_id from create_a_coviu_session or list_all_coviu_sessions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4801,7 +4744,7 @@ extension BundledIntegrations {
               "name": "deleted_participants",
               "in": "query",
               "required": false,
-              "description": "Set to true to also return participants who were removed from the session (they carry `deleted_at`). Leave out to see only current participants.",
+              "description": "true: also removed participants (with deleted_at).",
               "schema": {
                 "type": "boolean"
               }
@@ -4831,14 +4774,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/participants/{participant_id}",
           "summary": "Get a participant",
-          "description": "Fetches one participant by id: display_name, role, entry_url (their personal join link), session_id, picture, state, phone, coviu_user_id and deleted_at if removed. Use it to look up which session a participant belongs to or to retrieve their link.",
+          "description": "One participant: their session_id, role and entry_url (personal join link).",
           "parameters": [
             {
               "name": "participant_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Participant id (UUID), from a session's participants or create_a_coviu_participant.",
+              "description": "participant_id from a session's participants or create_a_coviu_participant.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4851,30 +4794,26 @@ extension BundledIntegrations {
               "participant_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                "description": "The `id` for the participant get/update/delete tools."
               },
               "session_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the participant belongs to."
+                "format": "uuid"
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the participant."
+                "format": "uuid"
               },
               "display_name": {
-                "type": "string",
-                "description": "Name shown in the call."
+                "type": "string"
               },
               "entry_url": {
                 "type": "string",
                 "format": "uri",
-                "description": "Personal link this person opens to join the call; share it only with them."
+                "description": "This person's own join link; share it only with them."
               },
               "picture": {
-                "type": "string",
-                "description": "Avatar image URL."
+                "type": "string"
               },
               "role": {
                 "type": "string",
@@ -4882,30 +4821,26 @@ extension BundledIntegrations {
                   "GUEST",
                   "HOST",
                   "PARTICIPANT"
-                ],
-                "description": "Role in the call."
+                ]
               },
               "state": {
                 "type": "string",
-                "description": "Free-form text stored for the caller's own use."
+                "description": "Your free text, as stored."
               },
               "user_hint": {
-                "type": "string",
-                "description": "Hint about the user, as held by Coviu."
+                "type": "string"
               },
               "phone": {
-                "type": "string",
-                "description": "Phone number recorded for the participant."
+                "type": "string"
               },
               "coviu_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user account linked to this participant, when there is one."
+                "format": "uuid"
               },
               "deleted_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the participant was removed; present only for removed participants."
+                "description": "Only on removed participants."
               }
             }
           },
@@ -4922,13 +4857,13 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v1/sessions/{session_id}/participants",
           "summary": "Add a participant to a session",
-          "description": "Invites one more person to an existing session and creates their personal entry link. Works for sessions that are scheduled or already in progress, but a participant cannot be added to a session that has ended (Coviu rejects it) - for a finished appointment schedule a new session instead. Create one participant per real person; never share one entry_url between people. Returns the participant: participant_id, entry_url (send it to the person), display_name, role, session_id, state.",
+          "description": "Invites one more person to a scheduled or running session and creates their personal entry_url (send it only to them; one participant per person). A session that has ended refuses new participants: schedule a new session instead.",
           "parameters": [
             {
               "name": "session_id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID): the `session_id` returned by create_a_coviu_session or list_all_coviu_sessions.",
+              "description": "session_id from create_a_coviu_session or list_all_coviu_sessions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4943,7 +4878,7 @@ extension BundledIntegrations {
               "properties": {
                 "display_name": {
                   "type": "string",
-                  "description": "Name shown for this person inside the call, e.g. \"Dr Priya Raman\" or \"Sam Taylor\"."
+                  "description": "Name shown in the call, e.g. \"Dr Priya Raman\"."
                 },
                 "role": {
                   "type": "string",
@@ -4952,20 +4887,20 @@ extension BundledIntegrations {
                     "HOST",
                     "PARTICIPANT"
                   ],
-                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant. Optional in Coviu's schema: left out, Coviu chooses the role."
+                  "description": "HOST joins directly and can admit others; GUEST waits in the waiting area until admitted; PARTICIPANT is a third role the API accepts. Left out, Coviu chooses (optional in Coviu's schema)."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "URL of an avatar image for the person (optional)."
+                  "description": "Avatar image."
                 },
                 "state": {
                   "type": "string",
-                  "description": "Free-form text you want stored with the participant (e.g. your appointment or patient reference). Coviu keeps it and returns it unchanged; list_all_coviu_sessions can filter on it."
+                  "description": "Your own free text stored with the participant (e.g. an appointment reference), returned unchanged; list_all_coviu_sessions can filter on it."
                 },
                 "phone": {
                   "type": "string",
-                  "description": "Phone number for the person, with country code, e.g. \"+61412345678\"."
+                  "description": "With country code, e.g. \"+61412345678\"."
                 }
               }
             }
@@ -4976,30 +4911,26 @@ extension BundledIntegrations {
               "participant_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                "description": "The `id` for the participant get/update/delete tools."
               },
               "session_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the participant belongs to."
+                "format": "uuid"
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the participant."
+                "format": "uuid"
               },
               "display_name": {
-                "type": "string",
-                "description": "Name shown in the call."
+                "type": "string"
               },
               "entry_url": {
                 "type": "string",
                 "format": "uri",
-                "description": "Personal link this person opens to join the call; share it only with them."
+                "description": "This person's own join link; share it only with them."
               },
               "picture": {
-                "type": "string",
-                "description": "Avatar image URL."
+                "type": "string"
               },
               "role": {
                 "type": "string",
@@ -5007,30 +4938,26 @@ extension BundledIntegrations {
                   "GUEST",
                   "HOST",
                   "PARTICIPANT"
-                ],
-                "description": "Role in the call."
+                ]
               },
               "state": {
                 "type": "string",
-                "description": "Free-form text stored for the caller's own use."
+                "description": "Your free text, as stored."
               },
               "user_hint": {
-                "type": "string",
-                "description": "Hint about the user, as held by Coviu."
+                "type": "string"
               },
               "phone": {
-                "type": "string",
-                "description": "Phone number recorded for the participant."
+                "type": "string"
               },
               "coviu_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user account linked to this participant, when there is one."
+                "format": "uuid"
               },
               "deleted_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the participant was removed; present only for removed participants."
+                "description": "Only on removed participants."
               }
             }
           },
@@ -5060,14 +4987,14 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v1/participants/{participant_id}",
           "summary": "Update a participant",
-          "description": "Changes a participant's display name, avatar, role or stored state text; pass only the fields to change. Use it e.g. to promote a guest to HOST or correct a misspelt name. The entry_url stays the same. Returns the updated participant.",
+          "description": "Changes a participant's name, avatar, role or state text (e.g. promote a GUEST to HOST); pass only what changes. The entry_url stays the same.",
           "parameters": [
             {
               "name": "participant_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Participant id (UUID) to change.",
+              "description": "participant_id to change.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5082,7 +5009,7 @@ extension BundledIntegrations {
               "properties": {
                 "display_name": {
                   "type": "string",
-                  "description": "Name shown for this person inside the call, e.g. \"Dr Priya Raman\" or \"Sam Taylor\"."
+                  "description": "Name shown in the call, e.g. \"Dr Priya Raman\"."
                 },
                 "role": {
                   "type": "string",
@@ -5091,16 +5018,16 @@ extension BundledIntegrations {
                     "HOST",
                     "PARTICIPANT"
                   ],
-                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant."
+                  "description": "HOST joins directly and can admit others; GUEST waits in the waiting area until admitted; PARTICIPANT is a third role the API accepts."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "URL of an avatar image for the person (optional)."
+                  "description": "Avatar image."
                 },
                 "state": {
                   "type": "string",
-                  "description": "Free-form text you want stored with the participant (e.g. your appointment or patient reference). Coviu keeps it and returns it unchanged; list_all_coviu_sessions can filter on it."
+                  "description": "Your own free text stored with the participant (e.g. an appointment reference), returned unchanged; list_all_coviu_sessions can filter on it."
                 }
               }
             }
@@ -5111,30 +5038,26 @@ extension BundledIntegrations {
               "participant_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                "description": "The `id` for the participant get/update/delete tools."
               },
               "session_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the participant belongs to."
+                "format": "uuid"
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the participant."
+                "format": "uuid"
               },
               "display_name": {
-                "type": "string",
-                "description": "Name shown in the call."
+                "type": "string"
               },
               "entry_url": {
                 "type": "string",
                 "format": "uri",
-                "description": "Personal link this person opens to join the call; share it only with them."
+                "description": "This person's own join link; share it only with them."
               },
               "picture": {
-                "type": "string",
-                "description": "Avatar image URL."
+                "type": "string"
               },
               "role": {
                 "type": "string",
@@ -5142,30 +5065,26 @@ extension BundledIntegrations {
                   "GUEST",
                   "HOST",
                   "PARTICIPANT"
-                ],
-                "description": "Role in the call."
+                ]
               },
               "state": {
                 "type": "string",
-                "description": "Free-form text stored for the caller's own use."
+                "description": "Your free text, as stored."
               },
               "user_hint": {
-                "type": "string",
-                "description": "Hint about the user, as held by Coviu."
+                "type": "string"
               },
               "phone": {
-                "type": "string",
-                "description": "Phone number recorded for the participant."
+                "type": "string"
               },
               "coviu_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user account linked to this participant, when there is one."
+                "format": "uuid"
               },
               "deleted_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the participant was removed; present only for removed participants."
+                "description": "Only on removed participants."
               }
             }
           },
@@ -5190,14 +5109,14 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v1/participants/{participant_id}",
           "summary": "Remove a participant",
-          "description": "Removes (cancels) one participant from their session so their entry link should no longer be used to join; the session and the other participants are untouched. The removal is recorded, not erased: the participant then only appears in listings when deleted_participants is true, with deleted_at set. Confirm with the user first. Returns {\"ok\": true} on success.",
+          "description": "Removes one participant from their session (others untouched); their entry link should no longer be used. Recorded, not erased: they then appear only with deleted_participants, with deleted_at. Confirm with the user first.",
           "parameters": [
             {
               "name": "participant_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Participant id (UUID) to remove.",
+              "description": "participant_id to remove.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5208,8 +5127,7 @@ extension BundledIntegrations {
             "type": "object",
             "properties": {
               "ok": {
-                "type": "boolean",
-                "description": "true when Coviu accepted the cancellation."
+                "type": "boolean"
               }
             }
           },
@@ -5236,13 +5154,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/waiting/{teamId}",
           "summary": "List calls waiting for a team",
-          "description": "Shows who is waiting right now in a team's waiting area, across all of its waiting queues. Use it to see how many patients are waiting, for how long, and in which queue. For a single queue use coviu_waiting_queue_calls_for_queue. The whole list comes back in one page. Each call has callId, teamId, waitingQueueId, callType (video or phone), joinedAt, lastActivityAt, sessionId when linked to a session, answer/hold/transfer/finish timestamps when they apply, and details (a JSON-encoded string with caller details). Times are ISO 8601.",
+          "description": "Who is waiting now in a team's waiting area, across its queues: how many, how long, which queue. For one queue use coviu_waiting_queue_calls_for_queue. Items: callId, teamId, waitingQueueId, callType, joinedAt, lastActivityAt, sessionId (when linked), answer/hold/transfer/finish times when they apply, and details (a JSON-encoded string).",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5266,13 +5184,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/waiting/{teamId}/queue/{waitingQueueId}",
           "summary": "List calls waiting in one queue",
-          "description": "Shows the callers waiting right now in one waiting queue of a team (for example one clinic's or one practitioner's queue). Use list_all_coviu_waiting_queue_calls for the whole team; the waitingQueueId of a queue appears on every call it holds. Returns an array of calls with the same fields: callId, teamId, waitingQueueId, callType, joinedAt, lastActivityAt, sessionId, details and any answer/hold/transfer/finish timestamps.",
+          "description": "Who is waiting now in one of a team's waiting queues (e.g. one clinic's or practitioner's); list_all_coviu_waiting_queue_calls covers the whole team. Items as there.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5282,7 +5200,7 @@ extension BundledIntegrations {
               "name": "waitingQueueId",
               "in": "path",
               "required": true,
-              "description": "Waiting queue id (UUID), e.g. the `waitingQueueId` of a call from list_all_coviu_waiting_queue_calls.",
+              "description": "The waitingQueueId of a call from list_all_coviu_waiting_queue_calls.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5304,13 +5222,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/waiting/{teamId}/calls/{callId}",
           "summary": "Get a waiting-area call",
-          "description": "Fetches one waiting-area call by id to follow it through its life: joined, answered, on hold, transferred, finished. Use it to check whether a specific caller has been seen yet or where a call was transferred. Returns callId, teamId, waitingQueueId, callType, sessionId, details (JSON-encoded string), joinedAt, answeredAt, onHoldAt, leftQueueAt, transferredAt/transferredTo/transferredToTeam, previousCallId, finishedAt, emptiedAt and lastActivityAt (ISO 8601).",
+          "description": "One waiting-area call through its life (joined, answered, on hold, transferred, finished): has the caller been seen, where was the call transferred.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5320,7 +5238,7 @@ extension BundledIntegrations {
               "name": "callId",
               "in": "path",
               "required": true,
-              "description": "Call id (UUID), the `callId` of an entry from list_all_coviu_waiting_queue_calls.",
+              "description": "The callId of a call from list_all_coviu_waiting_queue_calls.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5332,108 +5250,93 @@ extension BundledIntegrations {
             "properties": {
               "callId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Id of the call; the `callId` for get_single_coviu_waiting_queue_call_by_id."
+                "format": "uuid"
               },
               "teamId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Team whose waiting area the call is in."
+                "format": "uuid"
               },
               "waitingQueueId": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Waiting queue the call is (or was) in."
+                "description": "The waitingQueueId for coviu_waiting_queue_calls_for_queue."
               },
               "sessionId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the call belongs to, when it is linked to one."
+                "format": "uuid"
               },
               "callType": {
                 "type": "string",
                 "enum": [
                   "video",
                   "phone"
-                ],
-                "description": "Whether the caller is on video or on the phone."
+                ]
               },
               "peerId": {
-                "type": "string",
-                "description": "Coviu's identifier for the caller's connection."
+                "type": "string"
               },
               "socketId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Realtime connection id of the caller."
+                "format": "uuid"
               },
               "details": {
                 "type": "string",
-                "description": "Extra caller details as a JSON-encoded string (parse it to read the fields)."
+                "description": "Caller details as a JSON-encoded string; parse it."
               },
               "joinedAt": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the caller entered the waiting area."
+                "description": "Entered the waiting area."
               },
               "startedAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call started."
+                "format": "date-time"
               },
               "answeredAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When a clinician answered the call."
+                "format": "date-time"
               },
               "onHoldAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call was put on hold."
+                "format": "date-time"
               },
               "leftQueueAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the caller left the queue."
+                "format": "date-time"
               },
               "transferredAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call was transferred."
+                "format": "date-time"
               },
               "transferredTo": {
                 "type": "string",
-                "description": "Queue the call was transferred to."
+                "description": "Queue it was transferred to."
               },
               "transferredToTeam": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Team the call was transferred to."
+                "format": "uuid"
               },
               "previousCallId": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Call this one continues after a transfer."
+                "description": "The call this one continues after a transfer."
               },
               "finishedAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call finished."
+                "format": "date-time"
               },
               "emptiedAt": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the last person left the call."
+                "description": "When the last person left."
               },
               "cleanedAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When Coviu cleaned up the call."
+                "format": "date-time"
               },
               "lastActivityAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Most recent activity on the call."
+                "format": "date-time"
               }
             }
           },
@@ -5461,13 +5364,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}",
           "summary": "List a team's collections",
-          "description": "Lists the data collections a team has (forms, call recordings, voicemail and other captured media are stored in collections). Start here to find the collectionId for list_all_coviu_submissions. The whole list comes back in one page. Each item has id, collection_id (pass this as collectionId), team_id, collection_reference, name, read_setting and delete_setting (restricted, exclusive or team: who may read or delete its items), created_at and updated_at.",
+          "description": "A team's data collections, where forms, call recordings, voicemail and other captured media are stored. Start here for list_all_coviu_submissions. Items: id, collection_id (the collectionId), team_id, collection_reference, name, read_setting and delete_setting (restricted, exclusive or team: who may read or delete its items), created_at, updated_at.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5501,13 +5404,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}",
           "summary": "List a collection's submissions",
-          "description": "Lists the submissions saved in one collection, optionally within a time window. Use it to find recent recordings or forms and their submissionId. Each item has item_submission_id (the submissionId for the other collection tools), secure_collection_id, session_id (when captured in a session), collection_location, submitting_user_id, created_at, updated_at, locked_at and action_status. The list does not include the files: call get_single_coviu_submission_by_id for those.",
+          "description": "The submissions (recordings, forms) in one collection, optionally in a time window. Items: item_submission_id (the submissionId for the other collection tools), secure_collection_id, session_id (when captured in a session), collection_location, submitting_user_id, created_at, updated_at, locked_at, action_status. Files are not listed: see get_single_coviu_submission_by_id.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5517,7 +5420,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5527,7 +5430,7 @@ extension BundledIntegrations {
               "name": "from",
               "in": "query",
               "required": false,
-              "description": "Only submissions from this instant on (ISO 8601, e.g. 2025-03-01T00:00:00Z).",
+              "description": "Only submissions from this instant on.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5537,7 +5440,7 @@ extension BundledIntegrations {
               "name": "until",
               "in": "query",
               "required": false,
-              "description": "Only submissions up to this instant (ISO 8601).",
+              "description": "Only submissions up to this instant.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5547,7 +5450,7 @@ extension BundledIntegrations {
               "name": "filter",
               "in": "query",
               "required": false,
-              "description": "Filter text passed to Coviu as is; its syntax is not documented, so only use it with a value the user supplies.",
+              "description": "Passed to Coviu as is; its syntax is undocumented, so use only a value the user gives.",
               "schema": {
                 "type": "string"
               }
@@ -5556,7 +5459,7 @@ extension BundledIntegrations {
               "name": "order",
               "in": "query",
               "required": false,
-              "description": "Sort direction: asc (default, oldest first) or desc (newest first).",
+              "description": "asc: oldest first; desc: newest first.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -5570,7 +5473,7 @@ extension BundledIntegrations {
               "name": "orderBy",
               "in": "query",
               "required": false,
-              "description": "Field to sort by; defaults to created_at (updated_at also makes sense).",
+              "description": "Field to sort by, e.g. updated_at.",
               "schema": {
                 "type": "string",
                 "default": "created_at"
@@ -5609,13 +5512,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}/submission/{submissionId}",
           "summary": "Get a submission",
-          "description": "Fetches one submission with the list of files stored for it. Use it before downloading: each entry in files has id (the fileId for get_single_coviu_submission_file_by_id), size in bytes, metadata, created_at and updated_at. Also returns item_submission_id, secure_collection_id, session_id, collection_location, submitting_user_id, created_at, updated_at, locked_at and action_status.",
+          "description": "One submission with its stored files; use it before downloading (files[].id is the fileId, size is in bytes).",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5625,7 +5528,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5635,7 +5538,7 @@ extension BundledIntegrations {
               "name": "submissionId",
               "in": "path",
               "required": true,
-              "description": "Submission id (UUID): the `item_submission_id` of an entry from list_all_coviu_submissions.",
+              "description": "The item_submission_id from list_all_coviu_submissions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5648,73 +5551,66 @@ extension BundledIntegrations {
               "item_submission_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the submission; the `submissionId` for the submission, file and recording tools."
+                "description": "The submissionId for the file and recording tools."
               },
               "secure_collection_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Collection the submission belongs to."
+                "description": "The collectionId."
               },
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Session during which the item was captured, when there is one."
+                "description": "Session it was captured in, if any."
               },
               "collection_location": {
-                "type": "string",
-                "description": "Where in Coviu the item was collected."
+                "type": "string"
               },
               "submitting_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user who submitted the item."
+                "format": "uuid"
               },
               "created_at": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the submission was created."
+                "format": "date-time"
               },
               "updated_at": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the submission last changed."
+                "format": "date-time"
               },
               "locked_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the submission was locked against changes."
+                "description": "When it was locked against changes."
               },
               "action_status": {
                 "type": "boolean",
-                "description": "Whether the submission has been actioned."
+                "description": "Whether it has been actioned."
               },
               "files": {
                 "type": "array",
-                "description": "Files stored with the submission; download one with get_single_coviu_submission_file_by_id.",
+                "description": "Download one with get_single_coviu_submission_file_by_id.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "id": {
                       "type": "string",
-                      "description": "File id; the `fileId` argument of get_single_coviu_submission_file_by_id."
+                      "description": "The fileId."
                     },
                     "metadata": {
-                      "type": "object",
-                      "description": "Descriptive metadata Coviu keeps about the file."
+                      "type": "object"
                     },
                     "size": {
                       "type": "number",
-                      "description": "Size in bytes."
+                      "description": "Bytes."
                     },
                     "created_at": {
                       "type": "string",
-                      "format": "date-time",
-                      "description": "When the file was stored."
+                      "format": "date-time"
                     },
                     "updated_at": {
                       "type": "string",
-                      "format": "date-time",
-                      "description": "When the file last changed."
+                      "format": "date-time"
                     }
                   }
                 }
@@ -5746,13 +5642,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}/submission/{submissionId}/file/{fileId}",
           "summary": "Download a submission file (video)",
-          "description": "Downloads one file stored with a submission, typically a video recording of a consultation (video/webm). Get the fileId from the files list of get_single_coviu_submission_by_id; its size tells you how large the download is. The file is not returned inline: conduit writes it to a private local temporary file and the result gives that file's path, MIME type and size, never the bytes; open or hand on the path to use the recording. Coviu may answer with 206 Partial Content, which still delivers the file. Pass quality=480p to get a smaller 480p version instead of the original.",
+          "description": "Downloads one file of a submission, typically a consultation's video recording (video/webm). fileId and size come from get_single_coviu_submission_by_id's files. Coviu may answer 206 Partial Content, which still delivers the file. quality=480p gets a smaller version.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5762,7 +5658,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5772,7 +5668,7 @@ extension BundledIntegrations {
               "name": "submissionId",
               "in": "path",
               "required": true,
-              "description": "Submission id (UUID): the `item_submission_id` of an entry from list_all_coviu_submissions.",
+              "description": "The item_submission_id from list_all_coviu_submissions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5782,7 +5678,7 @@ extension BundledIntegrations {
               "name": "fileId",
               "in": "path",
               "required": true,
-              "description": "File id: the `id` of an entry in the submission's files (from get_single_coviu_submission_by_id).",
+              "description": "The id of an entry in get_single_coviu_submission_by_id's files.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5792,7 +5688,7 @@ extension BundledIntegrations {
               "name": "quality",
               "in": "query",
               "required": false,
-              "description": "Ask for a lower-resolution rendition; the only documented value is 480p. Leave out for the original.",
+              "description": "A smaller rendition; leave out for the original.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -5843,13 +5739,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}/recording/{submissionId}",
           "summary": "Download an audio recording",
-          "description": "Downloads the audio recording kept for a submission (audio/webm), e.g. a recorded call or a voicemail left in the waiting area. Find the submission with list_all_coviu_submissions; for video files listed under a submission use get_single_coviu_submission_file_by_id instead. The file is not returned inline: conduit writes it to a private local temporary file and the result gives that file's path, MIME type and size, never the bytes; open or hand on the path to use the recording. Coviu may answer with 206 Partial Content, which still delivers the file.",
+          "description": "Downloads a submission's audio recording (audio/webm), e.g. a recorded call or a voicemail left in the waiting area. Find the submission with list_all_coviu_submissions; for its video files use get_single_coviu_submission_file_by_id. Coviu may answer 206 Partial Content, which still delivers the file.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5859,7 +5755,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5869,7 +5765,7 @@ extension BundledIntegrations {
               "name": "submissionId",
               "in": "path",
               "required": true,
-              "description": "Submission id (UUID): the `item_submission_id` of an entry from list_all_coviu_submissions.",
+              "description": "The item_submission_id from list_all_coviu_submissions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
