@@ -3,7 +3,7 @@
 package struct CatalogBuilder {
     /// Said of every file argument.
     static let localPathNote =
-        "A local file path (absolute, or relative to where conduit runs) inside server.files.upload_roots (by default conduit's download folder, so a file a tool downloaded can be sent on)."
+        "Local file path (absolute, or relative to where conduit runs) inside server.files.upload_roots (default: conduit's download folder, so a downloaded file can be sent on)."
 
     /// What real clients accept as a tool name.
     package static let maximumNameLength = 64
@@ -113,13 +113,13 @@ package struct CatalogBuilder {
 
         var text = documentation
         if !(method.body?.files.isEmpty ?? true) {
-            text += "\n\nUploads a local file: conduit streams it from disk and reports progress."
+            text += "\n\nStreams a local file from disk, reporting progress."
         }
         if method.kind == .list {
             let maximum = method.pagination?.maximumLimit.map { " (at most \($0))" } ?? ""
             properties["limit"] = .object([
                 "type": "integer", "minimum": 1,
-                "description": .string("Items on this page\(maximum)."),
+                "description": .string("Page size\(maximum)."),
             ])
             properties["next_cursor"] = .object([
                 "type": "string",
@@ -133,7 +133,7 @@ package struct CatalogBuilder {
         if method.kind == .list || method.kind == .get, !method.binaryResponse, properties["response_fields"] == nil {
             properties["response_fields"] = .object([
                 "type": "array", "items": ["type": "string"],
-                "description": "Fields to keep in each record, as dotted paths (\"a.b\").",
+                "description": "Fields to keep per record (dotted paths, \"a.b\").",
             ])
             routes.append(("response_fields", .responseFields))
         }

@@ -43,13 +43,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v3/engagements",
           "summary": "List conversations (engagements)",
-          "description": "Search the conversations (engagements) Chorus has captured: recorded meetings, dialer calls, emails and other activity. Use this to find calls in a date window, for a rep or team, or with a given participant. Always narrow with min_date/max_date when you can; without filters the walk can be very long. Each item holds engagement_id (the conversation id every other Chorus tool takes), subject, date_time (Unix seconds), duration (seconds), engagement_type, owner user_id/user_name/user_email, participants (name, email, company, type rep/cust), account and opportunity names/ids, disposition flags, processing_state, a url to open it in Chorus and, with with_trackers=true, tracker match counts. It does not include the transcript or summary: fetch those with get_single_chorus_conversation_by_id. Private recordings and calls the token's user may not see are never listed.",
+          "description": "Searches conversations (engagements: meetings, dialer calls, emails, other activity) by date window, rep, team or participant; narrow with min_date/max_date, as unfiltered walks are long. Items: engagement_id (the conversation id the other tools take), subject, date_time (Unix seconds), duration (seconds), engagement_type, owner, participants (type rep/cust), account, opportunity, disposition flags, processing_state, url; tracker_matches with with_trackers. No transcript or summary: see get_single_chorus_conversation_by_id. Private recordings and calls the user may not see are never listed.",
           "parameters": [
             {
               "name": "min_date",
               "in": "query",
               "required": false,
-              "description": "Only conversations that happened at or after this instant (ISO 8601 date-time, e.g. 2025-03-01T00:00:00Z).",
+              "description": "At or after this instant, e.g. 2025-03-01T00:00:00Z.",
               "schema": {
                 "type": "string",
                 "format": "date-time",
@@ -60,18 +60,17 @@ extension BundledIntegrations {
               "name": "max_date",
               "in": "query",
               "required": false,
-              "description": "Only conversations that happened at or before this instant (ISO 8601 date-time, e.g. 2025-03-31T23:59:59Z).",
+              "description": "At or before this instant.",
               "schema": {
                 "type": "string",
-                "format": "date-time",
-                "example": "2025-03-31T23:59:59Z"
+                "format": "date-time"
               }
             },
             {
               "name": "engagement_type",
               "in": "query",
               "required": false,
-              "description": "Restrict to one kind of engagement: meeting (recorded video/phone meetings), dialer (calls placed through a dialer), email, content_viewed (a prospect viewed shared content), unrecorded_meeting (calendar meetings Chorus did not record).",
+              "description": "content_viewed: a prospect viewed shared content; unrecorded_meeting: on the calendar, not recorded.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -87,7 +86,7 @@ extension BundledIntegrations {
               "name": "content_type",
               "in": "query",
               "required": false,
-              "description": "Restrict to one content or activity sub-type: email opens, clicks, unsubscribes and failures, form fills, review-site and content-platform visits (G2, TrustRadius, Highspot, Seismic, Vidyard…), contract events, unrecorded or missed dialer calls, and similar.",
+              "description": "Activity sub-type (email events, forms, review-site and content visits, contracts, dialer calls not recorded).",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -123,16 +122,13 @@ extension BundledIntegrations {
               "name": "user_id",
               "in": "query",
               "required": false,
-              "description": "Only conversations owned by these Chorus users (numeric user ids, e.g. from list_all_chorus_users or list_all_chorus_me). Sent comma-joined.",
+              "description": "Owners' numeric user ids (list_all_chorus_users, list_all_chorus_me).",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  305921
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -140,16 +136,13 @@ extension BundledIntegrations {
               "name": "team_id",
               "in": "query",
               "required": false,
-              "description": "Only conversations whose owner belongs to one of these teams (numeric team ids from list_all_chorus_teams). Sent comma-joined.",
+              "description": "Owners' team ids (list_all_chorus_teams).",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  21460
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -157,27 +150,23 @@ extension BundledIntegrations {
               "name": "participants_email",
               "in": "query",
               "required": false,
-              "description": "Only conversations in which this email address took part (a prospect, customer or colleague).",
+              "description": "Only conversations this address took part in.",
               "schema": {
                 "type": "string",
-                "format": "email",
-                "example": "jane.doe@customer.com"
+                "format": "email"
               }
             },
             {
               "name": "engagement_id",
               "in": "query",
               "required": false,
-              "description": "Fetch these specific engagements by id instead of searching (sent comma-joined). Handy to refresh list-level fields for known conversations.",
+              "description": "These engagements by id instead of a search (to refresh known ones).",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "EE8ED5BBBC254177B8201B9D84855949"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -185,7 +174,7 @@ extension BundledIntegrations {
               "name": "min_duration",
               "in": "query",
               "required": false,
-              "description": "Only conversations lasting at least this many seconds (e.g. 300 to skip very short calls).",
+              "description": "At least this many seconds, e.g. 300 to skip short calls.",
               "schema": {
                 "type": "number",
                 "minimum": 0,
@@ -196,18 +185,17 @@ extension BundledIntegrations {
               "name": "max_duration",
               "in": "query",
               "required": false,
-              "description": "Only conversations lasting at most this many seconds.",
+              "description": "At most this many seconds.",
               "schema": {
                 "type": "number",
-                "minimum": 0,
-                "example": 3600
+                "minimum": 0
               }
             },
             {
               "name": "compliance",
               "in": "query",
               "required": false,
-              "description": "Filter dialer calls by their call-recording compliance status.",
+              "description": "Dialer calls' recording-compliance status.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -221,7 +209,7 @@ extension BundledIntegrations {
               "name": "disposition_connected",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls that reached a live person, false for those that did not.",
+              "description": "Dialer calls: reached a live person (true) or not.",
               "schema": {
                 "type": "boolean"
               }
@@ -230,7 +218,7 @@ extension BundledIntegrations {
               "name": "disposition_gatekeeper",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls answered by a gatekeeper (assistant, receptionist).",
+              "description": "Dialer calls: answered by a gatekeeper (assistant, receptionist).",
               "schema": {
                 "type": "boolean"
               }
@@ -239,7 +227,7 @@ extension BundledIntegrations {
               "name": "disposition_tree",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls that ended in a phone tree / IVR.",
+              "description": "Dialer calls: ended in a phone tree / IVR.",
               "schema": {
                 "type": "boolean"
               }
@@ -248,7 +236,7 @@ extension BundledIntegrations {
               "name": "disposition_voicemail",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls that went to voicemail.",
+              "description": "Dialer calls: went to voicemail.",
               "schema": {
                 "type": "boolean"
               }
@@ -257,7 +245,7 @@ extension BundledIntegrations {
               "name": "with_trackers",
               "in": "query",
               "required": false,
-              "description": "Set true to include tracker_matches (which keyword/topic trackers fired and how often) on each engagement. Makes responses larger.",
+              "description": "true: add tracker_matches (which trackers fired, how often); larger pages.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -308,23 +296,22 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/conversations/{id}",
           "summary": "Get one conversation with transcript, summary and action items",
-          "description": "Fetch the full record of one conversation: title, owner, participants, account and deal context, status, metrics and recording details, plus the AI-written summary, recap and action_items. Use the engagement_id from list_all_chorus_conversations as id. TRANSCRIPT: pass fields including \"recording.utterances\"; the transcript is then data.attributes.recording.utterances, an ordered list whose entries carry snippet (the words), snippet_time (seconds from the start), speaker_name and speaker_type (rep/cust). Add \"participants\" and \"recording.clusters\" to map speakers. SUMMARY and ACTION ITEMS: they are the attributes summary, recap and action_items; Chorus produces them when the conversation is fetched (skip_summary_generation=true suppresses that), and they cannot be named in fields, so call without fields (the default document) when you need them and make a second, narrower call for the transcript if it is missing. Transcripts can be long: ask only for the fields you need. A 404 means the id is wrong, the conversation is private, or the token's user may not see it. The result is a JSON:API document: data.id, data.type \"recording\", data.attributes.",
+          "description": "One conversation in full: owner, participants, account/deal context, status, metrics, recording details, AI summary, recap and action_items. Transcript: fields with \"recording.utterances\" gives data.attributes.recording.utterances in order: snippet (the words), snippet_time (seconds from start), speaker_name, speaker_type (rep/cust); add \"participants\" and \"recording.clusters\" to map speakers. summary, recap and action_items come only without fields (generated on fetch unless skip_summary_generation): for both, make two calls. 404: wrong id, private, or no access.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Conversation id: the engagement_id from list_all_chorus_conversations (32 hex characters).",
+              "description": "engagement_id from list_all_chorus_conversations. 32 hex characters.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
               "name": "fields",
               "in": "query",
               "required": false,
-              "description": "Which attributes to populate, sent as one comma-joined list. Leave it out to get Chorus's default document. Name recording.utterances to get the transcript (one entry per utterance with snippet text, snippet_time in seconds from the start, speaker_name and speaker_type); add recording.clusters for per-speaker talk ranges, participants for attendees, recording.trackers for tracker hits, metrics for talk-ratio style metrics, deal/account for CRM context. Only the listed values are accepted; summary, recap and action_items are not among them and arrive in the default document.",
+              "description": "Attributes to return; leave out for the default document (the only one with summary, recap, action_items). recording.utterances: transcript; recording.clusters: per-speaker talk ranges; recording.trackers: tracker hits; metrics: talk ratios; deal/account: CRM context.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -378,7 +365,7 @@ extension BundledIntegrations {
               "name": "skip_summary_generation",
               "in": "query",
               "required": false,
-              "description": "Set true to skip producing the AI summary on this fetch (faster when you only want the transcript or metadata).",
+              "description": "true: no AI summary on this fetch (faster for transcript or metadata only).",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -388,7 +375,7 @@ extension BundledIntegrations {
               "name": "force_regeneration",
               "in": "query",
               "required": false,
-              "description": "Set true to make Chorus rebuild the conversation document (summary included) from its latest data instead of returning the stored one. Slower; use only when the record looks stale.",
+              "description": "true: rebuild the stored document (summary included) from the latest data. Slower; only when it looks stale.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -398,7 +385,7 @@ extension BundledIntegrations {
               "name": "include_meeting_metadata",
               "in": "query",
               "required": false,
-              "description": "Set true to add calendar details of the meeting (provider calendar id, iCal UID and the meeting join URL) under meeting.",
+              "description": "true: add calendar details under meeting (provider calendar id, iCal UID, join URL).",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -433,30 +420,29 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/conversations/{id}",
           "summary": "Delete a conversation (asynchronous)",
-          "description": "Permanently remove one conversation record (a recording, email or other engagement) from Chorus, including its media and transcript. Only do this on an explicit request: it cannot be undone. For recordings, force_delete=true also removes the playlist moments cut from them. The call only queues the deletion: the result is a task object (data.type \"task\", data.id, attributes.status), and there is no endpoint to follow that task.",
+          "description": "Permanently deletes one conversation (recording, email or other engagement) with its media and transcript. Irreversible: only on explicit request.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Conversation id: the engagement_id from list_all_chorus_conversations.",
+              "description": "engagement_id from list_all_chorus_conversations.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
               "name": "force_delete",
               "in": "query",
               "required": false,
-              "description": "Recordings only: true also deletes the playlist moments cut from this recording.",
+              "description": "Recordings: true also deletes the playlist moments cut from it.",
               "schema": {
                 "type": "boolean",
                 "default": false
               }
             }
           ],
-          "async": "Chorus answers 202 with a task object (data.type \"task\", data.id, attributes.status). The removal happens in the background and Chorus offers no endpoint to check the task, so report it as 'deletion requested' rather than done; a later get returning 404 is the only sign it completed.",
+          "async": "Chorus answers 202 with a task (data.id, attributes.status) that no endpoint can follow: report 'deletion requested'; a later 404 from get is the only sign it completed.",
           "examples": [
             {
               "arguments": {
@@ -477,7 +463,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/join",
           "summary": "Send the Chorus recorder to a live meeting",
-          "description": "Ask Chorus to dispatch its recording bot into a meeting that is happening now (or about to start), on behalf of the token's user. Pass as body the invitation text you would paste to a colleague; it must contain the meeting join link (Zoom, Google Meet, Microsoft Teams, Webex…), and may simply be the bare link. The result is the new conversation (data.id is its conversation id; attributes.status shows e.g. scheduled or live). Use chorus_conversations_disconnect with that id to take the recorder out again. A 400 or 409 means Chorus could not use the link or the meeting is already being handled; do not retry blindly.",
+          "description": "Sends Chorus's recording bot, for the token's user, into a meeting happening now or about to start. Returns the new conversation (data.id; attributes.status, e.g. scheduled or live); chorus_conversations_disconnect with that id takes it out. 400 or 409: Chorus could not use the link or the meeting is already handled; do not retry blindly.",
           "tags": [
             "live"
           ],
@@ -487,8 +473,7 @@ extension BundledIntegrations {
             "schema": {
               "type": "string",
               "minLength": 1,
-              "description": "Free text containing the meeting join link, e.g. \"Join me at https://acme.zoom.us/j/81234567890\".",
-              "example": "Please join our call: https://acme.zoom.us/j/81234567890?pwd=abc123"
+              "description": "Invitation text with the meeting join link (Zoom, Meet, Teams, Webex…), or just the link."
             }
           },
           "examples": [
@@ -510,7 +495,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations/{id}/actions/disconnect",
           "summary": "Take the recorder out of a live conversation",
-          "description": "Make the Chorus recorder leave a conversation that is being recorded right now. Recording stops at that point; what was captured so far is kept and processed as usual. Use it when a participant objects to recording or the bot joined the wrong meeting. The id is the live conversation's id (from chorus_conversations_join or chorus_conversations_get_live). Answers with no content on success; a 409 means the conversation is not in a state that can be disconnected (e.g. no longer live).",
+          "description": "Makes the Chorus recorder leave a conversation being recorded now; what was captured is kept and processed. 409: not in a state that can be disconnected (e.g. no longer live).",
           "tags": [
             "live"
           ],
@@ -519,10 +504,9 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Id of the live conversation to disconnect.",
+              "description": "The live conversation's id (chorus_conversations_join, chorus_conversations_get_live).",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             }
           ],
@@ -549,7 +533,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/conversations/live",
           "summary": "Get the token user's live conversation",
-          "description": "Return the conversation Chorus is recording right now for the token's user, e.g. to show a live transcript or to find the id to disconnect. The request takes no meeting or user selector, so it answers for the caller; a 404 means nothing is live. The shape matches get_single_chorus_conversation_by_id and the same fields choices apply (recording.utterances gives the transcript captured so far).",
+          "description": "The conversation being recorded now for the token's user (no selector), e.g. for a live transcript or the id to disconnect; 404: nothing live. Shape and fields as get_single_chorus_conversation_by_id; recording.utterances is the transcript so far.",
           "tags": [
             "live"
           ],
@@ -559,7 +543,7 @@ extension BundledIntegrations {
               "name": "fields",
               "in": "query",
               "required": false,
-              "description": "Which attributes to populate, sent as one comma-joined list. Leave it out to get Chorus's default document. Name recording.utterances to get the transcript (one entry per utterance with snippet text, snippet_time in seconds from the start, speaker_name and speaker_type); add recording.clusters for per-speaker talk ranges, participants for attendees, recording.trackers for tracker hits, metrics for talk-ratio style metrics, deal/account for CRM context. Only the listed values are accepted.",
+              "description": "Attributes to return, as for get_single_chorus_conversation_by_id; leave out for the default document.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -598,14 +582,7 @@ extension BundledIntegrations {
                     "user_company_name"
                   ]
                 },
-                "uniqueItems": true,
-                "example": [
-                  "name",
-                  "owner",
-                  "participants",
-                  "recording.start_time",
-                  "recording.utterances"
-                ]
+                "uniqueItems": true
               },
               "style": "comma"
             }
@@ -632,7 +609,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations:validate",
           "summary": "Check whether an upcoming meeting would be recorded",
-          "description": "Ask Chorus whether a meeting that is not yet known to it would be joined and recorded automatically under the workspace's recording rules, without saving anything. Describe the meeting (calendar event id, subject, participant emails, join link, start time). The result (data.type \"meeting_autojoin\") carries autojoin (the bot would join), recordable (recording is allowed) and autojoin_reason explaining the decision. Use it before a call to tell a user whether Chorus will be there; use chorus_conversations_join to send the recorder explicitly.",
+          "description": "Whether Chorus would join and record a meeting it does not know yet under the workspace's rules (nothing is saved). Returns autojoin (the bot would join), recordable and autojoin_reason. chorus_conversations_join sends the recorder explicitly.",
           "read_only": true,
           "idempotent": true,
           "body": {
@@ -643,13 +620,11 @@ extension BundledIntegrations {
               "properties": {
                 "id": {
                   "type": "string",
-                  "description": "The meeting's identifier in the calendar (event id), used only to refer to this check.",
-                  "example": "iakjvi1fjfff"
+                  "description": "The meeting's calendar event id; only names this check."
                 },
                 "subject": {
                   "type": "string",
-                  "description": "Meeting title as it appears on the invitation.",
-                  "example": "Acme / Globex pricing review"
+                  "description": "Meeting title."
                 },
                 "participants": {
                   "type": "array",
@@ -658,33 +633,25 @@ extension BundledIntegrations {
                     "format": "email"
                   },
                   "minItems": 1,
-                  "description": "Email addresses of everyone invited, internal and external.",
-                  "example": [
-                    "rep@acme.com",
-                    "buyer@globex.com"
-                  ]
+                  "description": "Emails of everyone invited, internal and external."
                 },
                 "link": {
                   "type": "string",
-                  "description": "The meeting join URL (Zoom, Meet, Teams, Webex…).",
-                  "format": "uri",
-                  "example": "https://acme.zoom.us/j/95944577110"
+                  "description": "Meeting join URL (Zoom, Meet, Teams, Webex…).",
+                  "format": "uri"
                 },
                 "start_time": {
                   "type": "string",
-                  "description": "Scheduled start, ISO 8601 date-time.",
-                  "format": "date-time",
-                  "example": "2025-04-02T15:00:00Z"
+                  "description": "Scheduled start.",
+                  "format": "date-time"
                 },
                 "details": {
                   "type": "string",
-                  "description": "Optional invitation body text.",
-                  "example": "Agenda: pricing and next steps"
+                  "description": "Invitation body text."
                 },
                 "location": {
                   "type": "string",
-                  "description": "Optional location text from the invitation.",
-                  "example": "Video call"
+                  "description": "Location text from the invitation."
                 }
               },
               "required": [
@@ -716,7 +683,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations:export",
           "summary": "Export conversations by email (asynchronous)",
-          "description": "Schedule a bulk export of the conversations in a time window. Chorus builds it in the background and sends the result (metadata plus download links to each recording's audio or video) by email to the token's user, and/or posts the link to callback_url. Nothing comes back in this response except the acceptance, so tell the user to expect an email. Times are Unix epoch MILLISECONDS, not ISO strings. Use it for archiving or offline analysis of many calls; for a single call use get_single_chorus_conversation_by_id and get_single_chorus_media_by_id.",
+          "description": "Bulk export of a time window's conversations (metadata and download links to each recording), for many calls (for one, use get_single_chorus_conversation_by_id and get_single_chorus_media_by_id). Emailed to the token's user and/or POSTed to callback_url: tell the user to expect an email. start/end are Unix epoch MILLISECONDS.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -725,38 +692,36 @@ extension BundledIntegrations {
               "properties": {
                 "start": {
                   "type": "integer",
-                  "description": "Start of the window, Unix epoch milliseconds (e.g. 1735689600000 = 2025-01-01T00:00:00Z).",
+                  "description": "Window start, epoch ms, e.g. 1735689600000 (2025-01-01T00:00:00Z).",
                   "format": "int64",
                   "minimum": 0,
                   "example": 1735689600000
                 },
                 "end": {
                   "type": "integer",
-                  "description": "End of the window, Unix epoch milliseconds (e.g. 1738367999000 = 2025-01-31T23:59:59Z).",
+                  "description": "Window end, epoch ms.",
                   "format": "int64",
-                  "minimum": 0,
-                  "example": 1738367999000
+                  "minimum": 0
                 },
                 "email_on_complete": {
                   "type": "boolean",
-                  "description": "Email the token's user when the export is ready (default true).",
+                  "description": "Email the token's user when ready.",
                   "default": true
                 },
                 "callback_url": {
                   "type": "string",
-                  "description": "Optional HTTPS URL Chorus should POST the finished export link to.",
-                  "format": "uri",
-                  "example": "https://hooks.example.com/chorus-export"
+                  "description": "HTTPS URL Chorus POSTs the finished export link to.",
+                  "format": "uri"
                 },
                 "add_usage": {
                   "type": "boolean",
-                  "description": "Include usage information in the export (default false).",
+                  "description": "Include usage information.",
                   "default": false
                 }
               }
             }
           },
-          "async": "Chorus answers 202 and prepares the export later; completion is signalled only by the email (or the callback_url POST), never through the API.",
+          "async": "Chorus answers 202; only the email (or the callback_url POST) says it is done, never the API.",
           "examples": [
             {
               "arguments": {
@@ -780,7 +745,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v3/upload",
           "summary": "Upload a recording as a new conversation",
-          "description": "Adds a recorded meeting to Chorus from a local media file (3GPP, AU, AVI, FLV, HLS, MKV, MP3, MP4, Ogg, WAV or WebM), owned by the user whose email you give. Chorus then transcribes and analyses it; the conversation shows up in list_all_chorus_conversations once processed. Optionally tie it to a scheduled meeting and to a CRM account or opportunity.",
+          "description": "Adds a recorded meeting from a local media file (3GPP, AU, AVI, FLV, HLS, MKV, MP3, MP4, Ogg, WAV or WebM), owned by the user whose email you give. Chorus transcribes and analyses it; it appears in list_all_chorus_conversations once processed. Optionally tie it to a scheduled meeting and a CRM account or opportunity.",
           "idempotent": false,
           "body": {
             "content_type": "multipart/form-data",
@@ -793,19 +758,19 @@ extension BundledIntegrations {
               "properties": {
                 "data": {
                   "type": "string",
-                  "description": "The recording to upload."
+                  "description": "The recording."
                 },
                 "name": {
                   "type": "string",
-                  "description": "Name of the recording as shown in Chorus."
+                  "description": "Shown in Chorus."
                 },
                 "user": {
                   "type": "string",
-                  "description": "Email of the Chorus user who owns the recording."
+                  "description": "Email of the Chorus user who owns it."
                 },
                 "meeting_id": {
                   "type": "string",
-                  "description": "Id of the scheduled meeting this recording belongs to, if any."
+                  "description": "Scheduled meeting it belongs to, if any."
                 },
                 "enforce_unique_meeting_id": {
                   "type": "boolean",
@@ -813,11 +778,11 @@ extension BundledIntegrations {
                 },
                 "crm_account_id": {
                   "type": "string",
-                  "description": "CRM account id to associate the recording with."
+                  "description": "CRM account to associate."
                 },
                 "crm_opportunity_id": {
                   "type": "string",
-                  "description": "CRM opportunity id to associate the recording with."
+                  "description": "CRM opportunity to associate."
                 }
               },
               "required": [
@@ -842,7 +807,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations:bulk",
           "summary": "Bulk-import or delete conversations from a file (asynchronous)",
-          "description": "Sends a local JSON file holding a bulk request (Chorus's BulkProcessConversationsRequest: the conversations to create and/or delete) as application/vnd.chorus.bulk+json. Chorus accepts it with 202 and works through it later: the result says accepted, not done.",
+          "description": "Sends a local JSON file with a bulk request (Chorus's BulkProcessConversationsRequest: conversations to create and/or delete) as application/vnd.chorus.bulk+json.",
           "idempotent": false,
           "destructive": true,
           "async": "Chorus offers no endpoint to follow a bulk request; check the conversations themselves later.",
@@ -889,23 +854,22 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/conversations/{id}/media",
           "summary": "Get a conversation's media link or file",
-          "description": "Get the recording of a conversation. By default (info=true) this returns JSON metadata about the media, including a short-lived link to fetch the file from Chorus's storage host: use that when a user wants a link or you only need to know the media exists. Passing info=false downloads the media file itself (video when the call has video, otherwise audio) into a local temporary file; the result gives the file path, MIME type and size, never the bytes. Files can be hundreds of megabytes, so only download when the file is really needed. id is the conversation id (engagement_id from list_all_chorus_conversations). A 404 means no media, no access, or a wrong id.",
+          "description": "A conversation's recording. By default (info=true) JSON metadata with a short-lived link on Chorus's storage host, enough for a link or to know media exists. info=false downloads the file (video if any, else audio); files can be hundreds of MB, so only when really needed. 404: no media, no access or wrong id.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Conversation id: the engagement_id from list_all_chorus_conversations.",
+              "description": "engagement_id from list_all_chorus_conversations.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
               "name": "info",
               "in": "query",
               "required": false,
-              "description": "true (default): return JSON metadata with a temporary download URL. false: download the media file itself to a local file and return its path.",
+              "description": "true (default): metadata with a temporary download URL; false: download the file.",
               "schema": {
                 "type": "boolean",
                 "default": true
@@ -950,20 +914,19 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v3/engagements/{engagement_id}",
           "summary": "Delete one engagement (asynchronous)",
-          "description": "Permanently delete one engagement (recorded meeting, dialer call, email or activity) by its engagement_id through Chorus's v3 API. It is the v3 counterpart of delete_a_chorus_conversation_by_id, without its force_delete option; prefer that tool unless a workflow is built on the v3 API. Irreversible; only on explicit request. Chorus accepts the request (202) and deletes in the background.",
+          "description": "Permanently deletes one engagement (meeting, dialer call, email or activity) via the v3 API: delete_a_chorus_conversation_by_id without force_delete, which is preferred unless a workflow uses v3. Irreversible: only on explicit request.",
           "parameters": [
             {
               "name": "engagement_id",
               "in": "path",
               "required": true,
-              "description": "The engagement_id from list_all_chorus_conversations.",
+              "description": "engagement_id from list_all_chorus_conversations.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             }
           ],
-          "async": "Chorus answers 202 and removes the engagement later; no status endpoint exists, so report it as requested, not done.",
+          "async": "Chorus answers 202 and deletes later; nothing reports progress.",
           "examples": [
             {
               "arguments": {
@@ -977,7 +940,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v3/engagements",
           "summary": "Delete up to 100 engagements (asynchronous)",
-          "description": "Permanently delete several engagements in one call, up to 100 engagement ids at a time. Use for clean-up requests covering many calls (e.g. all recordings of a departed employee after listing them); for one call use delete_a_chorus_conversation_by_id. Irreversible; confirm the exact list with the user first. Chorus accepts the request (202) and deletes in the background.",
+          "description": "Permanently deletes up to 100 engagements in one call; for one use delete_a_chorus_conversation_by_id. Irreversible: confirm the exact list with the user first.",
           "idempotent": true,
           "destructive": true,
           "parameters": [
@@ -985,7 +948,7 @@ extension BundledIntegrations {
               "name": "engagement_id",
               "in": "query",
               "required": true,
-              "description": "Engagement ids to delete (1 to 100), from list_all_chorus_conversations. Sent comma-joined.",
+              "description": "engagement_ids from list_all_chorus_conversations.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -993,16 +956,12 @@ extension BundledIntegrations {
                 },
                 "minItems": 1,
                 "maxItems": 100,
-                "uniqueItems": true,
-                "example": [
-                  "EE8ED5BBBC254177B8201B9D84855949",
-                  "423295C52B954F5EA9023D7A014546F6"
-                ]
+                "uniqueItems": true
               },
               "style": "comma"
             }
           ],
-          "async": "Chorus answers 202 and deletes later; there is no way to check progress through the API.",
+          "async": "Chorus answers 202 and deletes later; nothing reports progress.",
           "examples": [
             {
               "arguments": {
@@ -1030,14 +989,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/emails",
           "summary": "List captured emails",
-          "description": "Search the sales emails Chorus captured from connected mailboxes, by sent date, subject text, thread, sender or participants. Use it to review correspondence with an account alongside its calls. Each item is a JSON:API email resource: id, and attributes with name (subject), email.body, email.sent_time, email.initiator (sender name/email), email.thread (thread id), owner, participants, account and deal context. Filters are case-insensitive partial matches unless stated otherwise; several participant values widen the search (any of them).",
+          "description": "Sales emails captured from connected mailboxes. Items (JSON:API): id; attributes name (subject), email.body, email.sent_time, email.initiator (sender), email.thread (thread id), participants, account, deal. Text filters are case-insensitive partial matches; several participant values match any.",
           "parameters": [
             {
               "name": "filter[email.sent]",
               "argument": "filter_email_sent",
               "in": "query",
               "required": false,
-              "description": "Only emails sent inside this window: two ISO 8601 date-times joined by a colon, earliest first, e.g. 2025-01-01T00:00:00Z:2025-01-31T23:59:59Z. Use * for an open side (*:2025-01-31T00:00:00Z or 2025-01-01T00:00:00Z:*).",
+              "description": "Sent in this window: \"start:end\", two ISO 8601 date-times, earliest first; * leaves a side open, e.g. 2025-03-01T00:00:00Z:2025-03-31T23:59:59Z or 2025-01-01T00:00:00Z:*.",
               "schema": {
                 "type": "string",
                 "example": "2025-03-01T00:00:00Z:2025-03-31T23:59:59Z"
@@ -1048,10 +1007,9 @@ extension BundledIntegrations {
               "argument": "filter_name",
               "in": "query",
               "required": false,
-              "description": "Only emails whose subject contains this text (case-insensitive).",
+              "description": "Subject contains this text.",
               "schema": {
-                "type": "string",
-                "example": "renewal"
+                "type": "string"
               }
             },
             {
@@ -1059,10 +1017,9 @@ extension BundledIntegrations {
               "argument": "filter_thread",
               "in": "query",
               "required": false,
-              "description": "Only emails of this thread (the email.thread value of an email).",
+              "description": "An email's email.thread value.",
               "schema": {
-                "type": "string",
-                "example": "1865f2a9c7d3b0e1"
+                "type": "string"
               }
             },
             {
@@ -1070,16 +1027,13 @@ extension BundledIntegrations {
               "argument": "filter_ids",
               "in": "query",
               "required": false,
-              "description": "Only these email ids (sent comma-joined).",
+              "description": "Email ids.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "5f1c2a9e7b3d4c10a1b2c3d4"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -1088,10 +1042,9 @@ extension BundledIntegrations {
               "argument": "filter_owner_name",
               "in": "query",
               "required": false,
-              "description": "Sender name, case-insensitive, partial allowed (\"julia\" matches Julia Chen).",
+              "description": "Sender name (\"julia\" matches Julia Chen).",
               "schema": {
-                "type": "string",
-                "example": "Julia Chen"
+                "type": "string"
               }
             },
             {
@@ -1099,7 +1052,7 @@ extension BundledIntegrations {
               "argument": "filter_owner_email",
               "in": "query",
               "required": false,
-              "description": "Sender email address, case-insensitive, partial allowed (e.g. a whole domain such as \"@acme.com\").",
+              "description": "Sender address or part, e.g. a domain \"@acme.com\".",
               "schema": {
                 "type": "string",
                 "example": "@acme.com"
@@ -1110,16 +1063,13 @@ extension BundledIntegrations {
               "argument": "filter_participants_name",
               "in": "query",
               "required": false,
-              "description": "Names of people on the email; any match qualifies. Sent comma-joined.",
+              "description": "Names of people on the email.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "Jane Doe"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -1128,16 +1078,13 @@ extension BundledIntegrations {
               "argument": "filter_participants_email",
               "in": "query",
               "required": false,
-              "description": "Email addresses (or fragments such as a domain) of people on the email; any match qualifies. Sent comma-joined.",
+              "description": "Addresses (or parts, e.g. a domain) of people on the email.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "jane.doe@customer.com"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             }
@@ -1182,7 +1129,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/emails/{id}",
           "summary": "Get one email",
-          "description": "Fetch one captured email by id, with its full body, sender, sent time, thread id, participants and account/deal context (JSON:API document, data.attributes). Use after list_all_chorus_emails when you need the complete text.",
+          "description": "One captured email in full: body, sender, sent time, thread id, participants, account/deal context (JSON:API, data.attributes).",
           "parameters": [
             {
               "name": "id",
@@ -1190,8 +1137,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Email id from list_all_chorus_emails.",
               "schema": {
-                "type": "string",
-                "example": "5f1c2a9e7b3d4c10a1b2c3d4"
+                "type": "string"
               }
             }
           ],
@@ -1219,16 +1165,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/email_threads/{id}",
           "summary": "Get an email thread's status",
-          "description": "Look up an email thread by id: whether it is private and whether (and by whom, when) it was deleted. It does not return the messages; list them with list_all_chorus_emails and filter_thread set to this id.",
+          "description": "An email thread's status: private or not, and whether, when and by whom it was deleted. Not its messages: list_all_chorus_emails with filter_thread has them.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Thread id: the email.thread value of an email from list_all_chorus_emails.",
+              "description": "An email's email.thread value (list_all_chorus_emails).",
               "schema": {
-                "type": "string",
-                "example": "1865f2a9c7d3b0e1"
+                "type": "string"
               }
             }
           ],
@@ -1245,20 +1190,19 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/email_threads/{id}",
           "summary": "Delete every email in a thread (asynchronous)",
-          "description": "Permanently remove all emails of one thread from Chorus (for example at a customer's data-removal request). Irreversible; only on explicit request. Chorus accepts it (202) and returns the thread record marked deleted, with deleted_at and deleted_by; the emails themselves disappear in the background.",
+          "description": "Permanently removes every email of one thread. Irreversible: only on explicit request. Returns the thread marked deleted (deleted_at, deleted_by).",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Thread id: the email.thread value of an email from list_all_chorus_emails.",
+              "description": "An email's email.thread value (list_all_chorus_emails).",
               "schema": {
-                "type": "string",
-                "example": "1865f2a9c7d3b0e1"
+                "type": "string"
               }
             }
           ],
-          "async": "Chorus answers 202 with the thread marked deleted and removes its emails in the background; there is no progress endpoint. get_single_chorus_email_thread_by_id shows the deleted flag.",
+          "async": "Chorus answers 202 and removes the emails in the background, with no progress endpoint; get_single_chorus_email_thread_by_id shows the deleted flag.",
           "examples": [
             {
               "arguments": {
@@ -1282,14 +1226,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/moments",
           "summary": "List shared moments",
-          "description": "List the moments (shared clips of recordings) that were shared within a date window. The window is required and may span at most 365 days. Each item (JSON:API moment) carries id, and attributes such as subject, note, conversation (the source conversation id), start (offset in seconds) and duration, link/video_link to open it, shared_on, expiration_date, creator and user, speaker, account and opportunity context. All matches come back in one response.",
+          "description": "Moments (shared clips of recordings) shared in a date window (required, at most 365 days). Items (JSON:API): id; attributes subject, note, conversation (source conversation id), start (seconds into it), duration, link/video_link, shared_on, expiration_date, creator, speaker, account, opportunity.",
           "parameters": [
             {
               "name": "filter[shared_on]",
               "argument": "filter_shared_on",
               "in": "query",
               "required": true,
-              "description": "Only moments shared inside this window: two ISO 8601 date-times joined by a colon, earliest first, e.g. 2025-01-01T00:00:00Z:2025-01-31T23:59:59Z. Use * for an open side (*:2025-01-31T00:00:00Z or 2025-01-01T00:00:00Z:*). Required; at most 365 days long.",
+              "description": "Shared in this window: \"start:end\", two ISO 8601 date-times, earliest first; * leaves a side open, e.g. 2025-01-01T00:00:00Z:2025-03-31T23:59:59Z. At most 365 days.",
               "schema": {
                 "type": "string",
                 "example": "2025-01-01T00:00:00Z:2025-03-31T23:59:59Z"
@@ -1313,7 +1257,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/moments",
           "summary": "Create a shareable moment from a conversation",
-          "description": "Cut a shareable clip out of a recorded conversation: give the conversation id (callid), where the clip starts (moment_time, seconds from the start of the recording) and how long it runs (moment_duration, seconds). Find good offsets from the transcript: each utterance's snippet_time in get_single_chorus_conversation_by_id. Optional subject and note describe it; expiration_date and password protect links shared outside the company. The result is the new moment with its id and share link. Not idempotent: calling twice makes two clips.",
+          "description": "Cuts a shareable clip from a recorded conversation: callid, moment_time, moment_duration (offsets from the utterances' snippet_time in get_single_chorus_conversation_by_id). expiration_date and password protect links shared outside the company. Returns the moment's id and share link. Not idempotent: two calls, two clips.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1323,46 +1267,38 @@ extension BundledIntegrations {
               "properties": {
                 "callid": {
                   "type": "string",
-                  "description": "Conversation id to clip: the engagement_id from list_all_chorus_conversations.",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "engagement_id from list_all_chorus_conversations."
                 },
                 "moment_time": {
                   "type": "number",
-                  "description": "Clip start, in seconds from the beginning of the recording.",
-                  "minimum": 0,
-                  "example": 512.5
+                  "description": "Clip start, seconds from the recording's start.",
+                  "minimum": 0
                 },
                 "moment_duration": {
                   "type": "number",
-                  "description": "Clip length in seconds.",
-                  "exclusiveMinimum": 0,
-                  "example": 45
+                  "description": "Clip length, seconds.",
+                  "exclusiveMinimum": 0
                 },
                 "subject": {
                   "type": "string",
-                  "description": "Title shown on the shared clip.",
-                  "example": "Pricing objection handled well"
+                  "description": "Title shown on the clip."
                 },
                 "note": {
                   "type": "string",
-                  "description": "Comment shown with the clip, e.g. why it matters.",
-                  "example": "Rep reframed price as cost of delay."
+                  "description": "Comment shown with the clip."
                 },
                 "url_string": {
                   "type": "string",
-                  "description": "Optional custom slug for the share link; leave out to let Chorus generate one.",
-                  "example": "globex-pricing-objection"
+                  "description": "Custom slug for the share link; left out, Chorus makes one."
                 },
                 "expiration_date": {
                   "type": "string",
-                  "description": "When the share link stops working, ISO 8601 date-time. Leave out for no expiry; set it when sharing outside the company.",
-                  "format": "date-time",
-                  "example": "2025-12-31T23:59:59Z"
+                  "description": "When the share link stops working (default never); set it when sharing outside the company.",
+                  "format": "date-time"
                 },
                 "password": {
                   "type": "string",
-                  "description": "Optional password viewers must enter to open the shared clip.",
-                  "example": "Gl0bex-2025"
+                  "description": "Viewers must enter it to open the clip."
                 }
               },
               "required": [
@@ -1400,16 +1336,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/moments/{id}",
           "summary": "Edit a moment",
-          "description": "Change an existing moment: move or resize the clip (moment_time, moment_duration), edit its subject or note, or change the share link's slug, expiry or password. Every field is optional, but this is a PUT: resend subject and note with their current values if they should stay, since omitted text fields may be reset to empty. The result is the updated moment.",
+          "description": "Edits a moment: move or resize the clip, edit subject or note, or change the link's slug, expiry or password. A PUT: resend subject and note with their current values to keep them, as omitted text fields may be reset to empty.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Moment id from list_all_chorus_moments or create_a_chorus_moment.",
+              "description": "From list_all_chorus_moments or create_a_chorus_moment.",
               "schema": {
-                "type": "string",
-                "example": "11111"
+                "type": "string"
               }
             }
           ],
@@ -1422,41 +1357,34 @@ extension BundledIntegrations {
               "properties": {
                 "moment_time": {
                   "type": "number",
-                  "description": "New clip start, seconds from the beginning of the recording.",
-                  "minimum": 0,
-                  "example": 505
+                  "description": "Clip start, seconds from the recording's start.",
+                  "minimum": 0
                 },
                 "moment_duration": {
                   "type": "number",
-                  "description": "New clip length in seconds.",
-                  "exclusiveMinimum": 0,
-                  "example": 60
+                  "description": "Clip length, seconds.",
+                  "exclusiveMinimum": 0
                 },
                 "subject": {
                   "type": "string",
-                  "description": "Title shown on the shared clip.",
-                  "example": "Pricing objection handled well"
+                  "description": "Title shown on the clip."
                 },
                 "note": {
                   "type": "string",
-                  "description": "Comment shown with the clip, e.g. why it matters.",
-                  "example": "Rep reframed price as cost of delay."
+                  "description": "Comment shown with the clip."
                 },
                 "url_string": {
                   "type": "string",
-                  "description": "Optional custom slug for the share link; leave out to let Chorus generate one.",
-                  "example": "globex-pricing-objection"
+                  "description": "Custom slug for the share link; left out, Chorus makes one."
                 },
                 "expiration_date": {
                   "type": "string",
-                  "description": "When the share link stops working, ISO 8601 date-time. Leave out for no expiry; set it when sharing outside the company.",
-                  "format": "date-time",
-                  "example": "2025-12-31T23:59:59Z"
+                  "description": "When the share link stops working (default never); set it when sharing outside the company.",
+                  "format": "date-time"
                 },
                 "password": {
                   "type": "string",
-                  "description": "Optional password viewers must enter to open the shared clip.",
-                  "example": "Gl0bex-2025"
+                  "description": "Viewers must enter it to open the clip."
                 }
               }
             }
@@ -1484,16 +1412,15 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/moments/{id}",
           "summary": "Delete a moment",
-          "description": "Delete a moment; its share link stops working. The source conversation is untouched. Succeeds with no content.",
+          "description": "Deletes a moment; its share link stops working. The source conversation is untouched.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Moment id from list_all_chorus_moments.",
+              "description": "From list_all_chorus_moments.",
               "schema": {
-                "type": "string",
-                "example": "11111"
+                "type": "string"
               }
             }
           ],
@@ -1520,17 +1447,16 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/playlists",
           "summary": "List playlists",
-          "description": "List the playlists the token's user can see, most recently modified first by default. Filter by name, type, parent folder, subscription or by a conversation whose moments they contain. Each item carries id, and attributes name, description, parent (parent playlist id), path (ancestors), size (number of moments), child_count, owner, private, created/modified times. Smart playlists appear with type smart_playlist.",
+          "description": "Playlists the token's user can see. Items: id; attributes name, description, parent (parent playlist id), path (ancestors), size (moments), child_count, owner, private, times. Smart playlists have type smart_playlist.",
           "parameters": [
             {
               "name": "filter[name]",
               "argument": "filter_name",
               "in": "query",
               "required": false,
-              "description": "Only playlists with this name.",
+              "description": "Playlist name.",
               "schema": {
-                "type": "string",
-                "example": "Objection handling"
+                "type": "string"
               }
             },
             {
@@ -1538,7 +1464,7 @@ extension BundledIntegrations {
               "argument": "filter_type",
               "in": "query",
               "required": false,
-              "description": "Only playlists of these kinds (sent comma-joined): PLAYLIST (ordinary), SMART_PLAYLIST (rule-based), BOOKMARKS, PINNED_MOMENTS, HASHTAG_PLAYLIST.",
+              "description": "PLAYLIST: ordinary; SMART_PLAYLIST: rule-based.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -1552,11 +1478,7 @@ extension BundledIntegrations {
                   ]
                 },
                 "minItems": 1,
-                "uniqueItems": true,
-                "example": [
-                  "PLAYLIST",
-                  "SMART_PLAYLIST"
-                ]
+                "uniqueItems": true
               },
               "style": "comma"
             },
@@ -1565,10 +1487,9 @@ extension BundledIntegrations {
               "argument": "filter_conversation",
               "in": "query",
               "required": false,
-              "description": "Only playlists holding at least one moment from this conversation id.",
+              "description": "Only playlists with a moment from this conversation id.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
@@ -1576,17 +1497,16 @@ extension BundledIntegrations {
               "argument": "filter_parent",
               "in": "query",
               "required": false,
-              "description": "Only children of this playlist id (see also recursive and include_parent).",
+              "description": "Only children of this playlist id (see recursive, include_parent).",
               "schema": {
-                "type": "integer",
-                "example": 12345
+                "type": "integer"
               }
             },
             {
               "name": "recursive",
               "in": "query",
               "required": false,
-              "description": "With filter_parent: true returns all descendants, false only direct children.",
+              "description": "With filter_parent: all descendants (true) or direct children only.",
               "schema": {
                 "type": "boolean"
               }
@@ -1595,7 +1515,7 @@ extension BundledIntegrations {
               "name": "include_parent",
               "in": "query",
               "required": false,
-              "description": "With filter_parent: true also returns the parent playlist itself.",
+              "description": "With filter_parent: also return the parent.",
               "schema": {
                 "type": "boolean"
               }
@@ -1605,7 +1525,7 @@ extension BundledIntegrations {
               "argument": "filter_subscribed",
               "in": "query",
               "required": false,
-              "description": "true: only playlists the token's user is subscribed to.",
+              "description": "Only playlists the user subscribes to.",
               "schema": {
                 "type": "boolean"
               }
@@ -1614,7 +1534,7 @@ extension BundledIntegrations {
               "name": "top_level",
               "in": "query",
               "required": false,
-              "description": "true: only top-level playlists (no parent, or a parent the user cannot see).",
+              "description": "Only top-level playlists (no parent, or one the user cannot see).",
               "schema": {
                 "type": "boolean"
               }
@@ -1623,7 +1543,7 @@ extension BundledIntegrations {
               "name": "sort",
               "in": "query",
               "required": false,
-              "description": "One attribute to sort by, prefixed with - for descending, e.g. -_modified_at (the default), name, -_created_at.",
+              "description": "One attribute, - prefix for descending: -_modified_at (default), name, -_created_at…",
               "schema": {
                 "type": "string",
                 "default": "-_modified_at",
@@ -1667,7 +1587,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/playlists",
           "summary": "Create a playlist",
-          "description": "Create an ordinary playlist (a folder of moments), optionally nested under a parent playlist. Add clips afterwards with create_a_chorus_playlist_moment. For a playlist that fills itself from search rules use create_a_chorus_smart_playlist. The result is the new playlist with its numeric id (as a string).",
+          "description": "An ordinary playlist (a folder of moments), optionally under a parent; add clips with create_a_chorus_playlist_moment. Rule-based: create_a_chorus_smart_playlist. Returns its numeric id (as a string).",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1677,19 +1597,14 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Q3 objection handling"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "What the playlist is for.",
-                  "example": "Best examples of handling pricing objections."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Id of the playlist to nest this one under; leave out for a top-level playlist.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 }
               },
               "required": [
@@ -1718,7 +1633,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/playlists/{id}",
           "summary": "Get one playlist",
-          "description": "Fetch one playlist's details: name, description, parent and path, number of moments (size), child_count, owner, privacy and timestamps.",
+          "description": "One playlist, with the attributes list_all_chorus_playlists gives.",
           "parameters": [
             {
               "name": "id",
@@ -1726,8 +1641,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist id from list_all_chorus_playlists.",
               "schema": {
-                "type": "string",
-                "example": "12345"
+                "type": "string"
               }
             }
           ],
@@ -1744,7 +1658,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/playlists/{id}",
           "summary": "Replace a playlist's name, description and parent",
-          "description": "Overwrite an ordinary playlist's editable fields. This is a full replacement: name is required, and a description or parent you leave out is cleared, so read the playlist first and resend values you want to keep. Moving a playlist is done by changing parent. For smart playlists use update_a_chorus_smart_playlist_by_id.",
+          "description": "Replaces an ordinary playlist's name (required), description and parent: omitted ones are cleared, so read it first and resend what should stay. Changing parent moves it. Smart playlists: update_a_chorus_smart_playlist_by_id.",
           "parameters": [
             {
               "name": "id",
@@ -1752,8 +1666,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist id from list_all_chorus_playlists.",
               "schema": {
-                "type": "string",
-                "example": "12345"
+                "type": "string"
               }
             }
           ],
@@ -1766,19 +1679,14 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Q3 objection handling (final)"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "Playlist description.",
-                  "example": "Curated by enablement."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Id of the parent playlist; leave out to make it top-level.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 }
               },
               "required": [
@@ -1802,7 +1710,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/playlists/{id}",
           "summary": "Delete a playlist",
-          "description": "Delete a playlist. If it has child playlists the request is refused unless recursive=true, which deletes the whole subtree. The recordings the moments came from are not affected. Succeeds with no content.",
+          "description": "Deletes a playlist; one with child playlists is refused unless recursive=true, which deletes the whole subtree. Source recordings are untouched.",
           "parameters": [
             {
               "name": "id",
@@ -1810,15 +1718,14 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist id from list_all_chorus_playlists.",
               "schema": {
-                "type": "string",
-                "example": "67890"
+                "type": "string"
               }
             },
             {
               "name": "recursive",
               "in": "query",
               "required": false,
-              "description": "true: also delete every child playlist, recursively. false (default): refuse when children exist.",
+              "description": "true: also delete all children; false (default): refuse when there are any.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -1856,7 +1763,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/playlists/moments",
           "summary": "Add a clip of a conversation to a playlist",
-          "description": "Put a clip of a recorded conversation into a playlist: give the playlist's numeric id, the conversation id (callid), the clip length (moment_duration, seconds) and usually its start (moment_time, seconds from the start; take it from an utterance's snippet_time). A description explains why it is worth watching. Not idempotent: repeating the call adds the clip again.",
+          "description": "Adds a clip of a recorded conversation to a playlist: playlist id, callid, moment_duration and usually moment_time (from an utterance's snippet_time). Not idempotent: repeating adds the clip again.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1866,30 +1773,25 @@ extension BundledIntegrations {
               "properties": {
                 "playlist": {
                   "type": "integer",
-                  "description": "Numeric id of the target playlist (list_all_chorus_playlists).",
-                  "example": 12345
+                  "description": "Playlist id from list_all_chorus_playlists."
                 },
                 "callid": {
                   "type": "string",
-                  "description": "Conversation id to clip: the engagement_id from list_all_chorus_conversations.",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "engagement_id from list_all_chorus_conversations."
                 },
                 "moment_time": {
                   "type": "number",
-                  "description": "Clip start in seconds from the beginning of the recording.",
-                  "minimum": 0,
-                  "example": 512.5
+                  "description": "Clip start, seconds from the recording's start.",
+                  "minimum": 0
                 },
                 "moment_duration": {
                   "type": "number",
-                  "description": "Clip length in seconds.",
-                  "exclusiveMinimum": 0,
-                  "example": 45
+                  "description": "Clip length, seconds.",
+                  "exclusiveMinimum": 0
                 },
                 "description": {
                   "type": "string",
-                  "description": "Why this clip is in the playlist.",
-                  "example": "Strong discovery question about budget."
+                  "description": "Why the clip is worth watching."
                 }
               },
               "required": [
@@ -1916,7 +1818,7 @@ extension BundledIntegrations {
           "http": "PATCH",
           "path": "/api/v1/playlists/moments/{id}",
           "summary": "Edit or move a playlist moment",
-          "description": "Change a clip that is already in a playlist: rewrite its description, or move it to another playlist by giving that playlist's id. Only the fields you pass change. The result is the updated playlist moment.",
+          "description": "Edits a clip in a playlist: its description, or move it by giving another playlist id. Only what you pass changes.",
           "parameters": [
             {
               "name": "id",
@@ -1924,8 +1826,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist moment id.",
               "schema": {
-                "type": "string",
-                "example": "11111"
+                "type": "string"
               }
             }
           ],
@@ -1937,14 +1838,11 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "description": {
-                  "type": "string",
-                  "description": "New description.",
-                  "example": "Textbook budget question."
+                  "type": "string"
                 },
                 "playlist": {
                   "type": "integer",
-                  "description": "Move the clip to this playlist id.",
-                  "example": 67890
+                  "description": "Move the clip to this playlist id."
                 }
               }
             }
@@ -1980,7 +1878,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/smart_playlists",
           "summary": "Create a rule-based (smart) playlist",
-          "description": "Create a playlist that keeps itself populated with conversations matching a search: scope by owners, teams, accounts or CRM stage (custom_search.run.filters) and by what is said (custom_search.run.searches: text, tracker topics, competitors), combined with tracker_operation and/or. Use it for standing collections such as 'all negotiation-stage calls mentioning discounts'. The result is the new playlist.",
+          "description": "A playlist filled automatically with conversations matching a search: who (custom_search.run.filters: owners, teams, accounts, CRM stage) and what is said (custom_search.run.searches: text, tracker topics, competitors), joined by tracker_operation; e.g. all negotiation-stage calls mentioning discounts.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1990,52 +1888,46 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Negotiation calls mentioning discounts"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "What the playlist collects.",
-                  "example": "Auto-filled from team calls in Negotiation."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Id of the playlist to nest under; leave out for top level.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 },
                 "custom_search": {
                   "type": "object",
-                  "description": "The rules that fill the playlist: run holds the search, show optional display hints.",
+                  "description": "run: the search; show: optional display hints.",
                   "properties": {
                     "run": {
                       "type": "object",
-                      "description": "The search that selects conversations.",
                       "properties": {
                         "filters": {
                           "type": "object",
-                          "description": "Who/what to scope to; any list may be left out.",
+                          "description": "Any list may be left out.",
                           "properties": {
                             "user_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Conversation owners (user ids)."
+                              "description": "Owner user ids."
                             },
                             "team_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Owners' teams (team ids)."
+                              "description": "Owners' team ids."
                             },
                             "account_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Chorus account ids (the account.id of conversations)."
+                              "description": "account.id values of conversations."
                             },
                             "extra_data.StageName": {
                               "type": "array",
@@ -2055,7 +1947,7 @@ extension BundledIntegrations {
                         },
                         "searches": {
                           "type": "array",
-                          "description": "What must be said or detected in the calls.",
+                          "description": "What must be said or detected.",
                           "items": {
                             "type": "object",
                             "properties": {
@@ -2070,11 +1962,11 @@ extension BundledIntegrations {
                                   "competitors",
                                   "facade"
                                 ],
-                                "description": "Kind of search: text (words spoken), topics/autotopics (tracker topics by key), competitor(s) (competitor mentions), blueprint, facade."
+                                "description": "text: words spoken; topics/autotopics: tracker topics by key; competitor(s): competitor mentions."
                               },
                               "value": {
                                 "type": "string",
-                                "description": "The text, tracker key or competitor name to look for."
+                                "description": "The text, tracker key or competitor name."
                               }
                             },
                             "required": [
@@ -2089,7 +1981,7 @@ extension BundledIntegrations {
                             "and",
                             "or"
                           ],
-                          "description": "Whether all searches must match (and) or any (or)."
+                          "description": "and: all searches match; or: any."
                         }
                       },
                       "required": [
@@ -2099,37 +1991,30 @@ extension BundledIntegrations {
                     },
                     "show": {
                       "type": "array",
-                      "description": "Optional display hints (accounts or items to show) as the Chorus app stores them.",
+                      "description": "Display hints as the Chorus app stores them.",
                       "items": {
                         "type": "object",
                         "properties": {
                           "account_id": {
-                            "type": "integer",
-                            "description": "Account id."
+                            "type": "integer"
                           },
                           "id": {
-                            "type": "string",
-                            "description": "Item id."
+                            "type": "string"
                           },
                           "name": {
-                            "type": "string",
-                            "description": "Display name."
+                            "type": "string"
                           },
                           "type": {
-                            "type": "string",
-                            "description": "Item kind."
+                            "type": "string"
                           },
                           "url": {
-                            "type": "string",
-                            "description": "Link."
+                            "type": "string"
                           },
                           "exists": {
-                            "type": "boolean",
-                            "description": "Whether the item exists."
+                            "type": "boolean"
                           },
                           "disabled": {
-                            "type": "boolean",
-                            "description": "Whether the item is disabled."
+                            "type": "boolean"
                           }
                         }
                       }
@@ -2197,16 +2082,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/smart_playlists/{id}",
           "summary": "Replace a smart playlist's definition",
-          "description": "Overwrite a smart playlist's name, description, parent and search rules. Full replacement: send the complete definition (name and custom_search are required); omitted optional fields are cleared.",
+          "description": "Replaces a smart playlist's name, description, parent and rules: send the whole definition (name and custom_search required); omitted optional fields are cleared.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Smart playlist id (list_all_chorus_playlists with filter_type SMART_PLAYLIST).",
+              "description": "Smart playlist id (list_all_chorus_playlists, filter_type SMART_PLAYLIST).",
               "schema": {
-                "type": "string",
-                "example": "23456"
+                "type": "string"
               }
             }
           ],
@@ -2219,52 +2103,46 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Negotiation calls mentioning discounts or pricing"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "What the playlist collects.",
-                  "example": "Auto-filled from team calls in Negotiation."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Parent playlist id; leave out for top level.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 },
                 "custom_search": {
                   "type": "object",
-                  "description": "The rules that fill the playlist: run holds the search, show optional display hints.",
+                  "description": "run: the search; show: optional display hints.",
                   "properties": {
                     "run": {
                       "type": "object",
-                      "description": "The search that selects conversations.",
                       "properties": {
                         "filters": {
                           "type": "object",
-                          "description": "Who/what to scope to; any list may be left out.",
+                          "description": "Any list may be left out.",
                           "properties": {
                             "user_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Conversation owners (user ids)."
+                              "description": "Owner user ids."
                             },
                             "team_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Owners' teams (team ids)."
+                              "description": "Owners' team ids."
                             },
                             "account_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Chorus account ids (the account.id of conversations)."
+                              "description": "account.id values of conversations."
                             },
                             "extra_data.StageName": {
                               "type": "array",
@@ -2284,7 +2162,7 @@ extension BundledIntegrations {
                         },
                         "searches": {
                           "type": "array",
-                          "description": "What must be said or detected in the calls.",
+                          "description": "What must be said or detected.",
                           "items": {
                             "type": "object",
                             "properties": {
@@ -2299,11 +2177,11 @@ extension BundledIntegrations {
                                   "competitors",
                                   "facade"
                                 ],
-                                "description": "Kind of search: text (words spoken), topics/autotopics (tracker topics by key), competitor(s) (competitor mentions), blueprint, facade."
+                                "description": "text: words spoken; topics/autotopics: tracker topics by key; competitor(s): competitor mentions."
                               },
                               "value": {
                                 "type": "string",
-                                "description": "The text, tracker key or competitor name to look for."
+                                "description": "The text, tracker key or competitor name."
                               }
                             },
                             "required": [
@@ -2318,7 +2196,7 @@ extension BundledIntegrations {
                             "and",
                             "or"
                           ],
-                          "description": "Whether all searches must match (and) or any (or)."
+                          "description": "and: all searches match; or: any."
                         }
                       },
                       "required": [
@@ -2328,37 +2206,30 @@ extension BundledIntegrations {
                     },
                     "show": {
                       "type": "array",
-                      "description": "Optional display hints (accounts or items to show) as the Chorus app stores them.",
+                      "description": "Display hints as the Chorus app stores them.",
                       "items": {
                         "type": "object",
                         "properties": {
                           "account_id": {
-                            "type": "integer",
-                            "description": "Account id."
+                            "type": "integer"
                           },
                           "id": {
-                            "type": "string",
-                            "description": "Item id."
+                            "type": "string"
                           },
                           "name": {
-                            "type": "string",
-                            "description": "Display name."
+                            "type": "string"
                           },
                           "type": {
-                            "type": "string",
-                            "description": "Item kind."
+                            "type": "string"
                           },
                           "url": {
-                            "type": "string",
-                            "description": "Link."
+                            "type": "string"
                           },
                           "exists": {
-                            "type": "boolean",
-                            "description": "Whether the item exists."
+                            "type": "boolean"
                           },
                           "disabled": {
-                            "type": "boolean",
-                            "description": "Whether the item is disabled."
+                            "type": "boolean"
                           }
                         }
                       }
@@ -2441,17 +2312,16 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/filters",
           "summary": "List engagement filters",
-          "description": "List the engagement filters defined for the workspace: each has an id and attributes filter_name, filter_type (the source it applies to, e.g. TrustRadius), field_type (e.g. picklist) and filter_values (a JSON object in a string). Optionally narrow by those attributes (exact values). All matches come back at once.",
+          "description": "Workspace engagement filters: id; attributes filter_name, filter_type (the source, e.g. TrustRadius), field_type (e.g. picklist), filter_values (a JSON object in a string). Filters here match exact values.",
           "parameters": [
             {
               "name": "filter[filter_name]",
               "argument": "filter_filter_name",
               "in": "query",
               "required": false,
-              "description": "Only filters with this name.",
+              "description": "Filter name.",
               "schema": {
-                "type": "string",
-                "example": "Product"
+                "type": "string"
               }
             },
             {
@@ -2459,7 +2329,7 @@ extension BundledIntegrations {
               "argument": "filter_filter_type",
               "in": "query",
               "required": false,
-              "description": "Only filters of this type (the engagement source they apply to).",
+              "description": "Engagement source it applies to, e.g. TrustRadius.",
               "schema": {
                 "type": "string",
                 "example": "TrustRadius"
@@ -2470,7 +2340,7 @@ extension BundledIntegrations {
               "argument": "filter_field_type",
               "in": "query",
               "required": false,
-              "description": "Only filters with this field type.",
+              "description": "Field type, e.g. picklist.",
               "schema": {
                 "type": "string",
                 "example": "picklist"
@@ -2498,7 +2368,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/filters",
           "summary": "Create an engagement filter",
-          "description": "Define a new engagement filter for the workspace, e.g. a picklist of products for engagements from a review site. It applies to the whole workspace. Returns the created filter with its id; a 409 signals a conflict such as an existing filter of that name.",
+          "description": "Defines a workspace-wide engagement filter, e.g. a picklist of products for engagements from a review site. Returns it with its id; 409: a conflict such as an existing name.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -2508,22 +2378,21 @@ extension BundledIntegrations {
               "properties": {
                 "filter_name": {
                   "type": "string",
-                  "description": "Name shown for the filter.",
-                  "example": "Product"
+                  "description": "Name shown."
                 },
                 "filter_type": {
                   "type": "string",
-                  "description": "The engagement source the filter applies to.",
+                  "description": "Engagement source it applies to, e.g. TrustRadius.",
                   "example": "TrustRadius"
                 },
                 "field_type": {
                   "type": "string",
-                  "description": "Kind of input, e.g. picklist.",
+                  "description": "Input kind, e.g. picklist.",
                   "example": "picklist"
                 },
                 "filter_values": {
                   "type": "string",
-                  "description": "The selectable values as a JSON object encoded in a string, label to value, e.g. \"{\\\"ZoomInfo SalesOS\\\": \\\"zi-sales\\\", \\\"Chorus\\\": \\\"chorus-ai\\\"}\".",
+                  "description": "Selectable values: a JSON object (label to value) encoded in a string.",
                   "example": "{\"ZoomInfo SalesOS\": \"zi-sales\", \"Chorus\": \"chorus-ai\"}"
                 }
               },
@@ -2550,16 +2419,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/filters/{id}",
           "summary": "Get one engagement filter",
-          "description": "Fetch one engagement filter by id with its name, type, field type and values.",
+          "description": "One engagement filter: name, type, field type and values.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Engagement filter id from list_all_chorus_engagement_filters.",
+              "description": "From list_all_chorus_engagement_filters.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -2576,16 +2444,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/filters/{id}",
           "summary": "Edit an engagement filter",
-          "description": "Change any of an engagement filter's name, type, field type or values; fields you leave out keep their value. Returns the edited filter.",
+          "description": "Changes an engagement filter's name, type, field type or values; omitted fields keep their value.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Engagement filter id from list_all_chorus_engagement_filters.",
+              "description": "From list_all_chorus_engagement_filters.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -2597,23 +2464,19 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "filter_name": {
-                  "type": "string",
-                  "description": "New name.",
-                  "example": "Product line"
+                  "type": "string"
                 },
                 "filter_type": {
                   "type": "string",
-                  "description": "New engagement source.",
-                  "example": "TrustRadius"
+                  "description": "Engagement source it applies to, e.g. TrustRadius."
                 },
                 "field_type": {
                   "type": "string",
-                  "description": "New input kind.",
-                  "example": "picklist"
+                  "description": "Input kind, e.g. picklist."
                 },
                 "filter_values": {
                   "type": "string",
-                  "description": "The selectable values as a JSON object encoded in a string, label to value, e.g. \"{\\\"ZoomInfo SalesOS\\\": \\\"zi-sales\\\", \\\"Chorus\\\": \\\"chorus-ai\\\"}\".",
+                  "description": "Selectable values: a JSON object (label to value) encoded in a string.",
                   "example": "{\"ZoomInfo SalesOS\": \"zi-sales\", \"Chorus\": \"chorus-ai\", \"Gong\": \"gong\"}"
                 }
               }
@@ -2633,16 +2496,15 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/filters/{id}",
           "summary": "Delete an engagement filter",
-          "description": "Permanently delete one engagement filter for the whole workspace. Succeeds with no content.",
+          "description": "Permanently deletes one engagement filter, for the whole workspace.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Engagement filter id from list_all_chorus_engagement_filters.",
+              "description": "From list_all_chorus_engagement_filters.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -2659,7 +2521,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/filters/actions/replace",
           "summary": "Replace all engagement filters of one type",
-          "description": "Swap in a complete new set of engagement filters for one filter_type in a single call (filters of that type not in the list are dropped). Use for syncing filters from another system. Destructive for the previous set; confirm first. Succeeds with no content.",
+          "description": "Replaces every engagement filter of one filter_type with a new list (those not in it are dropped). Destroys the previous set: confirm first.",
           "idempotent": true,
           "destructive": true,
           "body": {
@@ -2673,31 +2535,29 @@ extension BundledIntegrations {
                   "enum": [
                     "engagement_filter"
                   ],
-                  "default": "engagement_filter",
-                  "description": "Always \"engagement_filter\"."
+                  "default": "engagement_filter"
                 },
                 "filter_type": {
                   "type": "string",
-                  "description": "The engagement source whose filters are being replaced.",
+                  "description": "Engagement source whose filters are replaced, e.g. TrustRadius.",
                   "example": "TrustRadius"
                 },
                 "filters": {
                   "type": "array",
-                  "description": "The complete new list of filters for this type.",
+                  "description": "The complete new list.",
                   "items": {
                     "type": "object",
                     "properties": {
                       "filter_name": {
-                        "type": "string",
-                        "description": "Name shown for the filter."
+                        "type": "string"
                       },
                       "field_type": {
                         "type": "string",
-                        "description": "Kind of input, e.g. picklist."
+                        "description": "Input kind, e.g. picklist."
                       },
                       "filter_values": {
                         "type": "string",
-                        "description": "The selectable values as a JSON object encoded in a string, label to value, e.g. \"{\\\"ZoomInfo SalesOS\\\": \\\"zi-sales\\\", \\\"Chorus\\\": \\\"chorus-ai\\\"}\"."
+                        "description": "Selectable values: a JSON object (label to value) encoded in a string."
                       }
                     },
                     "required": [
@@ -2745,16 +2605,15 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/reports/{id}/actions/export",
           "summary": "Export a report as CSV by email (asynchronous)",
-          "description": "Ask Chorus to produce a CSV of one analytics report's data for a date range, optionally limited to certain teams, specific calls or active users. Chorus builds it in the background, stores it and emails the token's user a download link valid for 7 days; the response is only a task object (data.type \"task\"). The report id is the one in the report's Chorus URL. Tell the user to watch their inbox.",
+          "description": "Has Chorus email the token's user a link to a CSV of one analytics report's data for a date range (optionally only some teams, calls or active users): tell the user to watch their inbox.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Report id, as shown in the report's URL in the Chorus app.",
+              "description": "Report id, from the report's URL in the Chorus app.",
               "schema": {
-                "type": "string",
-                "example": "4821"
+                "type": "string"
               }
             }
           ],
@@ -2766,36 +2625,27 @@ extension BundledIntegrations {
               "properties": {
                 "start": {
                   "type": "string",
-                  "description": "First day of the data range (ISO 8601 date, YYYY-MM-DD). Chorus's schema marks it optional, but its own minimal request example (\"Minimum required fields\") sends only start, so conduit asks for it.",
-                  "format": "date",
-                  "example": "2025-07-01"
+                  "description": "First day (YYYY-MM-DD). Optional in Chorus's schema, but its own minimal request example (\"Minimum required fields\") sends only start, so conduit asks for it.",
+                  "format": "date"
                 },
                 "end": {
                   "type": "string",
-                  "description": "Last day of the data range (ISO 8601 date); defaults to today when left out.",
-                  "format": "date",
-                  "example": "2025-07-31"
+                  "description": "Last day; default today.",
+                  "format": "date"
                 },
                 "teams": {
                   "type": "array",
                   "items": {
                     "type": "integer"
                   },
-                  "description": "Only these team ids.",
-                  "example": [
-                    123,
-                    456
-                  ]
+                  "description": "Only these team ids."
                 },
                 "call_ids": {
                   "type": "array",
                   "items": {
                     "type": "string"
                   },
-                  "description": "Only these conversation ids.",
-                  "example": [
-                    "EE8ED5BBBC254177B8201B9D84855949"
-                  ]
+                  "description": "Only these conversation ids."
                 },
                 "active_users_only": {
                   "type": "boolean",
@@ -2807,7 +2657,7 @@ extension BundledIntegrations {
               ]
             }
           },
-          "async": "Chorus answers 202 with a task and emails a CSV link (valid 7 days) when done; there is no API to poll the task.",
+          "async": "Chorus answers 202 with a task and emails a CSV link (valid 7 days) when done; no API polls the task.",
           "examples": [
             {
               "arguments": {
@@ -2845,7 +2695,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/sales-qualifications",
           "summary": "Extract sales-qualification data from a conversation",
-          "description": "Run Chorus's AI over a recorded conversation (together with related emails and CRM data for the opportunity) to fill in the workspace's active qualification framework (MEDDIC, MEDDPICC, BANT or SPIN). The result (type sales_qualification_analysis) lists, per framework field, the previous CRM value, the proposed new value, a change_type (ADDED/UPDATED/NO_CHANGE) and a supporting quote from the call, plus meeting notes and next steps. Review the proposals with the user, then push the accepted ones with chorus_sales_qualifications_writeback_crm. To re-read a finished extraction later use get_single_chorus_sales_qualification_by_id.",
+          "description": "Runs Chorus's AI over a recorded conversation (plus related emails and the opportunity's CRM data) to fill in the active qualification framework (MEDDIC, MEDDPICC, BANT or SPIN): per field the previous CRM value, a proposed value, change_type (ADDED/UPDATED/NO_CHANGE) and a supporting quote, plus meeting notes and next steps. Review with the user, then write accepted values with chorus_sales_qualifications_writeback_crm; get_single_chorus_sales_qualification_by_id re-reads it.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -2855,8 +2705,7 @@ extension BundledIntegrations {
               "properties": {
                 "recording_id": {
                   "type": "string",
-                  "description": "Conversation id to analyse: the engagement_id from list_all_chorus_conversations.",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "engagement_id from list_all_chorus_conversations."
                 }
               },
               "required": [
@@ -2877,16 +2726,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/sales-qualifications/{recording_id}",
           "summary": "Get a conversation's sales-qualification extraction",
-          "description": "Read the sales-qualification extraction already produced for a conversation: framework name, per-field previous/new values with change_type and supporting quotes, meeting notes and next steps, the opportunity id and when it was generated. 404 when none has been produced yet: run create_a_chorus_sales_qualification first.",
+          "description": "The sales-qualification extraction already made for a conversation: framework, per-field previous/new values with change_type and quotes, meeting notes, next steps, opportunity id, generation time. 404: none yet; run create_a_chorus_sales_qualification.",
           "parameters": [
             {
               "name": "recording_id",
               "in": "path",
               "required": true,
-              "description": "Conversation id (engagement_id) the extraction was made for.",
+              "description": "The conversation's engagement_id.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             }
           ],
@@ -2903,7 +2751,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/sales-qualifications/actions/writeback-crm",
           "summary": "Write approved qualification values to the CRM",
-          "description": "Update fields of the CRM record (an Opportunity by default) linked to a conversation with values from a sales-qualification extraction. Send one crm_changes entry per field: the CRM field name, the new value and, ideally, the previous value you were shown. This changes the customer's CRM: only write values the user has approved. Succeeds with an empty 201.",
+          "description": "Writes values from a sales-qualification extraction to the CRM record linked to a conversation (an Opportunity by default), one crm_changes entry per field. Changes the customer's CRM: only values the user approved.",
           "destructive": true,
           "body": {
             "content_type": "application/vnd.api+json",
@@ -2914,13 +2762,11 @@ extension BundledIntegrations {
               "properties": {
                 "meeting_id": {
                   "type": "string",
-                  "description": "The conversation the values came from: the same id used as recording_id for the extraction (engagement_id).",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "The conversation's engagement_id (the extraction's recording_id)."
                 },
                 "crm_changes": {
                   "type": "array",
                   "minItems": 1,
-                  "description": "Field updates to apply.",
                   "items": {
                     "type": "object",
                     "properties": {
@@ -2929,10 +2775,10 @@ extension BundledIntegrations {
                         "description": "CRM field API name, e.g. MEDDIC_Economic_Buyer__c."
                       },
                       "new_value": {
-                        "description": "Value to write (text, number or boolean as the field needs)."
+                        "description": "Text, number or boolean, as the field needs."
                       },
                       "previous_value": {
-                        "description": "The value the field held before, as shown in the extraction."
+                        "description": "The value before, as the extraction showed it (recommended)."
                       }
                     },
                     "required": [
@@ -2942,14 +2788,12 @@ extension BundledIntegrations {
                 },
                 "opportunity_id": {
                   "type": "string",
-                  "description": "CRM opportunity id to update; leave out to use the one linked to the conversation.",
-                  "example": "0065e00000AbCdEFGH"
+                  "description": "CRM opportunity to update; left out, the one linked to the conversation."
                 },
                 "object_type": {
                   "type": "string",
-                  "description": "CRM object to update (default Opportunity).",
-                  "default": "Opportunity",
-                  "example": "Opportunity"
+                  "description": "CRM object to update.",
+                  "default": "Opportunity"
                 }
               },
               "required": [
@@ -2988,7 +2832,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/sales_qualification_configuration",
           "summary": "List sales-qualification framework configurations",
-          "description": "List the workspace's sales-qualification frameworks (e.g. MEDDIC, BANT) with whether each is active and its fields: id, display_name, order, the CRM field it maps to (mapping) and the write-back mode (APPEND or OVERWRITE). Use it to learn which CRM fields an extraction will target before writing back.",
+          "description": "The workspace's sales-qualification frameworks (e.g. MEDDIC, BANT): active or not, and fields with id, display_name, order, mapping (the CRM field) and write_back (APPEND or OVERWRITE). Shows which CRM fields an extraction targets before writing back.",
           "pagination": {
             "style": "none"
           },
@@ -3004,16 +2848,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/sales_qualification_configuration/{framework_id}",
           "summary": "Replace a framework's configuration",
-          "description": "Overwrite one framework's configuration: switch it on or off and send its complete field list (each with id, display_name, order, and optional CRM mapping and write_back mode). Fields you leave out of the list are removed, so start from list_all_chorus_sales_qualification_frameworks. Workspace-wide admin change.",
+          "description": "Replaces one framework's configuration: on/off and its complete field list; fields left out are removed, so start from list_all_chorus_sales_qualification_frameworks. Workspace-wide admin change.",
           "parameters": [
             {
               "name": "framework_id",
               "in": "path",
               "required": true,
-              "description": "Framework configuration id from list_all_chorus_sales_qualification_frameworks.",
+              "description": "From list_all_chorus_sales_qualification_frameworks.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -3026,17 +2869,17 @@ extension BundledIntegrations {
               "properties": {
                 "is_active": {
                   "type": "boolean",
-                  "description": "Whether this framework is the one used for extractions."
+                  "description": "Whether extractions use this framework."
                 },
                 "fields": {
                   "type": "array",
-                  "description": "The complete field list of the framework.",
+                  "description": "The complete field list.",
                   "items": {
                     "type": "object",
                     "properties": {
                       "id": {
                         "type": "string",
-                        "description": "Field id within the framework, e.g. economic_buyer."
+                        "description": "Field id, e.g. economic_buyer."
                       },
                       "display_name": {
                         "type": "string",
@@ -3044,11 +2887,11 @@ extension BundledIntegrations {
                       },
                       "order": {
                         "type": "integer",
-                        "description": "Position in the framework (0 or 1 based as returned by the list)."
+                        "description": "Position (0- or 1-based, as the list returns it)."
                       },
                       "mapping": {
                         "type": "string",
-                        "description": "CRM field API name this framework field writes to."
+                        "description": "CRM field API name it writes to."
                       },
                       "write_back": {
                         "type": "string",
@@ -3113,17 +2956,16 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/saved_searches/{id}/actions/set_default",
           "summary": "Make a saved search the user's default view",
-          "description": "Make one of the token user's saved searches the view the Chorus app opens by default. Affects only that user's app experience. Returns the saved search with user_default true.",
+          "description": "Makes one of the token user's saved searches their default view in the Chorus app (only that user's). Returns it with user_default true.",
           "idempotent": true,
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Saved search id (as shown in the Chorus app's saved-search URL).",
+              "description": "Saved search id, from its URL in the Chorus app.",
               "schema": {
-                "type": "string",
-                "example": "98765"
+                "type": "string"
               }
             }
           ],
@@ -3150,7 +2992,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/saved_searches/default/actions/reset",
           "summary": "Reset the user's default view",
-          "description": "Drop the token user's custom default for one kind of view so the Chorus app falls back to the system default. Succeeds with no content.",
+          "description": "Drops the token user's custom default for one kind of view, so the Chorus app uses the system default.",
           "idempotent": true,
           "body": {
             "content_type": "application/json",
@@ -3166,7 +3008,7 @@ extension BundledIntegrations {
                     "PIPELINE_VIEW"
                   ],
                   "default": "FILTER",
-                  "description": "Which default to reset: FILTER (recordings search view), PLAYLIST, or PIPELINE_VIEW."
+                  "description": "FILTER: the recordings search view."
                 }
               },
               "required": [
@@ -3197,23 +3039,20 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/scorecards",
           "summary": "List coaching scorecards",
-          "description": "List completed coaching scorecards, optionally by who was scored (recipients), who scored (reviewers), coaching initiative and submission window. Each item carries the engagement (conversation id) it was filled for, initiative (id, name), recipient and reviewer (user_id, name), submitted time, seen flag, a url, and scores: per question the question text, the score and an optional comment with a time offset into the call.",
+          "description": "Completed coaching scorecards. Items: engagement (conversation id), initiative, recipient and reviewer (user_id, name), submitted time, seen, url, and per question the text, score and an optional comment with a time offset into the call.",
           "parameters": [
             {
               "name": "filter[recipients]",
               "argument": "filter_recipients",
               "in": "query",
               "required": false,
-              "description": "User ids of the reps who were scored (sent comma-joined).",
+              "description": "User ids of the reps scored.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  305921
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -3222,16 +3061,13 @@ extension BundledIntegrations {
               "argument": "filter_reviewers",
               "in": "query",
               "required": false,
-              "description": "User ids of the people who filled in the scorecards (sent comma-joined).",
+              "description": "User ids of the scorers.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  178377
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -3240,10 +3076,9 @@ extension BundledIntegrations {
               "argument": "filter_initiative",
               "in": "query",
               "required": false,
-              "description": "Only scorecards of this coaching initiative id.",
+              "description": "Coaching initiative id.",
               "schema": {
-                "type": "integer",
-                "example": 42
+                "type": "integer"
               }
             },
             {
@@ -3251,7 +3086,7 @@ extension BundledIntegrations {
               "argument": "filter_submitted",
               "in": "query",
               "required": false,
-              "description": "Only scorecards submitted inside this window: two ISO 8601 date-times joined by a colon, earliest first, e.g. 2025-01-01T00:00:00Z:2025-01-31T23:59:59Z. Use * for an open side (*:2025-01-31T00:00:00Z or 2025-01-01T00:00:00Z:*).",
+              "description": "Submitted in this window: \"start:end\", two ISO 8601 date-times, earliest first; * leaves a side open, e.g. 2025-01-01T00:00:00Z:*.",
               "schema": {
                 "type": "string",
                 "example": "2025-01-01T00:00:00Z:*"
@@ -3289,7 +3124,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/scorecards:export",
           "summary": "Export all scorecards to CSV (asynchronous)",
-          "description": "Schedule an export of the workspace's scorecards to a CSV file. Chorus builds it in the background; with notify=true the token's user is emailed when it is ready. The response is only a task object (data.type \"task\"). Use list_all_chorus_scorecards to read scorecards directly instead.",
+          "description": "Has Chorus export all the workspace's scorecards to CSV; to read scorecards use list_all_chorus_scorecards.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -3298,7 +3133,7 @@ extension BundledIntegrations {
               "properties": {
                 "notify": {
                   "type": "boolean",
-                  "description": "Email the token's user when the export is ready.",
+                  "description": "Email the token's user when ready.",
                   "default": true
                 }
               },
@@ -3307,7 +3142,7 @@ extension BundledIntegrations {
               ]
             }
           },
-          "async": "Chorus returns a task and builds the CSV later; the email (notify=true) is the only completion signal.",
+          "async": "Chorus answers with a task and builds the CSV later; the email (notify=true) is the only completion signal.",
           "examples": [
             {
               "arguments": {
@@ -3332,7 +3167,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/teams",
           "summary": "List teams",
-          "description": "List all teams in the workspace: id, name, description, manager (user id), users (member user ids), parent_team, language and flags. Use it to turn a team name into the team_id filter of list_all_chorus_conversations. All teams come back at once.",
+          "description": "All teams: id, name, description, manager (user id), users (member ids), parent_team, language, flags. Turns a team name into list_all_chorus_conversations' team_id.",
           "pagination": {
             "style": "none"
           },
@@ -3348,16 +3183,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/teams/{id}",
           "summary": "Get one team",
-          "description": "Fetch one team by id with its name, manager, member user ids, parent team and settings.",
+          "description": "One team: name, manager, member user ids, parent team, settings.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Team id from list_all_chorus_teams.",
+              "description": "From list_all_chorus_teams.",
               "schema": {
-                "type": "string",
-                "example": "21460"
+                "type": "string"
               }
             }
           ],
@@ -3384,7 +3218,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v3/users",
           "summary": "List users",
-          "description": "List every user in the Chorus workspace with their user ids, names, email addresses and related account details (Chorus does not document the exact shape). Use it to resolve a person's name or email to the numeric user id taken by the user_id filter of list_all_chorus_conversations and by scorecard filters. All users come back in one response.",
+          "description": "Every user with user id, name, email, account details (shape undocumented). Resolves a name or email to the numeric user id for list_all_chorus_conversations' user_id and the scorecard filters.",
           "pagination": {
             "style": "none"
           },
@@ -3414,7 +3248,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/users/me",
           "summary": "Who am I (token owner)",
-          "description": "Return the Chorus user the API token belongs to, as a one-item result: id (user id), name, email, title, role, license_type (RECORDER or LISTENER), team_ids and primary_team, manager_id, default_meeting_link, language, utc_offset and account flags. Call it first to learn whose permissions apply and to get your own user_id/team ids for filtering.",
+          "description": "The user the API token belongs to, as a one-item result: id (user id), name, email, role, license_type (RECORDER or LISTENER), team_ids, primary_team, manager_id, default_meeting_link, utc_offset… Call it first: whose permissions apply, and your own user and team ids.",
           "pagination": {
             "style": "none"
           },
@@ -3440,7 +3274,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/users/me/settings",
           "summary": "Get my notification settings",
-          "description": "Return the token user's personal settings as a one-item result: whether mobile push notifications are on for comments (mobile_push.comments) and for mentions (mobile_push.mentions).",
+          "description": "The token user's settings, as a one-item result: mobile push notifications for comments (mobile_push.comments) and mentions (mobile_push.mentions).",
           "pagination": {
             "style": "none"
           },
@@ -3456,7 +3290,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/users/me/settings",
           "summary": "Change my notification settings",
-          "description": "Turn the token user's mobile push notifications for comments and mentions on or off. Chorus wants the settings' id (read it, with the current values, from list_all_chorus_user_settings) and both values (send the current one to keep it unchanged). Succeeds with no content.",
+          "description": "Turns the token user's mobile push notifications for comments and mentions on or off. Needs the settings' id and both values (send the current one to keep it), read from list_all_chorus_user_settings.",
           "idempotent": true,
           "body": {
             "content_type": "application/vnd.api+json",
@@ -3468,16 +3302,15 @@ extension BundledIntegrations {
               "properties": {
                 "id": {
                   "type": "string",
-                  "description": "The unique ID of the user settings, sent as data.id: the id that list_all_chorus_user_settings returns for them (data.id).",
-                  "example": "305930"
+                  "description": "The settings' id (data.id) from list_all_chorus_user_settings, sent as data.id."
                 },
                 "mobile_push.comments": {
                   "type": "boolean",
-                  "description": "Push a notification when someone comments on my conversations."
+                  "description": "Notify when someone comments on my conversations."
                 },
                 "mobile_push.mentions": {
                   "type": "boolean",
-                  "description": "Push a notification when someone mentions me."
+                  "description": "Notify when someone mentions me."
                 }
               },
               "required": [
@@ -3512,7 +3345,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/auth/signed_request",
           "summary": "Exchange a signed request for a Chorus sign-in URL",
-          "description": "Trade an HMAC-signed request issued by an embedding application (such as a CRM canvas app registered with Chorus under client_id) for a short-lived Chorus URL that opens the app already signed in. The result holds url and expiry (Unix seconds). Only useful when you are building or debugging such an embedded integration; it needs a genuine signed_request produced with the app's shared secret. 400 when the signature does not verify.",
+          "description": "Trades an HMAC-signed request from an embedding app (e.g. a CRM canvas app registered under client_id) for a short-lived URL opening Chorus signed in: url and expiry (Unix seconds). Only for building or debugging such an integration; needs a genuine signed_request made with the app's shared secret.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -3522,17 +3355,15 @@ extension BundledIntegrations {
               "properties": {
                 "client_id": {
                   "type": "string",
-                  "description": "Identifier of the embedding application registered with Chorus.",
-                  "example": "crm-canvas-app"
+                  "description": "The embedding application's id, as registered with Chorus."
                 },
                 "signed_request": {
                   "type": "string",
-                  "description": "The signed payload exactly as the embedding platform supplied it (base64 signature, a dot, base64 JSON).",
-                  "example": "bWFjLXNpZ25hdHVyZQ==.eyJ1c2VyIjoiamFuZUBhY21lLmNvbSJ9"
+                  "description": "The signed payload exactly as the platform supplied it (base64 signature, a dot, base64 JSON)."
                 },
                 "redirect": {
                   "type": "boolean",
-                  "description": "true: the returned url should land the user in the app after sign-in; false: just establish the sign-in."
+                  "description": "true: the url lands the user in the app after sign-in; false: it only signs in."
                 }
               },
               "required": [
@@ -3567,7 +3398,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/integrations/office365_calendar/actions/verify",
           "summary": "Verify the Office 365 calendar service account",
-          "description": "Check that the workspace's Office 365 calendar service-account connection works by having Chorus read the calendars of the given mailboxes. Give at least two email addresses of users whose calendars the service account should reach. Succeeds with no content when every calendar is accessible; otherwise 400 with details of which addresses failed. Use it after an admin sets up the connection or when meetings stop being recorded automatically. Nothing is changed.",
+          "description": "Checks the workspace's Office 365 calendar service account: Chorus reads the calendars of at least two mailboxes. No content if all are readable, else 400 naming failures. For after setup, or when meetings stop being recorded automatically. Changes nothing.",
           "read_only": true,
           "idempotent": true,
           "body": {
@@ -3584,11 +3415,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 2,
                   "uniqueItems": true,
-                  "description": "At least two mailbox addresses whose calendars should be readable.",
-                  "example": [
-                    "john.smith@acme.com",
-                    "bill.jones@acme.com"
-                  ]
+                  "description": "Mailboxes whose calendars should be readable."
                 }
               },
               "required": [
@@ -3622,7 +3449,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/integrations/google_calendar/actions/verify",
           "summary": "Verify the Google calendar service account",
-          "description": "Check that the workspace's Google calendar service-account connection works by having Chorus read the calendars of the given mailboxes. Give at least two email addresses of users whose calendars the service account should reach. Succeeds with no content when every calendar is accessible; otherwise 400 with details of which addresses failed. Use it after an admin sets up the connection or when meetings stop being recorded automatically. Nothing is changed.",
+          "description": "Checks the workspace's Google calendar service account: Chorus reads the calendars of at least two mailboxes. No content if all are readable, else 400 naming failures. For after setup, or when meetings stop being recorded automatically. Changes nothing.",
           "read_only": true,
           "idempotent": true,
           "body": {
@@ -3639,11 +3466,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 2,
                   "uniqueItems": true,
-                  "description": "At least two mailbox addresses whose calendars should be readable.",
-                  "example": [
-                    "john.smith@acme.com",
-                    "bill.jones@acme.com"
-                  ]
+                  "description": "Mailboxes whose calendars should be readable."
                 }
               },
               "required": [
@@ -3677,7 +3500,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/video_conferences",
           "summary": "Create a video meeting link",
-          "description": "Create a new video meeting for the token's user on a provider (Zoom, Google Meet, Microsoft Teams, Webex or 8x8) through Chorus. The user normally needs that provider connected in Chorus. The result's id is the go-link that identifies the conference; set its time and subject with update_a_chorus_video_conference_by_id.",
+          "description": "Creates a video meeting for the token's user on a provider (normally connected in Chorus). The result's id is its go-link; set time and subject with update_a_chorus_video_conference_by_id.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -3693,8 +3516,7 @@ extension BundledIntegrations {
                     "MSTEAMS",
                     "WEBEX",
                     "8X8"
-                  ],
-                  "description": "Video provider to create the meeting on."
+                  ]
                 }
               },
               "required": [
@@ -3715,16 +3537,15 @@ extension BundledIntegrations {
           "http": "PATCH",
           "path": "/api/v1/video_conferences/{go_link}",
           "summary": "Schedule or rename a video meeting",
-          "description": "Set a video conference's start time and length (both required) and optionally its subject. Use after create_a_chorus_video_conference.",
+          "description": "Sets a video conference's start time and length and optionally its subject; after create_a_chorus_video_conference.",
           "parameters": [
             {
               "name": "go_link",
               "in": "path",
               "required": true,
-              "description": "The conference's go-link id, as returned in id by create_a_chorus_video_conference.",
+              "description": "The id create_a_chorus_video_conference returned (its go-link).",
               "schema": {
-                "type": "string",
-                "example": "8992359323"
+                "type": "string"
               }
             }
           ],
@@ -3737,20 +3558,15 @@ extension BundledIntegrations {
               "properties": {
                 "start_time": {
                   "type": "string",
-                  "description": "Start, ISO 8601 date-time.",
-                  "format": "date-time",
-                  "example": "2025-04-02T18:00:00Z"
+                  "format": "date-time"
                 },
                 "duration": {
                   "type": "integer",
-                  "description": "Length in minutes.",
-                  "minimum": 1,
-                  "example": 30
+                  "description": "Minutes.",
+                  "minimum": 1
                 },
                 "subject": {
-                  "type": "string",
-                  "description": "Meeting title.",
-                  "example": "Globex follow-up"
+                  "type": "string"
                 }
               },
               "required": [
@@ -3775,7 +3591,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/video_conferences/{go_link}",
           "summary": "Delete a video meeting",
-          "description": "Delete a video conference created through Chorus; its link stops working. Succeeds with no content.",
+          "description": "Deletes a video conference made through Chorus; its link stops working.",
           "parameters": [
             {
               "name": "go_link",
@@ -3783,8 +3599,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "The conference's go-link id.",
               "schema": {
-                "type": "string",
-                "example": "8992359323"
+                "type": "string"
               }
             }
           ],
@@ -3811,7 +3626,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v3/webhook",
           "summary": "List webhooks",
-          "description": "List the webhooks registered for the workspace: id, url and events (event_name such as recording_done, with any filter arguments such as a minimum duration). All come back at once.",
+          "description": "The workspace's webhooks: id, url and events (event_name such as recording_done, with filter arguments such as a minimum duration).",
           "pagination": {
             "style": "none"
           },
@@ -3827,7 +3642,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v3/webhook",
           "summary": "Register a webhook",
-          "description": "Register an HTTPS URL that Chorus will POST to when an event happens; today the only event is recording_done (a conversation finished processing, so its transcript and summary are ready). type selects a preset filter bundle (e.g. zapier). Chorus does not document the payload or a signature, so the receiver should re-fetch the conversation by id.",
+          "description": "Registers an HTTPS URL Chorus POSTs to on recording_done, the only event (a conversation finished processing: transcript and summary ready). Payload and signature are undocumented: the receiver should re-fetch the conversation by id.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -3837,19 +3652,17 @@ extension BundledIntegrations {
                 "hook_url": {
                   "type": "string",
                   "description": "HTTPS URL to call.",
-                  "format": "uri",
-                  "example": "https://hooks.example.com/chorus/recording-done"
+                  "format": "uri"
                 },
                 "event": {
                   "type": "string",
                   "enum": [
                     "recording_done"
-                  ],
-                  "description": "Event that triggers the call."
+                  ]
                 },
                 "type": {
                   "type": "string",
-                  "description": "Optional preset of filters for common consumers, e.g. zapier.",
+                  "description": "Preset filter bundle, e.g. zapier.",
                   "example": "zapier"
                 }
               },
@@ -3873,7 +3686,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v3/webhook",
           "summary": "Remove a webhook by URL",
-          "description": "Unregister a webhook. Chorus identifies webhooks for deletion by their URL, so pass the exact hook_url shown by list_all_chorus_webhooks (not the numeric id). Chorus then stops calling it.",
+          "description": "Unregisters a webhook by its exact hook_url as list_all_chorus_webhooks shows it (not its id); Chorus stops calling it.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -3882,9 +3695,8 @@ extension BundledIntegrations {
               "properties": {
                 "hook_url": {
                   "type": "string",
-                  "description": "The registered URL to remove, exactly as listed.",
-                  "format": "uri",
-                  "example": "https://hooks.example.com/chorus/recording-done"
+                  "description": "The registered URL, exactly as listed.",
+                  "format": "uri"
                 }
               },
               "required": [
