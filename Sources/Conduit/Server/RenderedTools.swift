@@ -100,7 +100,8 @@ package enum ToolRendering {
 /// Only what is sent is rewritten: conduit validates arguments against the full schema.
 enum SchemaSharing {
     /// Sub-schemas smaller than this stay inline: a reference would save too little.
-    static let minimumSize = 200
+    /// (Gong's terse permission level, 193 bytes, repeats nine times in a profile.)
+    static let minimumSize = 150
 
     static func shared(_ schema: JSONObject) -> JSONObject {
         guard schema["$defs"] == nil else { return schema }
