@@ -5663,7 +5663,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/calls",
           "summary": "List calls in a date range",
-          "description": "Lists the calls that started inside a time window, one basic record per call: id, title, url in the Gong app, scheduled and started times, duration in seconds, primaryUserId (the host), direction, scope (Internal/External), media type, language, workspaceId, purpose, meetingUrl, isPrivate and the clientUniqueId it was uploaded with. This is the starting point for almost every call question: take the `id` values from here into get_single_gong_call_by_id, create_a_gong_calls_transcript (transcripts) or list_all_gong_calls_extensive (participants, topics, trackers, AI brief, highlights). The window is half-open: calls at or after fromDateTime and strictly before toDateTime; for meetings Gong recorded itself the scheduled time counts, otherwise the actual start. Keep windows tight (days or weeks) to spare the 10,000-requests-per-day quota; pages hold about 100 calls. A 404 from this endpoint usually just means no calls fell in the window, not that something is wrong.",
+          "description": "Calls that started in a window, one basic record each: id, title, url, scheduled, started, duration (seconds), primaryUserId (host), direction, scope (Internal/External), media, language, workspaceId, purpose, meetingUrl, isPrivate, clientUniqueId. The starting point for call questions: pass the ids to get_single_gong_call_by_id, create_a_gong_calls_transcript (what was said) or list_all_gong_calls_extensive (participants, topics, trackers, brief, highlights). Half-open window: at or after fromDateTime, before toDateTime, by scheduled time for meetings Gong recorded itself, else actual start. Keep windows tight (days or weeks) for the 10,000-requests-per-day quota. 404 usually means no calls in the window.",
           "scopes": [
             "api:calls:read:basic"
           ],
@@ -5672,7 +5672,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": true,
-              "description": "Start of the window, ISO 8601 with offset or Z (e.g. 2024-05-01T00:00:00Z). Inclusive.",
+              "description": "Window start, inclusive, e.g. 2024-05-01T00:00:00Z.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5682,7 +5682,7 @@ extension BundledIntegrations {
               "name": "toDateTime",
               "in": "query",
               "required": true,
-              "description": "End of the window, ISO 8601 with offset or Z (e.g. 2024-05-08T00:00:00Z). Exclusive.",
+              "description": "Window end, exclusive.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5692,7 +5692,7 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only return calls from this workspace (ids from list_all_gong_workspaces). Omit for all workspaces the credential can see.",
+              "description": "From list_all_gong_workspaces; omitted, all workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -5728,7 +5728,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/calls/{id}",
           "summary": "Get one call",
-          "description": "Fetches the basic record of a single call by its Gong call id (a numeric string of up to 20 digits, as returned by list_all_gong_calls). The result's `call` object has the same fields as one list item: title, url, scheduled/started, duration (seconds), primaryUserId, direction, scope, system, media, language, workspaceId, purpose, meetingUrl, isPrivate, calendarEventId, clientUniqueId, customData. It does not include participants, transcript or analysis: use list_all_gong_calls_extensive with filter.callIds for parties/topics/trackers/brief and create_a_gong_calls_transcript for what was said. 404 means no call with that id is visible to this credential.",
+          "description": "One call's basic record (the `call` object: the fields of a list_all_gong_calls item plus system, calendarEventId, customData). No participants, transcript or analysis: use list_all_gong_calls_extensive with filter.callIds, and create_a_gong_calls_transcript. 404: no such call visible to this credential.",
           "scopes": [
             "api:calls:read:basic"
           ],
@@ -5737,7 +5737,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Gong call id, digits only (e.g. 7782342274025937895).",
+              "description": "Call id from list_all_gong_calls, e.g. 7782342274025937895.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -5757,7 +5757,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls",
           "summary": "Register a new call recorded outside Gong",
-          "description": "Creates a call record in Gong for a conversation recorded by another system (dialer, PBX, meeting tool) so Gong can transcribe and analyse it. Requires a clientUniqueId that is unique per recording: it is your system's id for the call and makes the request safe to retry, because Gong refuses a second call with the same clientUniqueId with 409 Conflict (409 also appears when the host's Gong recording setting is switched off). Also required: actualStart, direction, primaryUser (Gong user id of the host) and at least one party, including one for the primary user. Media is a separate step: either give downloadMediaUrl now (Gong fetches the file; max 1.5 GB, WAV/MP3/MP4/MKV/FLAC) or upload a local file afterwards with gong_calls_upload_media, passing the callId this returns as its id. Until one of the two happens the call has no media, so do not report it as imported after this step alone. Returns {requestId, callId}; the new call shows up in list_all_gong_calls only after Gong has processed the media.",
+          "description": "Registers a call recorded by another system (dialer, PBX, meeting tool) for Gong to transcribe and analyse. clientUniqueId is your system's id for the recording: a second call with the same one is refused with 409, which makes retries safe (409 also when the host's Gong recording setting is off). Needs a party for primaryUser (the host's Gong user id). Media is a second step: give downloadMediaUrl now (Gong fetches it; WAV/MP3/MP4/MKV/FLAC, max 1.5 GB) or upload a file afterwards with gong_calls_upload_media, id = the returned callId. Without media the import is not done. Returns {requestId, callId}; the call shows in list_all_gong_calls once Gong has processed the media.",
           "next_step": "The call has no media yet: unless downloadMediaUrl was given, upload the recording with gong_calls_upload_media, id {callId}. Until then the import is not finished.",
           "scopes": [
             "api:calls:create"
@@ -5770,81 +5770,71 @@ extension BundledIntegrations {
               "properties": {
                 "clientUniqueId": {
                   "type": "string",
-                  "description": "Your recording system's unique id for this call (max 2048 chars). Must never repeat: a duplicate is rejected with 409, which makes retries safe.",
+                  "description": "Unique per recording; a duplicate is refused with 409.",
                   "maxLength": 2048
                 },
                 "title": {
-                  "type": "string",
-                  "description": "Call title, searchable in Gong."
+                  "type": "string"
                 },
                 "purpose": {
                   "type": "string",
-                  "description": "Free-text purpose of the call (max 255 chars).",
                   "maxLength": 255
                 },
                 "scheduledStart": {
                   "type": "string",
-                  "description": "When the call was scheduled to begin, ISO 8601.",
                   "format": "date-time"
                 },
                 "scheduledEnd": {
                   "type": "string",
-                  "description": "When the call was scheduled to end, ISO 8601.",
                   "format": "date-time"
                 },
                 "actualStart": {
                   "type": "string",
-                  "description": "When the call actually began, ISO 8601 (e.g. 2024-05-14T16:00:00Z).",
+                  "description": "e.g. 2024-05-14T16:00:00Z.",
                   "format": "date-time"
                 },
                 "duration": {
                   "type": "number",
-                  "description": "Actual length of the call in seconds (fractions allowed)."
+                  "description": "Seconds (fractions allowed)."
                 },
                 "parties": {
                   "type": "array",
-                  "description": "Everyone on the call; must include an entry for primaryUser.",
+                  "description": "Everyone on the call, including primaryUser.",
                   "items": {
                     "type": "object",
-                    "description": "One participant.",
                     "properties": {
                       "phoneNumber": {
-                        "type": "string",
-                        "description": "Participant's phone number, if known."
+                        "type": "string"
                       },
                       "emailAddress": {
-                        "type": "string",
-                        "description": "Participant's email address, if known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "Participant's name, if known."
+                        "type": "string"
                       },
                       "partyId": {
                         "type": "string",
-                        "description": "Your label for this participant; needed only when speakersTimeline is sent, whose segments refer to it."
+                        "description": "Your label for the participant; needed only with speakersTimeline."
                       },
                       "mediaChannelId": {
                         "type": "integer",
-                        "description": "For stereo recordings: the channel (0 = left, 1 = right) carrying this company rep. Ignored when speakersTimeline is given.",
+                        "description": "Stereo recordings: the channel (0 left, 1 right) of this company rep; ignored with speakersTimeline.",
                         "minimum": 0,
                         "maximum": 1
                       },
                       "userId": {
                         "type": "string",
-                        "description": "Gong user id, when the participant is a Gong user.",
+                        "description": "Gong user id, for a Gong user.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records (Contact, Lead, …) that represent this participant.",
+                        "description": "CRM records (Contact, Lead…) of this participant.",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -5854,14 +5844,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -5872,7 +5859,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -5893,7 +5880,7 @@ extension BundledIntegrations {
                 },
                 "direction": {
                   "type": "string",
-                  "description": "Inbound = the outside party phoned in; Outbound = a rep placed the call; Conference for multi-party meetings; Unknown otherwise.",
+                  "description": "Inbound: the outside party called; Outbound: a rep called; Conference: multi-party meeting.",
                   "enum": [
                     "Inbound",
                     "Outbound",
@@ -5903,19 +5890,17 @@ extension BundledIntegrations {
                 },
                 "disposition": {
                   "type": "string",
-                  "description": "Free-text outcome of the call such as 'No Answer' (max 255 chars).",
+                  "description": "Outcome, e.g. 'No Answer'.",
                   "maxLength": 255
                 },
                 "context": {
                   "type": "array",
-                  "description": "CRM records the call belongs to (account, opportunity …). Several opportunities of one account are not supported.",
+                  "description": "CRM records the call belongs to (account, opportunity…); not several opportunities of one account.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -5925,14 +5910,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -5943,7 +5925,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -5960,39 +5942,37 @@ extension BundledIntegrations {
                 },
                 "customData": {
                   "type": "string",
-                  "description": "Any text you want stored with the call for troubleshooting."
+                  "description": "Any text to store with the call, for troubleshooting."
                 },
                 "speakersTimeline": {
                   "type": "object",
-                  "description": "Who spoke when, if your system knows it. Overrides mediaChannelId.",
+                  "description": "Who spoke when, if known; overrides mediaChannelId.",
                   "properties": {
                     "precise": {
                       "type": "boolean",
-                      "description": "True when the segments match the audio to within about 100 ms; false lets Gong refine them."
+                      "description": "true: segments accurate to about 100 ms; false: Gong refines them."
                     },
                     "speechSegments": {
                       "type": "array",
-                      "description": "Speech segments; they may overlap.",
+                      "description": "May overlap.",
                       "items": {
                         "type": "object",
-                        "description": "One stretch of speech.",
                         "properties": {
                           "fromTime": {
                             "type": "integer",
-                            "description": "Segment start, in ms since the recording began.",
+                            "description": "ms since the recording began.",
                             "minimum": 0
                           },
                           "toTime": {
                             "type": "integer",
-                            "description": "Segment end, in ms since the recording began.",
+                            "description": "ms since the recording began.",
                             "minimum": 0
                           },
                           "partyIds": {
                             "type": "array",
-                            "description": "partyId values (from parties) of whoever speaks in this segment.",
+                            "description": "partyId values of whoever speaks.",
                             "items": {
-                              "type": "string",
-                              "description": "A partyId."
+                              "type": "string"
                             }
                           }
                         },
@@ -6007,28 +5987,28 @@ extension BundledIntegrations {
                 },
                 "meetingUrl": {
                   "type": "string",
-                  "description": "Join URL of the conference the call took place on."
+                  "description": "Join URL of the conference."
                 },
                 "callProviderCode": {
                   "type": "string",
-                  "description": "Gong's code for the telephony or conferencing provider (e.g. zoom, ringcentral, outreach); Gong support can tell you the right one."
+                  "description": "Gong's code for the telephony or conferencing provider (e.g. zoom, ringcentral, outreach); Gong support knows the right one."
                 },
                 "downloadMediaUrl": {
                   "type": "string",
-                  "description": "A unique URL Gong can download the recording from (audio/* or video/*, or an octet-stream of WAV, MP3, MP4, MKV or FLAC; max 1.5 GB). When given, no separate media upload is needed."
+                  "description": "A unique URL Gong downloads the recording from (audio/*, video/*, or octet-stream WAV/MP3/MP4/MKV/FLAC; max 1.5 GB); then no upload is needed."
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to put the call in; omitted means Gong's default placement.",
+                  "description": "Omitted: Gong's default placement.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "languageCode": {
                   "type": "string",
-                  "description": "Force the transcription language (locale code such as en-US, de-DE, fr-FR, es-MX, ja-JP). Leave out to let Gong detect the language, which is usually right."
+                  "description": "Forces the transcription language (en-US, de-DE, fr-FR, es-MX, ja-JP…); left out, Gong detects it, usually right."
                 },
                 "primaryUser": {
                   "type": "string",
-                  "description": "Gong user id of the company person who hosted the call (from list_all_gong_users).",
+                  "description": "Gong user id of the company host (list_all_gong_users).",
                   "pattern": "^[0-9]{1,20}$"
                 }
               },
@@ -6073,7 +6053,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/calls/{id}/media",
           "summary": "Upload a call's recording (step two of an import)",
-          "description": "Sends the recording of a call created with create_a_gong_call: the second and last step of importing a call into Gong. Pass the callId that create_a_gong_call returned as id and the recording as a local file (WAV, MP3, MP4, MKV or FLAC, up to 1.5 GB). Gong answers {requestId, callId, url} and then transcribes and analyses the media; the call appears in list_all_gong_calls once that is done.",
+          "description": "Step two of importing a call: sends the recording (WAV, MP3, MP4, MKV or FLAC, up to 1.5 GB) of a call made with create_a_gong_call. Returns {requestId, callId, url}; Gong then transcribes and analyses it, and the call appears in list_all_gong_calls when done.",
           "scopes": [
             "api:calls:create"
           ],
@@ -6083,7 +6063,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "The callId returned by create_a_gong_call (digits).",
+              "description": "The callId create_a_gong_call returned.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -6101,7 +6081,7 @@ extension BundledIntegrations {
               "properties": {
                 "mediaFile": {
                   "type": "string",
-                  "description": "The recording to upload."
+                  "description": "The recording."
                 }
               },
               "required": [
@@ -6133,7 +6113,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls/extensive",
           "summary": "List calls with detailed content",
-          "description": "Returns calls matched by filter (a date window, specific callIds, host primaryUserIds, a workspace) with the extra data you switch on in contentSelector. Each item has metaData (the basic call record) plus, when requested: parties (name, email, title, affiliation Internal/External, speakerId — the key that links transcript monologues to people), context (CRM account/opportunity links, with field values when context is Extended), content (structure, topics with durations, trackers with counts and optional occurrences, pointsOfInterest action items, Gong's AI brief, outline, highlights, callOutcome, keyPoints), interaction (talk time per speaker, interaction stats such as talk ratio and longest monologue, question counts, video stats), collaboration.publicComments and media (audioUrl/videoUrl, valid for 8 hours). Ask only for the parts you need: the response grows fast. Typical use: after list_all_gong_calls, pass the interesting ids in filter.callIds with exposedFields.parties and exposedFields.content.brief. Media URLs additionally need the api:calls:read:media-url scope. A 404 means no call matched.",
+          "description": "Calls matched by filter (window, callIds, host primaryUserIds, workspace) with the parts switched on in contentSelector. Each item has metaData (the basic record) plus, on request: parties (name, email, title, affiliation, speakerId: the key linking transcript monologues to people), context (CRM links; field values with Extended), content (structure, topics, trackers, pointsOfInterest, brief, outline, highlights, callOutcome, keyPoints), interaction (speakers' talk time, personInteractionStats, questions, video), collaboration.publicComments, media (audioUrl/videoUrl, valid 8 hours, also need scope api:calls:read:media-url). Ask only for what you need: responses grow fast. Typical: ids from list_all_gong_calls in filter.callIds with exposedFields.parties and content.brief. 404: no call matched.",
           "scopes": [
             "api:calls:read:extensive"
           ],
@@ -6145,39 +6125,36 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which calls to return. Give a window, ids, hosts, or a combination.",
+                  "description": "A window, ids, hosts, or a combination.",
                   "properties": {
                     "fromDateTime": {
                       "type": "string",
-                      "description": "Only calls that started at or after this instant (ISO 8601).",
+                      "description": "Calls started at or after this instant.",
                       "format": "date-time"
                     },
                     "toDateTime": {
                       "type": "string",
-                      "description": "Only calls that started before this instant (ISO 8601).",
+                      "description": "Calls started before this instant.",
                       "format": "date-time"
                     },
                     "workspaceId": {
                       "type": "string",
-                      "description": "Only calls in this workspace.",
                       "pattern": "^[0-9]{1,20}$"
                     },
                     "callIds": {
                       "type": "array",
-                      "description": "Only these call ids (from list_all_gong_calls).",
+                      "description": "From list_all_gong_calls.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "primaryUserIds": {
                       "type": "array",
-                      "description": "Only calls hosted by these Gong user ids.",
+                      "description": "Host user ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -6186,11 +6163,11 @@ extension BundledIntegrations {
                 },
                 "contentSelector": {
                   "type": "object",
-                  "description": "Which optional parts to include for each call. Everything is off unless switched on.",
+                  "description": "Optional parts; all off unless switched on.",
                   "properties": {
                     "context": {
                       "type": "string",
-                      "description": "CRM links: None (default), Basic (linked record ids) or Extended (ids plus field values).",
+                      "description": "CRM links: Basic = record ids, Extended = ids and field values.",
                       "enum": [
                         "None",
                         "Basic",
@@ -6199,10 +6176,9 @@ extension BundledIntegrations {
                     },
                     "contextTiming": {
                       "type": "array",
-                      "description": "With context Extended: CRM field values as they are Now, as they were at TimeOfCall, or both. Default Now.",
+                      "description": "With Extended: field values Now (default), at TimeOfCall, or both.",
                       "items": {
                         "type": "string",
-                        "description": "Timing.",
                         "enum": [
                           "Now",
                           "TimeOfCall"
@@ -6211,23 +6187,21 @@ extension BundledIntegrations {
                     },
                     "exposedFields": {
                       "type": "object",
-                      "description": "Switches for each optional section.",
                       "properties": {
                         "parties": {
                           "type": "boolean",
-                          "description": "Include the participants (needed to map transcript speakerId values to people)."
+                          "description": "Participants (maps transcript speakerId to people)."
                         },
                         "content": {
                           "type": "object",
-                          "description": "Analysis of what was discussed.",
                           "properties": {
                             "structure": {
                               "type": "boolean",
-                              "description": "Agenda sections of the call with durations."
+                              "description": "Agenda sections with durations."
                             },
                             "topics": {
                               "type": "boolean",
-                              "description": "Topics discussed and seconds spent on each."
+                              "description": "Topics and seconds on each."
                             },
                             "trackers": {
                               "type": "boolean",
@@ -6243,29 +6217,26 @@ extension BundledIntegrations {
                             },
                             "brief": {
                               "type": "boolean",
-                              "description": "Gong's AI-written summary of the call."
+                              "description": "Gong's AI summary."
                             },
                             "outline": {
-                              "type": "boolean",
-                              "description": "Section-by-section outline of the call."
+                              "type": "boolean"
                             },
                             "highlights": {
                               "type": "boolean",
-                              "description": "Highlights such as next steps and pain points."
+                              "description": "E.g. next steps, pain points."
                             },
                             "callOutcome": {
                               "type": "boolean",
-                              "description": "The outcome Gong's AI assigned to the call."
+                              "description": "Outcome assigned by Gong's AI."
                             },
                             "keyPoints": {
-                              "type": "boolean",
-                              "description": "Key points of the call."
+                              "type": "boolean"
                             }
                           }
                         },
                         "interaction": {
                           "type": "object",
-                          "description": "Conversation dynamics.",
                           "properties": {
                             "speakers": {
                               "type": "boolean",
@@ -6273,31 +6244,29 @@ extension BundledIntegrations {
                             },
                             "video": {
                               "type": "boolean",
-                              "description": "What was on screen and for how long."
+                              "description": "What was on screen, how long."
                             },
                             "personInteractionStats": {
                               "type": "boolean",
-                              "description": "Interaction statistics for the host (talk ratio, longest monologue, patience, …)."
+                              "description": "Host's stats: talk ratio, longest monologue, patience…"
                             },
                             "questions": {
                               "type": "boolean",
-                              "description": "Number of questions asked by company and non-company speakers."
+                              "description": "Questions asked by company and non-company speakers."
                             }
                           }
                         },
                         "collaboration": {
                           "type": "object",
-                          "description": "Team collaboration on the call.",
                           "properties": {
                             "publicComments": {
-                              "type": "boolean",
-                              "description": "Public comments left on the call."
+                              "type": "boolean"
                             }
                           }
                         },
                         "media": {
                           "type": "boolean",
-                          "description": "Temporary audio/video download URLs (valid 8 hours; needs api:calls:read:media-url)."
+                          "description": "Temporary audio/video URLs (8 hours; scope api:calls:read:media-url)."
                         }
                       }
                     }
@@ -6374,7 +6343,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls/transcript",
           "summary": "Get transcripts of calls",
-          "description": "Reads transcripts; nothing is created despite the tool name (the vendor uses POST for this query). Give filter.callIds (ids from list_all_gong_calls) and/or a fromDateTime/toDateTime window; with both, only listed calls inside the window come back. The result's callTranscripts has one entry per call: callId and transcript, a list of monologues, each with speakerId, topic (when Gong detected one) and sentences {start, end (milliseconds from call start), text}. Speaker ids are not names: to know who said what, fetch the same calls with list_all_gong_calls_extensive and exposedFields.parties = true and match parties[].speakerId. Transcripts are long; request a few calls at a time. Paging is manual here: when the response has records.cursor, call again with the same filter and `cursor` set to that value; no records.cursor means you have everything. 404 means no call matched.",
+          "description": "Read-only despite the name (Gong uses POST). Transcripts of filter.callIds (from list_all_gong_calls) and/or a window; with both, listed calls inside the window. callTranscripts: per call, callId and transcript, monologues of speakerId, topic and sentences {start, end (ms from call start), text}. speakerId is not a name: match parties[].speakerId from list_all_gong_calls_extensive with exposedFields.parties. Transcripts are long: a few calls at a time. 404: no call matched.",
           "scopes": [
             "api:calls:read:transcript"
           ],
@@ -6392,25 +6361,23 @@ extension BundledIntegrations {
                   "properties": {
                     "fromDateTime": {
                       "type": "string",
-                      "description": "Only calls that started at or after this instant (ISO 8601).",
+                      "description": "Calls started at or after this instant.",
                       "format": "date-time"
                     },
                     "toDateTime": {
                       "type": "string",
-                      "description": "Only calls that started before this instant (ISO 8601).",
+                      "description": "Calls started before this instant.",
                       "format": "date-time"
                     },
                     "workspaceId": {
                       "type": "string",
-                      "description": "Only calls in this workspace.",
                       "pattern": "^[0-9]{1,20}$"
                     },
                     "callIds": {
                       "type": "array",
-                      "description": "Only these call ids.",
+                      "description": "From list_all_gong_calls.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -6419,7 +6386,7 @@ extension BundledIntegrations {
                 },
                 "cursor": {
                   "type": "string",
-                  "description": "Paging token. Leave it out on the first request; when a response carries records.cursor, repeat the same request with that value here to get the next page. No records.cursor in the response means the last page was reached."
+                  "description": "Leave out at first; for the next page repeat the request with the response's records.cursor here (none: last page)."
                 }
               },
               "required": [
@@ -6468,7 +6435,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/calls/manual-crm-associations",
           "summary": "List manual CRM associations of calls",
-          "description": "Lists, oldest first, every time a user manually associated a call with a CRM account and optionally a deal/opportunity, since fromDateTime (or ever, if omitted). A call that was re-associated appears once per event. Each item: callId, userId (who did it), created (when) and associatedCrmObjects [{accountCrmId, dealCrmId}]. Useful for keeping an external CRM in sync with corrections made in Gong. Beta endpoint in Gong.",
+          "description": "Oldest first, each time a user manually associated a call with a CRM account (and maybe a deal), since fromDateTime or ever; a re-associated call appears once per event. Items: callId, userId, created, associatedCrmObjects [{accountCrmId, dealCrmId}]. For syncing an external CRM with corrections made in Gong. Beta in Gong.",
           "scopes": [
             "api:crm-calls:manual-association:read"
           ],
@@ -6477,7 +6444,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": false,
-              "description": "Only associations made after this instant, ISO 8601. Omit to get the full history.",
+              "description": "Only associations after this instant; omitted, the full history.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -6515,7 +6482,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls/users-access",
           "summary": "List users given individual access to calls",
-          "description": "For the given call ids, returns which users were granted individual access through this API (create_a_gong_call_user_access). It does not show people who can see the call for other reasons — sharing, permission profiles, being a participant. Each item: callId and users [{userId}]. Read-only despite using POST.",
+          "description": "For call ids, the users granted individual access through the API (create_a_gong_call_user_access); not those who see a call for other reasons (sharing, permission profile, taking part). Items: callId, users [{userId}].",
           "scopes": [
             "api:call-user-access:read"
           ],
@@ -6527,14 +6494,12 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which calls to look at.",
                   "properties": {
                     "callIds": {
                       "type": "array",
                       "description": "Gong call ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "minItems": 1
@@ -6572,7 +6537,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/calls/users-access",
           "summary": "Grant users access to calls",
-          "description": "Gives the listed users access to the listed calls, one entry per call. Users who can already see a call (shared with them, allowed by their permission profile) are unaffected, so repeating the request is harmless. Returns only a requestId. Undo with delete_a_gong_call_user_access_by_id.",
+          "description": "Gives users access to calls, one entry per call. Users who can already see a call are unaffected, so repeating is harmless. Returns a requestId. Undo with delete_a_gong_call_user_access_by_id.",
           "scopes": [
             "api:call-user-access:write"
           ],
@@ -6584,22 +6549,18 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to let in. Optional in Gong's schema; without it nothing changes.",
+                  "description": "Per call, the users to let in. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
-                    "description": "A call and the users concerned.",
                     "properties": {
                       "callId": {
                         "type": "string",
-                        "description": "Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "userIds": {
                         "type": "array",
-                        "description": "Gong user ids.",
                         "items": {
                           "type": "string",
-                          "description": "A Gong user id.",
                           "pattern": "^[0-9]{1,20}$"
                         }
                       }
@@ -6634,7 +6595,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/calls/users-access",
           "summary": "Revoke API-granted call access",
-          "description": "Removes access that was granted through create_a_gong_call_user_access. Access a user has for any other reason (sharing, permission profile) stays as it is, and users without API-granted access are unaffected. Returns only a requestId. The ids go in the request body (callAccessList), not in the path.",
+          "description": "Removes access granted with create_a_gong_call_user_access; access from other sources (sharing, permission profile) stays. Returns a requestId. The ids go in callAccessList, not the path.",
           "scopes": [
             "api:call-user-access:write"
           ],
@@ -6646,22 +6607,18 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to remove. Optional in Gong's schema; without it nothing changes.",
+                  "description": "Per call, the users to remove. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
-                    "description": "A call and the users concerned.",
                     "properties": {
                       "callId": {
                         "type": "string",
-                        "description": "Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "userIds": {
                         "type": "array",
-                        "description": "Gong user ids.",
                         "items": {
                           "type": "string",
-                          "description": "A Gong user id.",
                           "pattern": "^[0-9]{1,20}$"
                         }
                       }
@@ -6706,7 +6663,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/users",
           "summary": "List all users",
-          "description": "Lists every Gong user in the company with id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages and settings (whether web conferences are recorded, telephony calls and emails imported, etc.). Use it to turn the user ids that appear in calls (primaryUserId, parties[].userId) and stats into names and emails, or to find a person's id by email. Pages hold about 100 users. To fetch specific ids or users created in a period, use list_all_gong_users_extensive.",
+          "description": "Every Gong user: id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages, settings (recording and import switches). Turns user ids from calls (primaryUserId, parties[].userId) and stats into people, or finds an id by email. For given ids or a creation period use list_all_gong_users_extensive.",
           "scopes": [
             "api:users:read"
           ],
@@ -6715,7 +6672,7 @@ extension BundledIntegrations {
               "name": "includeAvatars",
               "in": "query",
               "required": false,
-              "description": "Also return avatars — synthetic users that stand for Gong staff (CSMs, support) who accessed the instance. Default false.",
+              "description": "Also avatars: synthetic users for Gong staff (CSMs, support) who accessed the instance.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -6746,7 +6703,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/users/{id}",
           "summary": "Get one user",
-          "description": "Fetches one Gong user by id; the `user` object holds id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages and settings (whether web conferences are recorded, telephony calls and emails imported, etc.). 404 when the id is unknown.",
+          "description": "One user (the `user` object, fields as in list_all_gong_users). 404: unknown id.",
           "scopes": [
             "api:users:read"
           ],
@@ -6755,7 +6712,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Gong user id, digits only (e.g. 234599484848423).",
+              "description": "Gong user id, e.g. 234599484848423.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -6785,7 +6742,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/users/extensive",
           "summary": "List users by filter",
-          "description": "Like list_all_gong_users but filtered: by a set of userIds and/or by when the users were created. Each item has the same fields (id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages and settings (whether web conferences are recorded, telephony calls and emails imported, etc.)). Read-only despite using POST. An empty filter {} returns everyone.",
+          "description": "list_all_gong_users filtered by userIds and/or creation time; same fields. An empty filter {} returns everyone.",
           "scopes": [
             "api:users:read"
           ],
@@ -6797,31 +6754,30 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users to return; all conditions are optional.",
+                  "description": "All conditions optional.",
                   "properties": {
                     "userIds": {
                       "type": "array",
                       "description": "Only these Gong user ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "createdFromDateTime": {
                       "type": "string",
-                      "description": "Only users created at or after this instant (ISO 8601).",
+                      "description": "Created at or after this instant.",
                       "format": "date-time"
                     },
                     "createdToDateTime": {
                       "type": "string",
-                      "description": "Only users created before this instant (ISO 8601).",
+                      "description": "Created before this instant.",
                       "format": "date-time"
                     },
                     "includeAvatars": {
                       "type": "boolean",
-                      "description": "Also return avatars (synthetic users for Gong staff). Default false."
+                      "description": "Also avatars (synthetic users for Gong staff)."
                     }
                   }
                 }
@@ -6874,7 +6830,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/users/{id}/settings-history",
           "summary": "Get a user's settings history",
-          "description": "Returns the history of one user's settings: userSettingsHistory is a list of {setting, value (true/false), time}, where setting is one of webConferencesRecorded, preventWebConferenceRecording, emailsImported, preventEmailImport, active, nonRecordedMeetingsImported, gongConnectEnabled, callsImported, interviewsRecorded, preventInterviewRecording. Use it to answer 'when did recording get switched on/off for this person' or 'when was this user deactivated'. The id is the Gong user id.",
+          "description": "One user's settings history: userSettingsHistory of {setting, value (true/false), time}, setting being webConferencesRecorded, preventWebConferenceRecording, emailsImported, preventEmailImport, active, nonRecordedMeetingsImported, gongConnectEnabled, callsImported, interviewsRecorded or preventInterviewRecording. Answers when recording was switched on/off or a user deactivated.",
           "scopes": [
             "api:users:read"
           ],
@@ -6883,7 +6839,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Gong user id whose history you want.",
+              "description": "Gong user id.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -6913,7 +6869,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/interaction",
           "summary": "Interaction stats per user",
-          "description": "For each user with calls in the date range, returns userId, userEmailAddress and personInteractionStats — a list of {name, value} such as Talk Ratio, Longest Monologue, Longest Customer Story, Interactivity, Patience and Question Rate. Only calls where Gong's Whisper is turned on count. Good for coaching comparisons across reps. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which). 404 means no stats in the range.",
+          "description": "Per user with calls in the range: userId, userEmailAddress, personInteractionStats [{name, value}] such as Talk Ratio, Longest Monologue, Longest Customer Story, Interactivity, Patience, Question Rate. Only calls with Gong's Whisper on count. For coaching comparisons across reps. Days are in the company's time zone (the response's timeZone). 404: no stats in the range.",
           "scopes": [
             "api:stats:interaction"
           ],
@@ -6925,24 +6881,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7004,7 +6958,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/scorecards",
           "summary": "List answered scorecards",
-          "description": "Returns filled-in scorecards selected by call date, review date, reviewed users and/or scorecard ids (all optional; omitting everything returns all). Each item: answeredScorecardId, scorecardId, scorecardName, callId, callStartTime, reviewedUserId, reviewerUserId, reviewTime, visibilityType and answers (question ids with the chosen score or options). Question texts are in list_all_gong_scorecards. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Filled-in scorecards by call date, review date, reviewed users and/or scorecard ids (none: all). Items: answeredScorecardId, scorecardId, scorecardName, callId, callStartTime, reviewedUserId, reviewerUserId, reviewTime, visibilityType, answers (question ids with score or options; question texts in list_all_gong_scorecards). Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:scorecards"
           ],
@@ -7016,44 +6970,41 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which answered scorecards to return; every condition is optional.",
                   "properties": {
                     "callFromDate": {
                       "type": "string",
-                      "description": "Only calls on or after this day (YYYY-MM-DD).",
+                      "description": "Calls on or after this day.",
                       "format": "date"
                     },
                     "callToDate": {
                       "type": "string",
-                      "description": "Only calls before this day (YYYY-MM-DD, exclusive).",
+                      "description": "Calls before this day.",
                       "format": "date"
                     },
                     "reviewFromDate": {
                       "type": "string",
-                      "description": "Only reviews on or after this day (YYYY-MM-DD).",
+                      "description": "Reviews on or after this day.",
                       "format": "date"
                     },
                     "reviewToDate": {
                       "type": "string",
-                      "description": "Only reviews before this day (YYYY-MM-DD, exclusive).",
+                      "description": "Reviews before this day.",
                       "format": "date"
                     },
                     "reviewedUserIds": {
                       "type": "array",
-                      "description": "Only scorecards about these reviewed users (Gong user ids).",
+                      "description": "Reviewed users' ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "scorecardIds": {
                       "type": "array",
-                      "description": "Only these scorecards (ids from list_all_gong_scorecards).",
+                      "description": "From list_all_gong_scorecards.",
                       "items": {
                         "type": "string",
-                        "description": "A scorecard id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7110,7 +7061,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/day-by-day",
           "summary": "Daily activity per user",
-          "description": "For each user active in the range: userId, userEmailAddress and userDailyActivityStats, one record per day whose fields (callsAsHost, callsAttended, callsGaveFeedback, callsRequestedFeedback, callsReceivedFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally, callsSharedExternally, callsScorecardsFilled, callsScorecardsReceived, callsCommentsGiven, callsCommentsReceived, callsMarkedAsFeedbackGiven, callsMarkedAsFeedbackReceived) are lists of call ids rather than counts — use it when you need to know which calls a person hosted, listened to, commented on or scored. For plain totals use list_all_gong_activity_aggregates. Users with no activity are left out. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Per user active in the range: userId, userEmailAddress, userDailyActivityStats, one record per day whose activity fields (callsAsHost, callsAttended, callsGaveFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally/Externally, callsScorecardsFilled/Received, callsCommentsGiven/Received, …) are lists of call ids, not counts: which calls a person hosted, listened to, commented on or scored. Totals: list_all_gong_activity_aggregates. Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:user-actions:detailed"
           ],
@@ -7122,24 +7073,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7192,7 +7141,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/aggregate",
           "summary": "Activity totals per user",
-          "description": "One record per user with activity in the range: userId, userEmailAddress and userAggregateActivityStats with counts of callsAsHost, callsAttended, callsGaveFeedback, callsRequestedFeedback, callsReceivedFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally, callsSharedExternally, callsScorecardsFilled, callsScorecardsReceived, callsCommentsGiven, callsCommentsReceived, callsMarkedAsFeedbackGiven, callsMarkedAsFeedbackReceived. Use it for leaderboards and 'how engaged is this team with Gong' questions; for a breakdown by week or month use create_a_gong_activity_aggregate_by_period. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Per user with activity in the range: userId, userEmailAddress, userAggregateActivityStats with counts (callsAsHost, callsAttended, callsGaveFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally/Externally, callsScorecardsFilled/Received, callsCommentsGiven/Received, …). For leaderboards and engagement with Gong; per week or month: create_a_gong_activity_aggregate_by_period. Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:user-actions"
           ],
@@ -7204,24 +7153,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7271,7 +7218,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/aggregate-by-period",
           "summary": "Activity totals per user per period",
-          "description": "Reads activity statistics; nothing is created despite the tool name (the vendor uses POST for this query). For every user with activity between filter.fromDate and filter.toDate, returns usersAggregateActivity items {userId, userEmailAddress, userAggregateActivity}, the last being one entry per aggregationPeriod (DAY, WEEK — weeks start Monday — MONTH, QUARTER or YEAR) with fromDate/toDate and counts of callsAsHost, callsAttended, callsGaveFeedback, callsRequestedFeedback, callsReceivedFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally, callsSharedExternally, callsScorecardsFilled, callsScorecardsReceived, callsCommentsGiven, callsCommentsReceived, callsMarkedAsFeedbackGiven, callsMarkedAsFeedbackReceived. Use it for trends over time. Paging is manual: if the response has records.cursor, repeat the call with the same arguments plus `cursor`; no records.cursor means the last page. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Read-only despite the name (Gong uses POST). Per user with activity in the range: usersAggregateActivity {userId, userEmailAddress, userAggregateActivity}, one entry per aggregationPeriod with fromDate/toDate and the counts of list_all_gong_activity_aggregates. For trends over time. Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:user-actions"
           ],
@@ -7285,24 +7232,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7315,7 +7260,7 @@ extension BundledIntegrations {
                 },
                 "aggregationPeriod": {
                   "type": "string",
-                  "description": "Size of each bucket. Weeks start on Monday.",
+                  "description": "Weeks start on Monday.",
                   "enum": [
                     "DAY",
                     "WEEK",
@@ -7326,7 +7271,7 @@ extension BundledIntegrations {
                 },
                 "cursor": {
                   "type": "string",
-                  "description": "Paging token. Leave it out on the first request; when a response carries records.cursor, repeat the same request with that value here to get the next page. No records.cursor in the response means the last page was reached."
+                  "description": "Leave out at first; for the next page repeat the request with the response's records.cursor here (none: last page)."
                 }
               },
               "required": [
@@ -7376,7 +7321,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/meetings",
           "summary": "Create a Gong meeting",
-          "description": "Creates a Gong meeting for a calendar event your system is scheduling, so Gong can record it. The organizer must be a Gong user (404 otherwise); their consent-page settings apply. Returns meetingId, meetingUrl (the join link to put in the invitation) and additionalInvitees (addresses, such as Gong's assistant, to add to the invite). This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Creates a Gong meeting for a calendar event your system schedules, so Gong can record it. The organizer must be a Gong user (404 otherwise); their consent-page settings apply. Returns meetingId, meetingUrl (the join link for the invitation) and additionalInvitees (addresses, such as Gong's assistant, to add to the invite). Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:create"
           ],
@@ -7388,51 +7333,44 @@ extension BundledIntegrations {
               "properties": {
                 "startTime": {
                   "type": "string",
-                  "description": "Meeting start, ISO 8601 (e.g. 2024-06-03T15:00:00Z).",
                   "format": "date-time"
                 },
                 "endTime": {
                   "type": "string",
-                  "description": "Meeting end, ISO 8601.",
                   "format": "date-time"
                 },
                 "title": {
-                  "type": "string",
-                  "description": "Meeting title."
+                  "type": "string"
                 },
                 "invitees": {
                   "type": "array",
-                  "description": "People invited besides the organizer. Include Gong's recording assistant address if you want Gong to record.",
+                  "description": "Besides the organizer; include Gong's recording assistant address for Gong to record.",
                   "items": {
                     "type": "object",
-                    "description": "One invitee.",
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
+                        "description": "Optional in Gong's schema; give it when known."
                       },
                       "displayName": {
-                        "type": "string",
-                        "description": "Name shown for the invitee."
+                        "type": "string"
                       },
                       "firstName": {
-                        "type": "string",
-                        "description": "Invitee's first name, if known."
+                        "type": "string"
                       },
                       "lastName": {
-                        "type": "string",
-                        "description": "Invitee's last name, if known."
+                        "type": "string"
                       }
                     }
                   }
                 },
                 "externalId": {
                   "type": "string",
-                  "description": "The meeting's id in your own system, for cross-reference."
+                  "description": "Your system's id for the meeting."
                 },
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user organizing the meeting; their consent settings are used."
+                  "description": "A Gong user; their consent settings apply."
                 }
               },
               "required": [
@@ -7466,7 +7404,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/meetings/{meetingId}",
           "summary": "Update a Gong meeting",
-          "description": "Replaces the time, title and invitee list of a meeting created with create_a_gong_meeting. Send the full new state (startTime, endTime, invitees, organizerEmail are required). `id` is the meetingId returned at creation. Returns {requestId, meetingId}; 404 when the meeting does not exist. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Replaces the time, title and invitees of a meeting made with create_a_gong_meeting; send the full new state. Returns {requestId, meetingId}; 404: no such meeting. Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:update"
           ],
@@ -7475,7 +7413,7 @@ extension BundledIntegrations {
               "name": "meetingId",
               "in": "path",
               "required": true,
-              "description": "Gong meeting id returned by create_a_gong_meeting (digits).",
+              "description": "The meetingId create_a_gong_meeting returned.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -7490,51 +7428,44 @@ extension BundledIntegrations {
               "properties": {
                 "startTime": {
                   "type": "string",
-                  "description": "Meeting start, ISO 8601 (e.g. 2024-06-03T15:00:00Z).",
                   "format": "date-time"
                 },
                 "endTime": {
                   "type": "string",
-                  "description": "Meeting end, ISO 8601.",
                   "format": "date-time"
                 },
                 "title": {
-                  "type": "string",
-                  "description": "Meeting title."
+                  "type": "string"
                 },
                 "invitees": {
                   "type": "array",
-                  "description": "People invited besides the organizer. Include Gong's recording assistant address if you want Gong to record.",
+                  "description": "Besides the organizer; include Gong's recording assistant address for Gong to record.",
                   "items": {
                     "type": "object",
-                    "description": "One invitee.",
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
+                        "description": "Optional in Gong's schema; give it when known."
                       },
                       "displayName": {
-                        "type": "string",
-                        "description": "Name shown for the invitee."
+                        "type": "string"
                       },
                       "firstName": {
-                        "type": "string",
-                        "description": "Invitee's first name, if known."
+                        "type": "string"
                       },
                       "lastName": {
-                        "type": "string",
-                        "description": "Invitee's last name, if known."
+                        "type": "string"
                       }
                     }
                   }
                 },
                 "externalId": {
                   "type": "string",
-                  "description": "The meeting's id in your own system, for cross-reference."
+                  "description": "Your system's id for the meeting."
                 },
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who organized the meeting."
+                  "description": "The organizer, a Gong user."
                 }
               },
               "required": [
@@ -7571,7 +7502,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/meetings/{meetingId}",
           "summary": "Delete a Gong meeting",
-          "description": "Deletes a Gong meeting created with create_a_gong_meeting. `id` is its meetingId; organizerEmail, when given, must be the organizer's address (sent in the request body). 404 when no meeting matches. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Deletes a meeting made with create_a_gong_meeting. 404: no such meeting. Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:delete"
           ],
@@ -7580,7 +7511,7 @@ extension BundledIntegrations {
               "name": "meetingId",
               "in": "path",
               "required": true,
-              "description": "Gong meeting id (digits).",
+              "description": "The meetingId create_a_gong_meeting returned.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -7595,7 +7526,7 @@ extension BundledIntegrations {
               "properties": {
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who organized the meeting (optional in Gong's schema)."
+                  "description": "The organizer's address, if given (optional in Gong's schema)."
                 }
               }
             }
@@ -7624,7 +7555,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/meetings/integration/status",
           "summary": "Check users' Gong meeting setup",
-          "description": "Checks, for up to 100 email addresses, whether each is a Gong user and correctly set up for Gong meetings. Each result item: email, exists, valid and, when something is wrong, userFacingError plus fixUrl and helpUrl to resolve it. Run it before create_a_gong_meeting when unsure. Read-only despite POST. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "For up to 100 addresses, whether each is a Gong user set up for Gong meetings: email, exists, valid and, when wrong, userFacingError, fixUrl, helpUrl. Run it before create_a_gong_meeting when unsure. Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:integration:status"
           ],
@@ -7636,10 +7567,9 @@ extension BundledIntegrations {
               "properties": {
                 "emails": {
                   "type": "array",
-                  "description": "Email addresses of the users to check (at most 100). Optional in Gong's schema; only the addresses given are checked.",
+                  "description": "Users to check. Optional in Gong's schema; only the given addresses are checked.",
                   "items": {
-                    "type": "string",
-                    "description": "An email address."
+                    "type": "string"
                   },
                   "minItems": 1,
                   "maxItems": 100
@@ -7677,7 +7607,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/customer-engagement/content/viewed",
           "summary": "Report that content was viewed",
-          "description": "Records on Gong's activity timeline that someone outside the company opened content you track — a proposal, contract, deck or page. Needs reportingSystem, eventTimestamp, contentId, contentUrl and contentTitle; add the viewer and crmContext so Gong attaches it to the right account or deal. Gong now prefers create_a_gong_digital_interaction for new integrations. Returns {requestId, integrationId}. Reporting the same eventId twice is refused with 409, so a retry cannot duplicate the event.",
+          "description": "Puts on Gong's activity timeline that someone outside the company opened content you track (proposal, contract, deck, page). Add viewer and crmContext so Gong attaches it to the right account or deal. Gong prefers create_a_gong_digital_interaction for new integrations. Returns {requestId, integrationId}. The same eventId twice is refused with 409, so a retry cannot duplicate the event.",
           "scopes": [
             "api:engagement-data:write"
           ],
@@ -7689,27 +7619,24 @@ extension BundledIntegrations {
               "properties": {
                 "reportingSystem": {
                   "type": "string",
-                  "description": "A stable identifier you choose for the system sending these events; use the same value for every event from that system."
+                  "description": "Your stable name for the sending system, the same for all its events."
                 },
                 "eventTimestamp": {
                   "type": "string",
-                  "description": "When the event happened, ISO 8601 with offset or Z (e.g. 2024-05-14T16:05:00Z).",
                   "format": "date-time"
                 },
                 "eventId": {
                   "type": "string",
-                  "description": "The event's own id in the reporting system. Gong uses it to reject a repeat of an already reported event (409)."
+                  "description": "Your id for the event; a repeat is refused with 409."
                 },
                 "crmContext": {
                   "type": "array",
-                  "description": "CRM records (account, opportunity, …) the event belongs to, so Gong can place it on the right timeline.",
+                  "description": "CRM records (account, opportunity…) whose timeline gets the event.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -7719,14 +7646,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -7737,7 +7661,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -7754,22 +7678,19 @@ extension BundledIntegrations {
                 },
                 "contentProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe the content item.",
+                  "description": "Typed properties of the content.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -7787,22 +7708,19 @@ extension BundledIntegrations {
                 },
                 "eventProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe this particular event.",
+                  "description": "Typed properties of this event.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -7820,15 +7738,14 @@ extension BundledIntegrations {
                 },
                 "userAgent": {
                   "type": "string",
-                  "description": "Browser User-Agent string, for browser-based interactions."
+                  "description": "For browser-based interactions."
                 },
                 "mobileAppId": {
                   "type": "string",
-                  "description": "Bundle identifier or package name, for interactions made in a mobile app."
+                  "description": "Bundle id or package name, for mobile-app interactions."
                 },
                 "agentPlatform": {
                   "type": "string",
-                  "description": "Operating system the interaction happened on.",
                   "enum": [
                     "Windows",
                     "Linux",
@@ -7839,38 +7756,32 @@ extension BundledIntegrations {
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to file the event under; when omitted Gong picks one by its usual placement rules. Ids come from list_all_gong_workspaces.",
+                  "description": "From list_all_gong_workspaces; omitted, Gong places the event.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "nonCompanyParticipants": {
                   "type": "array",
-                  "description": "Other external people involved in the event.",
+                  "description": "Other external people involved.",
                   "items": {
                     "type": "object",
-                    "description": "An external participant.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -7880,14 +7791,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -7898,7 +7806,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -7918,54 +7826,48 @@ extension BundledIntegrations {
                 },
                 "contentId": {
                   "type": "string",
-                  "description": "Id of the viewed content in the reporting system."
+                  "description": "The content's id in the reporting system."
                 },
                 "contentUrl": {
                   "type": "string",
                   "description": "URL the viewer opened."
                 },
                 "contentTitle": {
-                  "type": "string",
-                  "description": "Human-readable title of the content."
+                  "type": "string"
                 },
                 "viewActionTitle": {
                   "type": "string",
-                  "description": "Label for the action as it should read on the timeline, e.g. 'Proposal opened'."
+                  "description": "Timeline label, e.g. 'Proposal opened'."
                 },
                 "shareId": {
                   "type": "string",
-                  "description": "Id of the share this view came from, when one item can be shared several times."
+                  "description": "The share this view came from, when an item is shared several times."
                 },
                 "viewInfoUrl": {
                   "type": "string",
-                  "description": "Link to a page with more details about this view."
+                  "description": "Page with details of this view."
                 },
                 "viewer": {
                   "type": "object",
-                  "description": "The external person who viewed the content.",
+                  "description": "The external person who viewed it.",
                   "properties": {
                     "email": {
-                      "type": "string",
-                      "description": "The person's email address, when known."
+                      "type": "string"
                     },
                     "name": {
-                      "type": "string",
-                      "description": "The person's full name, when known."
+                      "type": "string"
                     },
                     "title": {
-                      "type": "string",
-                      "description": "The person's job title, when known."
+                      "type": "string"
                     },
                     "context": {
                       "type": "array",
-                      "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                      "description": "Their CRM records (e.g. a Salesforce Contact).",
                       "items": {
                         "type": "object",
-                        "description": "One external system and the records in it that this item relates to.",
                         "properties": {
                           "system": {
                             "type": "string",
-                            "description": "Which external system the records live in.",
                             "enum": [
                               "Salesforce",
                               "HubSpot",
@@ -7975,14 +7877,11 @@ extension BundledIntegrations {
                           },
                           "objects": {
                             "type": "array",
-                            "description": "Records inside that system.",
                             "items": {
                               "type": "object",
-                              "description": "A reference to one record in the external system.",
                               "properties": {
                                 "objectType": {
                                   "type": "string",
-                                  "description": "Kind of record.",
                                   "enum": [
                                     "Lead",
                                     "Contact",
@@ -7993,7 +7892,7 @@ extension BundledIntegrations {
                                 },
                                 "objectId": {
                                   "type": "string",
-                                  "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                  "description": "CRM id (Salesforce: 15 or 18 characters)."
                                 }
                               },
                               "required": [
@@ -8065,7 +7964,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/customer-engagement/content/shared",
           "summary": "Report that content was shared",
-          "description": "Records on Gong's activity timeline that a company user sent content to people outside the company (for example an AE sending a contract). Needs reportingSystem, eventTimestamp, contentId, contentUrl and contentTitle; add sharer, recipients (email required for each) and crmContext so Gong can attribute it. Returns {requestId, integrationId}. Reporting the same eventId twice is refused with 409, so a retry cannot duplicate the event.",
+          "description": "Puts on Gong's activity timeline that a company user sent content to people outside the company (e.g. an AE sending a contract). Add sharer, recipients and crmContext so Gong can attribute it. Returns {requestId, integrationId}. The same eventId twice is refused with 409, so a retry cannot duplicate the event.",
           "scopes": [
             "api:engagement-data:write"
           ],
@@ -8077,27 +7976,24 @@ extension BundledIntegrations {
               "properties": {
                 "reportingSystem": {
                   "type": "string",
-                  "description": "A stable identifier you choose for the system sending these events; use the same value for every event from that system."
+                  "description": "Your stable name for the sending system, the same for all its events."
                 },
                 "eventTimestamp": {
                   "type": "string",
-                  "description": "When the event happened, ISO 8601 with offset or Z (e.g. 2024-05-14T16:05:00Z).",
                   "format": "date-time"
                 },
                 "eventId": {
                   "type": "string",
-                  "description": "The event's own id in the reporting system. Gong uses it to reject a repeat of an already reported event (409)."
+                  "description": "Your id for the event; a repeat is refused with 409."
                 },
                 "crmContext": {
                   "type": "array",
-                  "description": "CRM records (account, opportunity, …) the event belongs to, so Gong can place it on the right timeline.",
+                  "description": "CRM records (account, opportunity…) whose timeline gets the event.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -8107,14 +8003,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -8125,7 +8018,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -8142,22 +8035,19 @@ extension BundledIntegrations {
                 },
                 "contentProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe the content item.",
+                  "description": "Typed properties of the content.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8175,22 +8065,19 @@ extension BundledIntegrations {
                 },
                 "eventProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe this particular event.",
+                  "description": "Typed properties of this event.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8208,15 +8095,14 @@ extension BundledIntegrations {
                 },
                 "userAgent": {
                   "type": "string",
-                  "description": "Browser User-Agent string, for browser-based interactions."
+                  "description": "For browser-based interactions."
                 },
                 "mobileAppId": {
                   "type": "string",
-                  "description": "Bundle identifier or package name, for interactions made in a mobile app."
+                  "description": "Bundle id or package name, for mobile-app interactions."
                 },
                 "agentPlatform": {
                   "type": "string",
-                  "description": "Operating system the interaction happened on.",
                   "enum": [
                     "Windows",
                     "Linux",
@@ -8227,38 +8113,32 @@ extension BundledIntegrations {
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to file the event under; when omitted Gong picks one by its usual placement rules. Ids come from list_all_gong_workspaces.",
+                  "description": "From list_all_gong_workspaces; omitted, Gong places the event.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "nonCompanyParticipants": {
                   "type": "array",
-                  "description": "Other external people involved in the event.",
+                  "description": "Other external people involved.",
                   "items": {
                     "type": "object",
-                    "description": "An external participant.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -8268,14 +8148,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -8286,7 +8163,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -8306,84 +8183,74 @@ extension BundledIntegrations {
                 },
                 "contentId": {
                   "type": "string",
-                  "description": "Id of the shared content in the reporting system."
+                  "description": "The content's id in the reporting system."
                 },
                 "contentUrl": {
-                  "type": "string",
-                  "description": "URL of the shared content."
+                  "type": "string"
                 },
                 "contentTitle": {
-                  "type": "string",
-                  "description": "Human-readable title of the content."
+                  "type": "string"
                 },
                 "shareId": {
                   "type": "string",
-                  "description": "Id of this share, when one item can be shared several times."
+                  "description": "Id of this share, when an item is shared several times."
                 },
                 "shareInfoUrl": {
                   "type": "string",
-                  "description": "Link to a page with more details about this share."
+                  "description": "Page with details of this share."
                 },
                 "actionName": {
                   "type": "string",
-                  "description": "Label for the action on the timeline, e.g. 'Contract sent'."
+                  "description": "Timeline label, e.g. 'Contract sent'."
                 },
                 "sharingMessageSubject": {
                   "type": "string",
-                  "description": "Subject line of the message the content was sent with."
+                  "description": "Subject of the message it was sent with."
                 },
                 "sharingMessageBody": {
                   "type": "string",
-                  "description": "Body of that message; HTML is allowed and cleaned up for display."
+                  "description": "That message's body; HTML is cleaned up for display."
                 },
                 "sharer": {
                   "type": "object",
-                  "description": "The company user who shared the content.",
+                  "description": "The company user who shared it.",
                   "properties": {
                     "id": {
                       "type": "string",
-                      "description": "The sharer's Gong user id, if known.",
+                      "description": "Gong user id, if known.",
                       "pattern": "^[0-9]{1,20}$"
                     },
                     "email": {
-                      "type": "string",
-                      "description": "The sharer's email address."
+                      "type": "string"
                     },
                     "name": {
-                      "type": "string",
-                      "description": "The sharer's name."
+                      "type": "string"
                     }
                   }
                 },
                 "recipients": {
                   "type": "array",
-                  "description": "People the content was sent to; email is required for each.",
+                  "description": "Email is required for each.",
                   "items": {
                     "type": "object",
-                    "description": "A recipient.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -8393,14 +8260,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -8411,7 +8275,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -8479,7 +8343,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/customer-engagement/action",
           "summary": "Report a custom engagement action",
-          "description": "Records on Gong's activity timeline an action by someone outside the company that is neither a view nor a share — a contract signed, a form submitted, a trial started. Only reportingSystem and eventTimestamp are required; describe the action with actionName, the person with actor and the deal/account with crmContext. Returns {requestId, integrationId}. Reporting the same eventId twice is refused with 409, so a retry cannot duplicate the event.",
+          "description": "Puts on Gong's activity timeline an action by someone outside the company that is neither a view nor a share: a contract signed, a form submitted, a trial started. Describe it with actionName, the person with actor, the deal/account with crmContext. Returns {requestId, integrationId}. The same eventId twice is refused with 409, so a retry cannot duplicate the event.",
           "scopes": [
             "api:engagement-data:write"
           ],
@@ -8491,27 +8355,24 @@ extension BundledIntegrations {
               "properties": {
                 "reportingSystem": {
                   "type": "string",
-                  "description": "A stable identifier you choose for the system sending these events; use the same value for every event from that system."
+                  "description": "Your stable name for the sending system, the same for all its events."
                 },
                 "eventTimestamp": {
                   "type": "string",
-                  "description": "When the event happened, ISO 8601 with offset or Z (e.g. 2024-05-14T16:05:00Z).",
                   "format": "date-time"
                 },
                 "eventId": {
                   "type": "string",
-                  "description": "The event's own id in the reporting system. Gong uses it to reject a repeat of an already reported event (409)."
+                  "description": "Your id for the event; a repeat is refused with 409."
                 },
                 "crmContext": {
                   "type": "array",
-                  "description": "CRM records (account, opportunity, …) the event belongs to, so Gong can place it on the right timeline.",
+                  "description": "CRM records (account, opportunity…) whose timeline gets the event.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -8521,14 +8382,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -8539,7 +8397,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -8556,22 +8414,19 @@ extension BundledIntegrations {
                 },
                 "contentProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe the content item.",
+                  "description": "Typed properties of the content.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8589,22 +8444,19 @@ extension BundledIntegrations {
                 },
                 "eventProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe this particular event.",
+                  "description": "Typed properties of this event.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8622,15 +8474,14 @@ extension BundledIntegrations {
                 },
                 "userAgent": {
                   "type": "string",
-                  "description": "Browser User-Agent string, for browser-based interactions."
+                  "description": "For browser-based interactions."
                 },
                 "mobileAppId": {
                   "type": "string",
-                  "description": "Bundle identifier or package name, for interactions made in a mobile app."
+                  "description": "Bundle id or package name, for mobile-app interactions."
                 },
                 "agentPlatform": {
                   "type": "string",
-                  "description": "Operating system the interaction happened on.",
                   "enum": [
                     "Windows",
                     "Linux",
@@ -8641,38 +8492,32 @@ extension BundledIntegrations {
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to file the event under; when omitted Gong picks one by its usual placement rules. Ids come from list_all_gong_workspaces.",
+                  "description": "From list_all_gong_workspaces; omitted, Gong places the event.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "nonCompanyParticipants": {
                   "type": "array",
-                  "description": "Other external people involved in the event.",
+                  "description": "Other external people involved.",
                   "items": {
                     "type": "object",
-                    "description": "An external participant.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -8682,14 +8527,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -8700,7 +8542,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -8720,50 +8562,43 @@ extension BundledIntegrations {
                 },
                 "contentId": {
                   "type": "string",
-                  "description": "Id of the content involved, if any."
+                  "description": "Content involved, if any."
                 },
                 "contentUrl": {
-                  "type": "string",
-                  "description": "URL of the content involved, if any."
+                  "type": "string"
                 },
                 "contentTitle": {
-                  "type": "string",
-                  "description": "Title of the content involved, if any."
+                  "type": "string"
                 },
                 "actionName": {
                   "type": "string",
-                  "description": "What happened, as it should read on the timeline, e.g. 'Contract signed'."
+                  "description": "Timeline label, e.g. 'Contract signed'."
                 },
                 "eventInfoUrl": {
                   "type": "string",
-                  "description": "Link to a page with more details about the event."
+                  "description": "Page with details of the event."
                 },
                 "actor": {
                   "type": "object",
-                  "description": "The external person who performed the action.",
+                  "description": "The external person who acted.",
                   "properties": {
                     "email": {
-                      "type": "string",
-                      "description": "The person's email address, when known."
+                      "type": "string"
                     },
                     "name": {
-                      "type": "string",
-                      "description": "The person's full name, when known."
+                      "type": "string"
                     },
                     "title": {
-                      "type": "string",
-                      "description": "The person's job title, when known."
+                      "type": "string"
                     },
                     "context": {
                       "type": "array",
-                      "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                      "description": "Their CRM records (e.g. a Salesforce Contact).",
                       "items": {
                         "type": "object",
-                        "description": "One external system and the records in it that this item relates to.",
                         "properties": {
                           "system": {
                             "type": "string",
-                            "description": "Which external system the records live in.",
                             "enum": [
                               "Salesforce",
                               "HubSpot",
@@ -8773,14 +8608,11 @@ extension BundledIntegrations {
                           },
                           "objects": {
                             "type": "array",
-                            "description": "Records inside that system.",
                             "items": {
                               "type": "object",
-                              "description": "A reference to one record in the external system.",
                               "properties": {
                                 "objectType": {
                                   "type": "string",
-                                  "description": "Kind of record.",
                                   "enum": [
                                     "Lead",
                                     "Contact",
@@ -8791,7 +8623,7 @@ extension BundledIntegrations {
                                 },
                                 "objectId": {
                                   "type": "string",
-                                  "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                  "description": "CRM id (Salesforce: 15 or 18 characters)."
                                 }
                               },
                               "required": [
@@ -8857,7 +8689,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/digital-interaction",
           "summary": "Report a digital interaction",
-          "description": "Sends Gong one digital interaction — a page view, link click, video watched, survey answered, course step reached — so it appears on the account/deal timeline. Required: eventId (your unique id; Gong de-duplicates on it), timestamp, eventType (free text such as 'page viewed'), content (contentTitle at least) and person. Gong matches the person to CRM records by email, phone or personBusinessContext, and to a company by company.domain or CRM ids; for an anonymous visitor give person.personId and company.domain. Returns {requestId}.",
+          "description": "Sends Gong one digital interaction (page view, link click, video watched, survey answered, course step) for the account/deal timeline. Gong de-duplicates on eventId. Gong matches the person to CRM records by email, phone or personBusinessContext, and the company by company.domain or CRM ids; for an anonymous visitor give person.personId and company.domain. Returns {requestId}.",
           "scopes": [
             "api:digital-interactions:write"
           ],
@@ -8869,28 +8701,26 @@ extension BundledIntegrations {
               "properties": {
                 "eventId": {
                   "type": "string",
-                  "description": "Your unique id for the event; used to drop duplicates."
+                  "description": "Your unique id for the event."
                 },
                 "timestamp": {
                   "type": "string",
-                  "description": "When the interaction happened, ISO 8601.",
                   "format": "date-time"
                 },
                 "eventType": {
                   "type": "string",
-                  "description": "What the person did, in your words, e.g. 'link clicked', 'page viewed', 'webinar attended'."
+                  "description": "In your words, e.g. 'link clicked', 'page viewed', 'webinar attended'."
                 },
                 "sourceSystemName": {
                   "type": "string",
-                  "description": "Name of the system the event comes from (your product, or the partner when sent through an iPaaS)."
+                  "description": "The sending system (your product, or the partner via an iPaaS)."
                 },
                 "sessionId": {
                   "type": "string",
-                  "description": "Session id that ties related events together."
+                  "description": "Ties related events together."
                 },
                 "device": {
                   "type": "string",
-                  "description": "Device type used.",
                   "enum": [
                     "MOBILE",
                     "PC"
@@ -8898,39 +8728,34 @@ extension BundledIntegrations {
                 },
                 "content": {
                   "type": "object",
-                  "description": "The content the person interacted with.",
                   "properties": {
                     "contentId": {
                       "type": "string",
-                      "description": "The content's id in your system."
+                      "description": "Its id in your system."
                     },
                     "contentTitle": {
-                      "type": "string",
-                      "description": "Title of the content."
+                      "type": "string"
                     },
                     "contentLabel": {
                       "type": "array",
-                      "description": "Tags describing the content.",
+                      "description": "Tags.",
                       "items": {
-                        "type": "string",
-                        "description": "A tag."
+                        "type": "string"
                       }
                     },
                     "contentUrl": {
-                      "type": "string",
-                      "description": "URL of the content."
+                      "type": "string"
                     },
                     "contentAdditionalInfoUrl": {
                       "type": "string",
-                      "description": "Link to more details, such as an analysis of the interaction."
+                      "description": "More details, e.g. an analysis of the interaction."
                     },
                     "numericContentDetails": {
                       "type": "object",
                       "description": "A numeric result, e.g. an NPS score or percent of a video watched.",
                       "properties": {
                         "value": {
-                          "type": "integer",
-                          "description": "The measured value."
+                          "type": "integer"
                         },
                         "rangeFrom": {
                           "type": "integer",
@@ -8942,7 +8767,6 @@ extension BundledIntegrations {
                         },
                         "numericType": {
                           "type": "string",
-                          "description": "What the number is.",
                           "enum": [
                             "PERCENTAGE",
                             "NPS",
@@ -8958,18 +8782,17 @@ extension BundledIntegrations {
                     },
                     "stepContentDetails": {
                       "type": "object",
-                      "description": "Progress through a multi-step process, e.g. onboarding or shipment tracking.",
+                      "description": "Progress through a multi-step process (onboarding, shipment).",
                       "properties": {
                         "value": {
                           "type": "string",
-                          "description": "The step the person is at."
+                          "description": "The current step."
                         },
                         "availableSteps": {
                           "type": "array",
-                          "description": "All steps of the process, in order.",
+                          "description": "All steps, in order.",
                           "items": {
-                            "type": "string",
-                            "description": "A step."
+                            "type": "string"
                           }
                         }
                       },
@@ -8980,15 +8803,14 @@ extension BundledIntegrations {
                     },
                     "searchObjectDetails": {
                       "type": "object",
-                      "description": "What the person searched for or compared (intent data).",
+                      "description": "What the person searched or compared (intent data).",
                       "properties": {
                         "name": {
                           "type": "string",
-                          "description": "Name of the vendor, product or category searched."
+                          "description": "Vendor, product or category searched."
                         },
                         "objectType": {
                           "type": "string",
-                          "description": "Kind of thing searched.",
                           "enum": [
                             "VENDOR",
                             "PRODUCT",
@@ -8997,7 +8819,7 @@ extension BundledIntegrations {
                         },
                         "domain": {
                           "type": "string",
-                          "description": "Web domain of that entity."
+                          "description": "Its web domain."
                         },
                         "objectId": {
                           "type": "string",
@@ -9016,22 +8838,19 @@ extension BundledIntegrations {
                     },
                     "contentCustomFields": {
                       "type": "array",
-                      "description": "Extra data about the content.",
                       "items": {
                         "type": "object",
-                        "description": "One custom name/value pair.",
                         "properties": {
                           "name": {
-                            "type": "string",
-                            "description": "Custom field name."
+                            "type": "string"
                           },
                           "value": {
                             "type": "string",
-                            "description": "Custom field value as text."
+                            "description": "As text."
                           },
                           "dataType": {
                             "type": "string",
-                            "description": "Type of the value; STRING when omitted. DATE is ISO 8601, DURATION is in seconds.",
+                            "description": "Default STRING; DATE is ISO 8601, DURATION seconds.",
                             "enum": [
                               "STRING",
                               "NUMBER",
@@ -9055,43 +8874,39 @@ extension BundledIntegrations {
                 },
                 "person": {
                   "type": "object",
-                  "description": "Who performed the interaction.",
+                  "description": "Who interacted.",
                   "properties": {
                     "name": {
-                      "type": "string",
-                      "description": "Full name."
+                      "type": "string"
                     },
                     "email": {
                       "type": "string",
-                      "description": "Email address; used to find the matching CRM contact/lead."
+                      "description": "Used to find the CRM contact/lead."
                     },
                     "phoneNumber": {
                       "type": "string",
-                      "description": "Phone number; also used for matching."
+                      "description": "Also used for matching."
                     },
                     "personId": {
                       "type": "string",
-                      "description": "The person's id in your system; required for anonymous visitors (no name, email, phone or CRM context)."
+                      "description": "Your id for the person; required for anonymous visitors (no name, email, phone or CRM context)."
                     },
                     "personBusinessContext": {
                       "type": "object",
-                      "description": "The person's CRM record.",
+                      "description": "Their CRM record.",
                       "properties": {
                         "objectType": {
                           "type": "string",
-                          "description": "CRM record type.",
                           "enum": [
                             "CONTACT",
                             "LEAD"
                           ]
                         },
                         "objectId": {
-                          "type": "string",
-                          "description": "CRM record id."
+                          "type": "string"
                         },
                         "systemName": {
-                          "type": "string",
-                          "description": "Name of the CRM."
+                          "type": "string"
                         }
                       },
                       "required": [
@@ -9101,64 +8916,57 @@ extension BundledIntegrations {
                     },
                     "location": {
                       "type": "object",
-                      "description": "Where the person is.",
                       "properties": {
                         "country": {
                           "type": "string",
-                          "description": "Country, ISO 3166 code when possible."
+                          "description": "ISO 3166 code when possible."
                         },
                         "state": {
                           "type": "string",
-                          "description": "State, ISO 3166-2 code when possible."
+                          "description": "ISO 3166-2 code when possible."
                         },
                         "region": {
                           "type": "string",
-                          "description": "Region, ISO 3166-2 code when possible."
+                          "description": "ISO 3166-2 code when possible."
                         },
                         "city": {
-                          "type": "string",
-                          "description": "City."
+                          "type": "string"
                         }
                       }
                     },
                     "company": {
                       "type": "object",
-                      "description": "The person's company; give at least domain or a CRM account/opportunity.",
+                      "description": "Give at least domain or a CRM account/opportunity.",
                       "properties": {
                         "companyId": {
                           "type": "string",
-                          "description": "Company id in your system."
+                          "description": "Its id in your system."
                         },
                         "name": {
-                          "type": "string",
-                          "description": "Company name."
+                          "type": "string"
                         },
                         "domain": {
                           "type": "string",
-                          "description": "Company web domain, e.g. acme.com; required for anonymous visitors."
+                          "description": "E.g. acme.com; required for anonymous visitors."
                         },
                         "companyBusinessContexts": {
                           "type": "array",
-                          "description": "The company's CRM records.",
+                          "description": "Its CRM records.",
                           "items": {
                             "type": "object",
-                            "description": "One CRM record.",
                             "properties": {
                               "objectType": {
                                 "type": "string",
-                                "description": "CRM record type.",
                                 "enum": [
                                   "ACCOUNT",
                                   "OPPORTUNITY"
                                 ]
                               },
                               "objectId": {
-                                "type": "string",
-                                "description": "CRM record id."
+                                "type": "string"
                               },
                               "systemName": {
-                                "type": "string",
-                                "description": "Name of the CRM."
+                                "type": "string"
                               }
                             },
                             "required": [
@@ -9171,22 +8979,19 @@ extension BundledIntegrations {
                     },
                     "personCustomFields": {
                       "type": "array",
-                      "description": "Extra data about the person.",
                       "items": {
                         "type": "object",
-                        "description": "One custom name/value pair.",
                         "properties": {
                           "name": {
-                            "type": "string",
-                            "description": "Custom field name."
+                            "type": "string"
                           },
                           "value": {
                             "type": "string",
-                            "description": "Custom field value as text."
+                            "description": "As text."
                           },
                           "dataType": {
                             "type": "string",
-                            "description": "Type of the value; STRING when omitted. DATE is ISO 8601, DURATION is in seconds.",
+                            "description": "Default STRING; DATE is ISO 8601, DURATION seconds.",
                             "enum": [
                               "STRING",
                               "NUMBER",
@@ -9210,19 +9015,17 @@ extension BundledIntegrations {
                   "description": "Extra data about the event.",
                   "items": {
                     "type": "object",
-                    "description": "One custom name/value pair.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Custom field name."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "Custom field value as text."
+                        "description": "As text."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "Type of the value; STRING when omitted. DATE is ISO 8601, DURATION is in seconds.",
+                        "description": "Default STRING; DATE is ISO 8601, DURATION seconds.",
                         "enum": [
                           "STRING",
                           "NUMBER",
@@ -9288,7 +9091,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/integrations",
           "summary": "Show the generic CRM integration",
-          "description": "Returns the generic CRM integration registered with create_a_gong_crm_integration: a list (at most one item, as Gong allows only one) of {integrationId, name, ownerEmail}. The integrationId is what every other CRM tool needs. An empty list means none is registered.",
+          "description": "The generic CRM integration made with create_a_gong_crm_integration: at most one item (Gong allows one) {integrationId, name, ownerEmail}. Every other CRM tool needs the integrationId. Empty: none registered.",
           "scopes": [
             "api:crm:integrations:read"
           ],
@@ -9307,7 +9110,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/crm/integrations",
           "summary": "Register a generic CRM integration",
-          "description": "Registers a generic CRM integration so CRM data can be pushed into Gong through the API. Only one CRM integration can exist, and that includes Gong's native ones (Salesforce, HubSpot …): if one is active the call fails with 409 and the old one must be deleted first (delete_a_gong_crm_integration_by_id). Returns {requestId, integrationId}; keep the id.",
+          "description": "Registers a generic CRM integration so CRM data can be pushed into Gong by API. Only one CRM integration may exist, native ones (Salesforce, HubSpot…) included: if one is active this fails with 409 and it must be deleted first (delete_a_gong_crm_integration_by_id). Returns {requestId, integrationId}; keep the id.",
           "scopes": [
             "api:crm:integration:register"
           ],
@@ -9319,11 +9122,11 @@ extension BundledIntegrations {
               "properties": {
                 "ownerEmail": {
                   "type": "string",
-                  "description": "Email of the person responsible for the integration."
+                  "description": "The person responsible for it."
                 },
                 "name": {
                   "type": "string",
-                  "description": "A name for the integration, e.g. 'Acme CRM production'."
+                  "description": "E.g. 'Acme CRM production'."
                 }
               },
               "required": [
@@ -9346,8 +9149,8 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/crm/integrations",
           "summary": "Delete the generic CRM integration",
-          "description": "Deletes a generic CRM integration together with every CRM object pushed through it (accounts, contacts, deals, leads, users). Irreversible. Runs asynchronously: the answer (201, {requestId, clientRequestId}) only means the request was accepted. Pick a fresh clientRequestId yourself (reusing one gives 409) and keep it.",
-          "async": "Deletion is queued and can take up to 24 hours. Poll get_single_gong_crm_request_status_by_id with the same integrationId and clientRequestId until status is DONE (everything removed) or FAILED; PENDING and IN_PROGRESS mean keep waiting — poll sparingly, minutes apart.",
+          "description": "Deletes a generic CRM integration with every CRM object pushed through it (accounts, contacts, deals, leads, users). Irreversible. Choose a fresh clientRequestId (a used one gives 409) and keep it.",
+          "async": "The answer (201, {requestId, clientRequestId}) means queued; deletion can take up to 24 hours. Poll get_single_gong_crm_request_status_by_id with the same integrationId and clientRequestId, minutes apart, until DONE (all removed) or FAILED; PENDING and IN_PROGRESS mean wait.",
           "scopes": [
             "api:crm:integration:delete"
           ],
@@ -9356,7 +9159,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the integration to delete (digits).",
+              "description": "The integration to delete.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9366,7 +9169,7 @@ extension BundledIntegrations {
               "name": "clientRequestId",
               "in": "query",
               "required": true,
-              "description": "An id you invent for this request (letters, digits, dashes, underscores); needed to check progress and must not have been used before.",
+              "description": "Your new id for this request (letters, digits, - and _), to check its progress.",
               "schema": {
                 "type": "string",
                 "pattern": "^[A-Za-z0-9_-]+$"
@@ -9397,7 +9200,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/entity-schema",
           "summary": "Get the CRM field schema",
-          "description": "Returns the field schema Gong holds for one CRM object type of the generic integration, or for all types when objectType is omitted. The result's objectTypeToSelectedFields maps each type (ACCOUNT, …) to its fields {name, label, type, isDeleted, referenceTo, orderedValueList, lastModified}. Read this before changing the schema with create_a_gong_crm_entity_schema, which needs the complete field list.",
+          "description": "The field schema Gong holds for one CRM object type of the generic integration, or all types: objectTypeToSelectedFields maps each type to fields {name, label, type, isDeleted, referenceTo, orderedValueList, lastModified}. Read it before create_a_gong_crm_entity_schema, which needs the complete list.",
           "scopes": [
             "api:crm:schema"
           ],
@@ -9406,7 +9209,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9416,7 +9219,7 @@ extension BundledIntegrations {
               "name": "objectType",
               "in": "query",
               "required": false,
-              "description": "CRM object type (case-sensitive). Omit to get every type.",
+              "description": "Case-sensitive; omitted, every type.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -9442,7 +9245,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/crm/entity-schema",
           "summary": "Upload the CRM field schema",
-          "description": "Sets the list of fields Gong stores and shows for one CRM object type. CRM values for fields not in the schema are ignored, so update it whenever your CRM fields change, before uploading data. The upload is the complete desired schema: include every field you want to keep — leaving out previously sent fields is rejected, and a field is removed only by sending it with isDeleted true, which also deletes its data. Changing a field's type creates a new field and drops the old values; changing the label is harmless. The argument `body` is the array of field definitions. Returns {requestId}.",
+          "description": "Sets the fields Gong stores and shows for one CRM object type; values of fields not in it are ignored, so update it before uploading data whenever your CRM fields change. Send the complete schema: leaving out a field sent before is refused, and a field is removed only by sending it with isDeleted true, which deletes its data too. Changing a field's type creates a new field and drops the old values; a label change is harmless. `body` is the array of field definitions. Returns {requestId}.",
           "scopes": [
             "api:crm:schema"
           ],
@@ -9453,7 +9256,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9463,7 +9266,7 @@ extension BundledIntegrations {
               "name": "objectType",
               "in": "query",
               "required": true,
-              "description": "The CRM object type this schema is for (case-sensitive).",
+              "description": "Case-sensitive.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -9483,19 +9286,18 @@ extension BundledIntegrations {
               "description": "Every field the object type should have.",
               "items": {
                 "type": "object",
-                "description": "One field definition.",
                 "properties": {
                   "uniqueName": {
                     "type": "string",
-                    "description": "The field's unique (API) name in your CRM."
+                    "description": "The field's API name in your CRM."
                   },
                   "label": {
                     "type": "string",
-                    "description": "The label Gong shows for the field."
+                    "description": "Shown in Gong."
                   },
                   "type": {
                     "type": "string",
-                    "description": "Field type. Values are sent as: BOOLEAN true/false; DATE 'YYYY-MM-DD'; DATETIME ISO 8601 without milliseconds; NUMBER/PERCENT (0-100)/CURRENCY numbers; PICKLIST one of orderedValueList; REFERENCE the id of another object; ID, STRING, URL, PHONENUMBER, EMAILADDRESS strings; STRINGARRAY a list of strings.",
+                    "description": "Values are sent as: BOOLEAN true/false; DATE 'YYYY-MM-DD'; DATETIME ISO 8601 without milliseconds; NUMBER, PERCENT (0-100), CURRENCY numbers; PICKLIST one of orderedValueList; REFERENCE another object's id; STRINGARRAY a list of strings; the rest strings.",
                     "enum": [
                       "DATE",
                       "DATETIME",
@@ -9515,16 +9317,16 @@ extension BundledIntegrations {
                   },
                   "lastModified": {
                     "type": "string",
-                    "description": "When the field definition last changed, ISO 8601 without milliseconds (e.g. 2024-05-01T08:00:00Z).",
+                    "description": "ISO 8601 without milliseconds.",
                     "format": "date-time"
                   },
                   "isDeleted": {
                     "type": "boolean",
-                    "description": "Set true to remove the field from the schema — this also erases its values on every object."
+                    "description": "true removes the field, erasing its values on every object."
                   },
                   "referenceTo": {
                     "type": "string",
-                    "description": "For REFERENCE fields: the object type it points to.",
+                    "description": "For REFERENCE: the type it points to.",
                     "enum": [
                       "ACCOUNT",
                       "CONTACT",
@@ -9535,10 +9337,9 @@ extension BundledIntegrations {
                   },
                   "orderedValueList": {
                     "type": "array",
-                    "description": "For PICKLIST fields: the allowed values, in display order.",
+                    "description": "For PICKLIST: allowed values in display order.",
                     "items": {
-                      "type": "string",
-                      "description": "A picklist value."
+                      "type": "string"
                     }
                   }
                 },
@@ -9601,7 +9402,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/entities",
           "summary": "Look up uploaded CRM objects",
-          "description": "Reads back up to 100 CRM objects of one type by their CRM ids, to verify that an upload was processed as intended (Gong intends this for integration development, not for production reads). Only the first 100 ids are answered. The single result item holds crmObjectsMap: CRM id → the object's field values, or null when the object is not in Gong. The ids are sent as repeated objectsCrmIds query parameters, as Gong's OpenAPI document declares; Gong's prose also mentions a JSON body, which a GET cannot carry here — if Gong answers 400 about missing ids, that is the reason.",
+          "description": "Reads back up to 100 uploaded CRM objects of one type by CRM id, to check an upload (meant for integration development, not production reads). The one result item holds crmObjectsMap: CRM id → field values, or null when not in Gong. The ids go as repeated objectsCrmIds query parameters as Gong's OpenAPI declares; Gong's prose mentions a JSON body, which a GET cannot carry: a 400 about missing ids is that.",
           "scopes": [
             "api:crm:get-objects"
           ],
@@ -9610,7 +9411,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9620,7 +9421,6 @@ extension BundledIntegrations {
               "name": "objectType",
               "in": "query",
               "required": true,
-              "description": "Type of the objects requested.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -9635,12 +9435,11 @@ extension BundledIntegrations {
               "name": "objectsCrmIds",
               "in": "query",
               "required": true,
-              "description": "CRM ids of the objects to fetch (at most 100 are answered).",
+              "description": "Only the first 100 are answered.",
               "schema": {
                 "type": "array",
                 "items": {
-                  "type": "string",
-                  "description": "A CRM object id."
+                  "type": "string"
                 },
                 "minItems": 1,
                 "maxItems": 100
@@ -9669,18 +9468,18 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/crm/entities",
           "summary": "Upload CRM objects from a file (asynchronous)",
-          "description": "Uploads a file of CRM objects (accounts, contacts, deals, leads, users or stages) into a generic CRM integration: one JSON object per line (LDJSON), up to 200 MB, each line one object with the fields its entity schema defines (crm_entity_schemas). Gong processes the file later: a success here means accepted, not done. Choose a clientRequestId, then check the outcome with get_single_gong_crm_request_status_by_id using the same integrationId and clientRequestId until it says DONE or FAILED (FAILED lists the bad lines).",
+          "description": "Uploads a file of CRM objects (accounts, contacts, deals, leads, users or stages) into a generic CRM integration: LDJSON, one object per line with the fields its entity schema defines, up to 200 MB. Choose a clientRequestId to check the outcome with.",
           "scopes": [
             "api:crm:upload"
           ],
           "idempotent": false,
-          "async": "Check it with get_single_gong_crm_request_status_by_id (integrationId and clientRequestId) until DONE or FAILED.",
+          "async": "Gong processes the file later: poll get_single_gong_crm_request_status_by_id (integrationId, clientRequestId) until DONE or FAILED (FAILED lists the bad lines).",
           "parameters": [
             {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, from list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9708,7 +9507,7 @@ extension BundledIntegrations {
               "name": "clientRequestId",
               "in": "query",
               "required": true,
-              "description": "Your own id for this upload (letters, digits, - and _), unique per integration; you use it to check the status.",
+              "description": "Your id for this upload (letters, digits, - and _), unique per integration.",
               "schema": {
                 "type": "string"
               }
@@ -9725,7 +9524,7 @@ extension BundledIntegrations {
               "properties": {
                 "dataFile": {
                   "type": "string",
-                  "description": "The LDJSON file of CRM objects (one JSON object per line)."
+                  "description": "The LDJSON file (one JSON object per line)."
                 }
               },
               "required": [
@@ -9759,7 +9558,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/request-status",
           "summary": "Check an asynchronous CRM request",
-          "description": "Reports how far an asynchronous CRM request has got: the deletion started by delete_a_gong_crm_integration_by_id, or a CRM object file upload (POST /v2/crm/entities, done outside conduit). Identify it by integrationId plus the clientRequestId you chose when starting it. status is PENDING (queued), IN_PROGRESS, DONE (every object processed) or FAILED; with FAILED, errors lists up to 20 {line, description} problems (line 0 = a general error about the whole file), and totalErrorCount/totalSuccessCount give the counts. Poll every few minutes, not in a tight loop — each poll uses the daily quota.",
+          "description": "Progress of an asynchronous CRM request (delete_a_gong_crm_integration_by_id or gong_crm_entities_upload), by integrationId and the clientRequestId chosen when starting it. status: PENDING (queued), IN_PROGRESS, DONE (all processed) or FAILED, then errors lists up to 20 {line, description} (line 0: about the whole file), with totalErrorCount/totalSuccessCount. Poll minutes apart: each poll counts against the daily quota.",
           "scopes": [
             "api:crm:upload"
           ],
@@ -9768,7 +9567,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9778,7 +9577,7 @@ extension BundledIntegrations {
               "name": "clientRequestId",
               "in": "query",
               "required": true,
-              "description": "The clientRequestId you sent when starting the asynchronous request.",
+              "description": "As sent when starting the request.",
               "schema": {
                 "type": "string"
               }
@@ -9808,7 +9607,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/data-privacy/data-for-email-address",
           "summary": "Find data referencing an email address",
-          "description": "Finds what Gong stores that mentions an email address: the matching email messages (id, from, sentTime, mailbox, messageHash), calls (id, status, external system links), meetings (id), CRM records (customerData: system and objects) and customerEngagement events (eventType, timestamp, contentId, contentUrl, reportingSystem, eventName). Use it for data-subject access requests and to preview what delete_a_gong_data_privacy_email_address_by_id would erase.",
+          "description": "What Gong stores that mentions an email address: emails (id, from, sentTime, mailbox, messageHash), calls (id, status, external links), meetings, CRM records (customerData) and customerEngagement events. For data-subject access requests and to preview delete_a_gong_data_privacy_email_address_by_id.",
           "scopes": [
             "api:data-privacy:read"
           ],
@@ -9817,7 +9616,6 @@ extension BundledIntegrations {
               "name": "emailAddress",
               "in": "query",
               "required": true,
-              "description": "The email address to look up.",
               "schema": {
                 "type": "string",
                 "format": "email"
@@ -9837,8 +9635,8 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/data-privacy/erase-data-for-email-address",
           "summary": "Erase all data for an email address",
-          "description": "Permanently deletes from Gong every call and email message that references the address (as sender, recipient, attendee, speaker, lead or contact) and the leads/contacts that have it. Irreversible and broad: whole calls disappear for everyone, so confirm with the user and preview with get_single_gong_data_privacy_email_address_by_id first. Delete the person from the CRM and email systems beforehand, or Gong will import the data again. The address is passed as a query parameter; there is no request body. Returns {requestId}.",
-          "async": "Erasure is queued and finishes hours later; the immediate answer only confirms acceptance. There is no status endpoint: check afterwards with get_single_gong_data_privacy_email_address_by_id — it should no longer list the calls, emails or records. If the deletion fails (Gong blocks abnormally large deletions), Gong support has to be contacted.",
+          "description": "Permanently deletes every call and email message referencing the address (sender, recipient, attendee, speaker, lead or contact) and the leads/contacts with it. Irreversible and broad: whole calls disappear for everyone; confirm with the user and preview with get_single_gong_data_privacy_email_address_by_id first. Remove the person from the CRM and email systems beforehand, or Gong imports the data again. Returns {requestId}.",
+          "async": "Erasure finishes hours later and has no status endpoint: check with get_single_gong_data_privacy_email_address_by_id that the calls, emails and records are gone. If it fails (Gong blocks abnormally large deletions), Gong support must be contacted.",
           "scopes": [
             "api:data-privacy:delete"
           ],
@@ -9848,7 +9646,7 @@ extension BundledIntegrations {
               "name": "emailAddress",
               "in": "query",
               "required": true,
-              "description": "The email address whose data is to be erased.",
+              "description": "The address whose data is erased.",
               "schema": {
                 "type": "string",
                 "format": "email"
@@ -9878,7 +9676,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/data-privacy/data-for-phone-number",
           "summary": "Find data referencing a phone number",
-          "description": "Finds the leads and contacts with a phone number and what is linked to them: the matching email messages (id, from, sentTime, mailbox, messageHash), calls (id, status, external system links), meetings (id), CRM records (customerData: system and objects), plus suppliedPhoneNumber, matchingPhoneNumbers (the stored forms that matched) and emailAddresses of those people. Use it for data-subject access requests and to preview delete_a_gong_data_privacy_phone_number_by_id.",
+          "description": "The leads and contacts with a phone number and what links to them: emails (id, from, sentTime, mailbox, messageHash), calls (id, status, external links), meetings, CRM records (customerData), plus suppliedPhoneNumber, matchingPhoneNumbers (stored forms that matched) and their emailAddresses. For data-subject access requests and to preview delete_a_gong_data_privacy_phone_number_by_id.",
           "scopes": [
             "api:data-privacy:read"
           ],
@@ -9887,7 +9685,7 @@ extension BundledIntegrations {
               "name": "phoneNumber",
               "in": "query",
               "required": true,
-              "description": "Phone number in international form: + and country code, then the number; spaces, dashes and brackets are ignored (e.g. +1 425 555 2671 or +14255552671).",
+              "description": "International form: + and country code; spaces, dashes, brackets ignored (e.g. +1 425 555 2671).",
               "schema": {
                 "type": "string",
                 "pattern": "^\\+"
@@ -9907,8 +9705,8 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/data-privacy/erase-data-for-phone-number",
           "summary": "Erase all data for a phone number",
-          "description": "Permanently deletes from Gong the leads and contacts whose phone or mobile number matches, the email messages sent to or from them, and every call they appear in. Irreversible: confirm with the user and preview with get_single_gong_data_privacy_phone_number_by_id first; remove the person from the CRM and email systems beforehand so the data is not re-imported. The number is passed as a query parameter; there is no request body. Returns {requestId}.",
-          "async": "Erasure is queued and finishes hours later; the immediate answer only confirms acceptance. There is no status endpoint: check afterwards with get_single_gong_data_privacy_phone_number_by_id — it should no longer list the calls, emails or records. If the deletion fails (Gong blocks abnormally large deletions), Gong support has to be contacted.",
+          "description": "Permanently deletes the leads and contacts whose phone or mobile number matches, the emails to or from them and every call they appear in. Irreversible: confirm with the user and preview with get_single_gong_data_privacy_phone_number_by_id first; remove the person from the CRM and email systems beforehand so nothing is re-imported. Returns {requestId}.",
+          "async": "Erasure finishes hours later and has no status endpoint: check with get_single_gong_data_privacy_phone_number_by_id that the calls, emails and records are gone. If it fails (Gong blocks abnormally large deletions), Gong support must be contacted.",
           "scopes": [
             "api:data-privacy:delete"
           ],
@@ -9918,7 +9716,7 @@ extension BundledIntegrations {
               "name": "phoneNumber",
               "in": "query",
               "required": true,
-              "description": "Phone number in international form: + and country code, then the number; spaces, dashes and brackets are ignored (e.g. +1 425 555 2671 or +14255552671).",
+              "description": "International form: + and country code; spaces, dashes, brackets ignored (e.g. +1 425 555 2671).",
               "schema": {
                 "type": "string",
                 "pattern": "^\\+"
@@ -9949,7 +9747,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/workspaces",
           "summary": "List workspaces",
-          "description": "Lists the company's workspaces as {id, name, description}. Many tools take an optional workspaceId to narrow results; get the ids here. Small and cheap — call it once and reuse the answer.",
+          "description": "The company's workspaces {id, name, description}: the ids many tools take as workspaceId. Small: call once and reuse.",
           "scopes": [
             "api:workspaces:read"
           ],
@@ -9978,7 +9776,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/settings/trackers",
           "summary": "List keyword trackers",
-          "description": "Returns the keyword tracker definitions, in one workspace or all: trackerId, trackerName, workspaceId, languageKeywords (language, keywords, includeRelatedForms), affiliation (whose speech counts), partOfQuestion, saidAt/saidAtInterval/saidAtUnit (where in the call), saidInTopics, saidInCallParts, filterQuery, and who created/updated it when. Use it to understand tracker names that show up in list_all_gong_calls_extensive results. Smart (AI) trackers are not included.",
+          "description": "Keyword tracker definitions: trackerId, trackerName, workspaceId, languageKeywords, affiliation (whose speech counts), partOfQuestion, saidAt/saidAtInterval/saidAtUnit, saidInTopics, saidInCallParts, filterQuery, created/updated. Explains tracker names in list_all_gong_calls_extensive. Smart (AI) trackers are not included.",
           "scopes": [
             "api:settings:trackers:read"
           ],
@@ -9987,7 +9785,7 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only trackers of this workspace; omit for all workspaces. 404 if the workspace does not exist.",
+              "description": "Omitted: all workspaces. 404 if it does not exist.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10025,7 +9823,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/settings/scorecards",
           "summary": "List scorecard definitions",
-          "description": "Returns every scorecard template: scorecardId, scorecardName, workspaceId, enabled, created/updated, updaterUserId and questions (questionId, questionRevisionId, questionText, questionType, isOverall, answerGuide, minRange/maxRange, answerOptions). Use it to read the questions behind the answers returned by list_all_gong_answered_scorecards.",
+          "description": "Scorecard templates: scorecardId, scorecardName, workspaceId, enabled, created/updated, updaterUserId, questions (questionId, questionRevisionId, questionText, questionType, isOverall, answerGuide, minRange/maxRange, answerOptions): the questions behind list_all_gong_answered_scorecards.",
           "scopes": [
             "api:settings:scorecards:read"
           ],
@@ -10054,7 +9852,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/integration-settings",
           "summary": "Set allowed origins for embedded Gong components",
-          "description": "Registers the web origins (e.g. per-tenant sub-domains such as https://acme.partner.example) that may host Gong's embeddable components in an iFrame, per integration type: EMAIL_COMPOSER, ACCOUNT_PAGES or DIALER. Meant for partners embedding Gong in their product. Returns {requestId, integrationId}; 409 when the setting was already made.",
+          "description": "Registers the web origins (e.g. per-tenant https://acme.partner.example) allowed to frame Gong's embeddable components, per integration type, for partners embedding Gong. Returns {requestId, integrationId}; 409 when already set.",
           "scopes": [
             "api:integration-settings:write"
           ],
@@ -10066,14 +9864,12 @@ extension BundledIntegrations {
               "properties": {
                 "integrationTypeSettings": {
                   "type": "array",
-                  "description": "Origins to allow, one item per integration type and origin.",
+                  "description": "One item per integration type and origin.",
                   "items": {
                     "type": "object",
-                    "description": "One allowed origin.",
                     "properties": {
                       "integrationType": {
                         "type": "string",
-                        "description": "Which embedded Gong component the origin is for.",
                         "enum": [
                           "EMAIL_COMPOSER",
                           "ACCOUNT_PAGES",
@@ -10082,7 +9878,7 @@ extension BundledIntegrations {
                       },
                       "allowedOrigin": {
                         "type": "string",
-                        "description": "A full origin (scheme + host, optional port) allowed to frame the component, e.g. https://acme.partner.example."
+                        "description": "Scheme + host, optional port, e.g. https://acme.partner.example."
                       }
                     },
                     "required": [
@@ -10126,13 +9922,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/all-permission-profiles",
           "summary": "List permission profiles of a workspace",
-          "description": "Lists every permission profile of a workspace in alphabetical order; each item is a profile: id, name, description, the access scopes (callsAccess, libraryFolderAccess, dealsAccess, forecastPermissions, coachingAccess, insightsAccess, usageAccess, emailsAccess — each a permissionLevel plus teamLeadIds) and some thirty true/false capabilities (scoreCalls, downloadCallMedia, deleteCalls, …). Workspace ids come from list_all_gong_workspaces. Gong's reference names no OAuth scope for this endpoint.",
+          "description": "A workspace's permission profiles, alphabetically; each is a profile: id, name, description, access scopes (callsAccess, libraryFolderAccess, dealsAccess, forecastPermissions, coachingAccess, insightsAccess, usageAccess, emailsAccess: each permissionLevel and teamLeadIds) and some thirty capability booleans (scoreCalls, downloadCallMedia, deleteCalls…). No OAuth scope documented.",
           "parameters": [
             {
               "name": "workspaceId",
               "in": "query",
               "required": true,
-              "description": "Workspace whose profiles to list (required).",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10156,13 +9952,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/permission-profile",
           "summary": "Get one permission profile",
-          "description": "Fetches one permission profile by its id (the profileId argument; ids from list_all_gong_permission_profiles). The `profile` object is a profile: id, name, description, the access scopes (callsAccess, libraryFolderAccess, dealsAccess, forecastPermissions, coachingAccess, insightsAccess, usageAccess, emailsAccess — each a permissionLevel plus teamLeadIds) and some thirty true/false capabilities (scoreCalls, downloadCallMedia, deleteCalls, …). Gong's reference names no OAuth scope for this endpoint.",
+          "description": "One permission profile (the `profile` object: as in list_all_gong_permission_profiles). No OAuth scope documented.",
           "parameters": [
             {
               "name": "profileId",
               "in": "query",
               "required": true,
-              "description": "Permission profile id (digits).",
+              "description": "From list_all_gong_permission_profiles.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10182,13 +9978,13 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/permission-profile",
           "summary": "Create a permission profile",
-          "description": "Creates a permission profile in a workspace. Give a name and the access levels and capabilities to grant; anything left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the created profile (including its new id). Gong's reference names no OAuth scope for this endpoint.",
+          "description": "Creates a permission profile in a workspace; what is left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the profile with its new id. No OAuth scope documented.",
           "parameters": [
             {
               "name": "workspaceId",
               "in": "query",
               "required": true,
-              "description": "Workspace to create the profile in.",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10203,19 +9999,18 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Display name of the permission profile (optional in Gong's schema; a profile is easier to find with one)."
+                  "description": "Optional in Gong's schema; give one to find it."
                 },
                 "description": {
-                  "type": "string",
-                  "description": "Free-text explanation of what the profile is for."
+                  "type": "string"
                 },
                 "callsAccess": {
                   "type": "object",
-                  "description": "Which users' calls holders of this profile can see.",
+                  "description": "Whose calls are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10226,10 +10021,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10242,7 +10036,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Library folders visible to the profile: none, all, or only the ones listed in libraryFolderIds.",
+                      "description": "specific-folders: only libraryFolderIds.",
                       "enum": [
                         "none",
                         "all",
@@ -10251,39 +10045,35 @@ extension BundledIntegrations {
                     },
                     "libraryFolderIds": {
                       "type": "array",
-                      "description": "Library folder ids, used with specific-folders (see list_all_gong_library_folders).",
+                      "description": "With specific-folders (list_all_gong_library_folders).",
                       "items": {
                         "type": "string",
-                        "description": "A library folder id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "managePublicFolder": {
-                      "type": "boolean",
-                      "description": "May manage the public folder (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageStreams": {
-                      "type": "boolean",
-                      "description": "May manage streams (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageFolderCalls": {
                       "type": "boolean",
-                      "description": "May add calls to folders and archive them (requires a permissionLevel other than none)."
+                      "description": "May add calls to folders and archive them."
                     },
                     "shareFoldersAndStreams": {
-                      "type": "boolean",
-                      "description": "May share folders and streams with teammates (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     }
                   }
                 },
                 "dealsAccess": {
                   "type": "object",
-                  "description": "Which users' deals are visible.",
+                  "description": "Whose deals are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10294,10 +10084,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10306,7 +10095,6 @@ extension BundledIntegrations {
                 },
                 "forecastPermissions": {
                   "type": "object",
-                  "description": "Forecast rights.",
                   "properties": {
                     "forecastAccess": {
                       "type": "object",
@@ -10314,7 +10102,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10325,10 +10113,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10341,7 +10128,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10352,10 +10139,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10368,7 +10154,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10379,10 +10165,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10397,7 +10182,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10408,10 +10193,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10424,7 +10208,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10435,10 +10219,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10451,7 +10234,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10462,10 +10245,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10478,7 +10260,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10489,10 +10271,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10500,136 +10281,116 @@ extension BundledIntegrations {
                   }
                 },
                 "scoreCalls": {
-                  "type": "boolean",
-                  "description": "May fill in scorecards on calls."
+                  "type": "boolean"
                 },
                 "downloadCallMedia": {
-                  "type": "boolean",
-                  "description": "May download call recordings."
+                  "type": "boolean"
                 },
                 "shareCallsWithCustomers": {
-                  "type": "boolean",
-                  "description": "May share calls with people outside the company."
+                  "type": "boolean"
                 },
                 "manuallyScheduleAndUploadCalls": {
-                  "type": "boolean",
-                  "description": "May schedule recordings and upload calls by hand."
+                  "type": "boolean"
                 },
                 "privateCalls": {
                   "type": "boolean",
-                  "description": "May mark their own calls private."
+                  "description": "May mark own calls private."
                 },
                 "deleteCalls": {
-                  "type": "boolean",
-                  "description": "May delete calls."
+                  "type": "boolean"
                 },
                 "trimCalls": {
-                  "type": "boolean",
-                  "description": "May trim calls."
+                  "type": "boolean"
                 },
                 "listenInCalls": {
-                  "type": "boolean",
-                  "description": "May listen in to calls."
+                  "type": "boolean"
                 },
                 "deleteEmails": {
-                  "type": "boolean",
-                  "description": "May delete emails."
+                  "type": "boolean"
                 },
                 "callsAndSearch": {
                   "type": "boolean",
-                  "description": "May open the calls pages and search."
+                  "description": "Calls pages and search."
                 },
                 "library": {
                   "type": "boolean",
-                  "description": "May open the library pages."
+                  "description": "Library pages."
                 },
                 "deals": {
                   "type": "boolean",
-                  "description": "May open the deals pages."
+                  "description": "Deals pages."
                 },
                 "createEditAndDeleteDealsBoards": {
-                  "type": "boolean",
-                  "description": "May create, edit and delete deal boards."
+                  "type": "boolean"
                 },
                 "dealsInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit deals inline."
+                  "type": "boolean"
                 },
                 "account": {
                   "type": "boolean",
-                  "description": "May open account pages."
+                  "description": "Account pages."
                 },
                 "coaching": {
                   "type": "boolean",
-                  "description": "May open coaching pages."
+                  "description": "Coaching pages."
                 },
                 "usage": {
                   "type": "boolean",
-                  "description": "May open usage pages."
+                  "description": "Usage pages."
                 },
                 "teamStats": {
                   "type": "boolean",
-                  "description": "May open the team stats page."
+                  "description": "Team stats page."
                 },
                 "initiatives": {
                   "type": "boolean",
-                  "description": "May open the initiatives page."
+                  "description": "Initiatives page."
                 },
                 "market": {
                   "type": "boolean",
-                  "description": "May open the market page."
+                  "description": "Market page."
                 },
                 "activity": {
                   "type": "boolean",
-                  "description": "May open activity pages."
+                  "description": "Activity pages."
                 },
                 "forecast": {
                   "type": "boolean",
-                  "description": "May open forecast pages."
+                  "description": "Forecast pages."
                 },
                 "forecastManage": {
                   "type": "boolean",
-                  "description": "May manage forecast boards and upload targets."
+                  "description": "May manage forecast boards, upload targets."
                 },
                 "engageManageCompanyTemplates": {
-                  "type": "boolean",
-                  "description": "May manage company-wide email templates in Engage."
+                  "type": "boolean"
                 },
                 "engageManageCompanySequences": {
-                  "type": "boolean",
-                  "description": "May manage company-wide sequences in Engage."
+                  "type": "boolean"
                 },
                 "engageSnoozeFlowToDosForOthers": {
-                  "type": "boolean",
-                  "description": "May snooze flow to-dos on behalf of others."
+                  "type": "boolean"
                 },
                 "manageGeneralBusinessSettings": {
-                  "type": "boolean",
-                  "description": "May change general business settings."
+                  "type": "boolean"
                 },
                 "manageScorecards": {
-                  "type": "boolean",
-                  "description": "May manage scorecard definitions."
+                  "type": "boolean"
                 },
                 "exportCallsAndCoachingDataToCSV": {
-                  "type": "boolean",
-                  "description": "May export calls and coaching data as CSV."
+                  "type": "boolean"
                 },
                 "crmDataInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit CRM data inline."
+                  "type": "boolean"
                 },
                 "crmDataImport": {
-                  "type": "boolean",
-                  "description": "May import CRM data."
+                  "type": "boolean"
                 },
                 "viewRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May view revenue analytics dashboards."
+                  "type": "boolean"
                 },
                 "manageRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May manage revenue analytics."
+                  "type": "boolean"
                 }
               }
             }
@@ -10664,13 +10425,13 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/permission-profile",
           "summary": "Update a permission profile",
-          "description": "Changes an existing permission profile, identified by the profileId argument. Read it first with get_single_gong_permission_profile_by_id and send the settings you want it to have; it affects every user on the profile (list them with list_all_gong_permission_profile_users). Returns the updated profile. Gong's reference names no OAuth scope for this endpoint.",
+          "description": "Changes a permission profile: read it with get_single_gong_permission_profile_by_id, send the settings it should have. Affects every user on it (list_all_gong_permission_profile_users). Returns the profile. No OAuth scope documented.",
           "parameters": [
             {
               "name": "profileId",
               "in": "query",
               "required": true,
-              "description": "Id of the profile to change.",
+              "description": "The profile to change.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10684,20 +10445,18 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "name": {
-                  "type": "string",
-                  "description": "Display name of the permission profile."
+                  "type": "string"
                 },
                 "description": {
-                  "type": "string",
-                  "description": "Free-text explanation of what the profile is for."
+                  "type": "string"
                 },
                 "callsAccess": {
                   "type": "object",
-                  "description": "Which users' calls holders of this profile can see.",
+                  "description": "Whose calls are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10708,10 +10467,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10724,7 +10482,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Library folders visible to the profile: none, all, or only the ones listed in libraryFolderIds.",
+                      "description": "specific-folders: only libraryFolderIds.",
                       "enum": [
                         "none",
                         "all",
@@ -10733,39 +10491,35 @@ extension BundledIntegrations {
                     },
                     "libraryFolderIds": {
                       "type": "array",
-                      "description": "Library folder ids, used with specific-folders (see list_all_gong_library_folders).",
+                      "description": "With specific-folders (list_all_gong_library_folders).",
                       "items": {
                         "type": "string",
-                        "description": "A library folder id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "managePublicFolder": {
-                      "type": "boolean",
-                      "description": "May manage the public folder (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageStreams": {
-                      "type": "boolean",
-                      "description": "May manage streams (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageFolderCalls": {
                       "type": "boolean",
-                      "description": "May add calls to folders and archive them (requires a permissionLevel other than none)."
+                      "description": "May add calls to folders and archive them."
                     },
                     "shareFoldersAndStreams": {
-                      "type": "boolean",
-                      "description": "May share folders and streams with teammates (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     }
                   }
                 },
                 "dealsAccess": {
                   "type": "object",
-                  "description": "Which users' deals are visible.",
+                  "description": "Whose deals are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10776,10 +10530,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10788,7 +10541,6 @@ extension BundledIntegrations {
                 },
                 "forecastPermissions": {
                   "type": "object",
-                  "description": "Forecast rights.",
                   "properties": {
                     "forecastAccess": {
                       "type": "object",
@@ -10796,7 +10548,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10807,10 +10559,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10823,7 +10574,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10834,10 +10585,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10850,7 +10600,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10861,10 +10611,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10879,7 +10628,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10890,10 +10639,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10906,7 +10654,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10917,10 +10665,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10933,7 +10680,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10944,10 +10691,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10960,7 +10706,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10971,10 +10717,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10982,136 +10727,116 @@ extension BundledIntegrations {
                   }
                 },
                 "scoreCalls": {
-                  "type": "boolean",
-                  "description": "May fill in scorecards on calls."
+                  "type": "boolean"
                 },
                 "downloadCallMedia": {
-                  "type": "boolean",
-                  "description": "May download call recordings."
+                  "type": "boolean"
                 },
                 "shareCallsWithCustomers": {
-                  "type": "boolean",
-                  "description": "May share calls with people outside the company."
+                  "type": "boolean"
                 },
                 "manuallyScheduleAndUploadCalls": {
-                  "type": "boolean",
-                  "description": "May schedule recordings and upload calls by hand."
+                  "type": "boolean"
                 },
                 "privateCalls": {
                   "type": "boolean",
-                  "description": "May mark their own calls private."
+                  "description": "May mark own calls private."
                 },
                 "deleteCalls": {
-                  "type": "boolean",
-                  "description": "May delete calls."
+                  "type": "boolean"
                 },
                 "trimCalls": {
-                  "type": "boolean",
-                  "description": "May trim calls."
+                  "type": "boolean"
                 },
                 "listenInCalls": {
-                  "type": "boolean",
-                  "description": "May listen in to calls."
+                  "type": "boolean"
                 },
                 "deleteEmails": {
-                  "type": "boolean",
-                  "description": "May delete emails."
+                  "type": "boolean"
                 },
                 "callsAndSearch": {
                   "type": "boolean",
-                  "description": "May open the calls pages and search."
+                  "description": "Calls pages and search."
                 },
                 "library": {
                   "type": "boolean",
-                  "description": "May open the library pages."
+                  "description": "Library pages."
                 },
                 "deals": {
                   "type": "boolean",
-                  "description": "May open the deals pages."
+                  "description": "Deals pages."
                 },
                 "createEditAndDeleteDealsBoards": {
-                  "type": "boolean",
-                  "description": "May create, edit and delete deal boards."
+                  "type": "boolean"
                 },
                 "dealsInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit deals inline."
+                  "type": "boolean"
                 },
                 "account": {
                   "type": "boolean",
-                  "description": "May open account pages."
+                  "description": "Account pages."
                 },
                 "coaching": {
                   "type": "boolean",
-                  "description": "May open coaching pages."
+                  "description": "Coaching pages."
                 },
                 "usage": {
                   "type": "boolean",
-                  "description": "May open usage pages."
+                  "description": "Usage pages."
                 },
                 "teamStats": {
                   "type": "boolean",
-                  "description": "May open the team stats page."
+                  "description": "Team stats page."
                 },
                 "initiatives": {
                   "type": "boolean",
-                  "description": "May open the initiatives page."
+                  "description": "Initiatives page."
                 },
                 "market": {
                   "type": "boolean",
-                  "description": "May open the market page."
+                  "description": "Market page."
                 },
                 "activity": {
                   "type": "boolean",
-                  "description": "May open activity pages."
+                  "description": "Activity pages."
                 },
                 "forecast": {
                   "type": "boolean",
-                  "description": "May open forecast pages."
+                  "description": "Forecast pages."
                 },
                 "forecastManage": {
                   "type": "boolean",
-                  "description": "May manage forecast boards and upload targets."
+                  "description": "May manage forecast boards, upload targets."
                 },
                 "engageManageCompanyTemplates": {
-                  "type": "boolean",
-                  "description": "May manage company-wide email templates in Engage."
+                  "type": "boolean"
                 },
                 "engageManageCompanySequences": {
-                  "type": "boolean",
-                  "description": "May manage company-wide sequences in Engage."
+                  "type": "boolean"
                 },
                 "engageSnoozeFlowToDosForOthers": {
-                  "type": "boolean",
-                  "description": "May snooze flow to-dos on behalf of others."
+                  "type": "boolean"
                 },
                 "manageGeneralBusinessSettings": {
-                  "type": "boolean",
-                  "description": "May change general business settings."
+                  "type": "boolean"
                 },
                 "manageScorecards": {
-                  "type": "boolean",
-                  "description": "May manage scorecard definitions."
+                  "type": "boolean"
                 },
                 "exportCallsAndCoachingDataToCSV": {
-                  "type": "boolean",
-                  "description": "May export calls and coaching data as CSV."
+                  "type": "boolean"
                 },
                 "crmDataInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit CRM data inline."
+                  "type": "boolean"
                 },
                 "crmDataImport": {
-                  "type": "boolean",
-                  "description": "May import CRM data."
+                  "type": "boolean"
                 },
                 "viewRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May view revenue analytics dashboards."
+                  "type": "boolean"
                 },
                 "manageRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May manage revenue analytics."
+                  "type": "boolean"
                 }
               }
             }
@@ -11147,7 +10872,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/permission-profile/users",
           "summary": "List users on a permission profile",
-          "description": "Lists the users whose permissions come from the given profile, as {id, fullName, emailAddress}.",
+          "description": "Users whose permissions come from a profile: {id, fullName, emailAddress}.",
           "scopes": [
             "api:users:read"
           ],
@@ -11156,7 +10881,7 @@ extension BundledIntegrations {
               "name": "profileId",
               "in": "query",
               "required": true,
-              "description": "Permission profile id (from list_all_gong_permission_profiles).",
+              "description": "From list_all_gong_permission_profiles.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11190,7 +10915,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/library/folders",
           "summary": "List library folders",
-          "description": "Lists the public call-library folders as {id, name, parentFolderId, createdBy, updated}; private and archived folders are never returned. Use parentFolderId to rebuild the tree and the id with list_all_gong_library_folder_calls.",
+          "description": "Public call-library folders {id, name, parentFolderId, createdBy, updated}; private and archived folders never appear. parentFolderId gives the tree; ids go to list_all_gong_library_folder_calls.",
           "scopes": [
             "api:library:read"
           ],
@@ -11199,7 +10924,6 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only folders of this workspace.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11238,7 +10962,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/library/folder-content",
           "summary": "List calls in a library folder",
-          "description": "Lists the calls saved in one library folder — typically best-practice examples for onboarding and coaching. Each item: id (a call id usable with the call tools), title, note left by whoever added it, addedBy, created, url and snippet {fromSec, toSec} when only part of the call was saved.",
+          "description": "Calls saved in a library folder, typically best-practice examples. Items: id (a call id), title, note, addedBy, created, url, and snippet {fromSec, toSec} when only part was saved.",
           "scopes": [
             "api:library:read"
           ],
@@ -11247,7 +10971,7 @@ extension BundledIntegrations {
               "name": "folderId",
               "in": "query",
               "required": false,
-              "description": "Library folder id (from list_all_gong_library_folders). Optional in Gong's schema, but Gong describes this endpoint as listing the calls of a given folder, so pass one.",
+              "description": "From list_all_gong_library_folders. Optional in Gong's schema, but the endpoint lists a given folder's calls, so pass one.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11281,7 +11005,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/flows",
           "summary": "List Engage flows",
-          "description": "Lists the Engage flows visible to one user: all company flows, plus that user's personal flows and the flows shared with them. Each item: id, name, folderId, folderName, visibility (Company, Personal, Shared), creationDate, exclusive. Use the id with create_a_gong_flow_prospect_assignment.",
+          "description": "Engage flows visible to one user: company flows plus their personal and shared ones. Items: id, name, folderId, folderName, visibility (Company, Personal, Shared), creationDate, exclusive. The id goes to create_a_gong_flow_prospect_assignment.",
           "scopes": [
             "api:flows:read"
           ],
@@ -11290,7 +11014,7 @@ extension BundledIntegrations {
               "name": "flowOwnerEmail",
               "in": "query",
               "required": true,
-              "description": "Gong user, by email, whose own flows and flows shared with them are added to the company flows.",
+              "description": "The Gong user whose own and shared flows are added.",
               "schema": {
                 "type": "string",
                 "format": "email"
@@ -11300,7 +11024,6 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only flows of this workspace.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11337,7 +11060,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/flows/prospects",
           "summary": "List flows assigned to prospects",
-          "description": "For a set of CRM contact or lead ids, returns the Engage flows they are assigned to, one item per assignment: flowId, flowName, crmProspectId, flowInstanceId, flowInstanceOwnerEmail/FullName, flowInstanceCreateDate, flowInstanceStatus (Running, Pending, Paused), workspaceId, exclusive. Read-only despite POST.",
+          "description": "The Engage flows CRM contacts or leads are in, one item per assignment: flowId, flowName, crmProspectId, flowInstanceId, flowInstanceOwnerEmail/FullName, flowInstanceCreateDate, flowInstanceStatus (Running, Pending, Paused), workspaceId, exclusive.",
           "scopes": [
             "api:flows:read"
           ],
@@ -11349,10 +11072,9 @@ extension BundledIntegrations {
               "properties": {
                 "crmProspectsIds": {
                   "type": "array",
-                  "description": "CRM ids of the contacts or leads.",
+                  "description": "CRM contact or lead ids.",
                   "items": {
-                    "type": "string",
-                    "description": "A CRM contact or lead id."
+                    "type": "string"
                   },
                   "minItems": 1,
                   "uniqueItems": true
@@ -11393,7 +11115,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/flows/prospects/assign",
           "summary": "Assign prospects to an Engage flow",
-          "description": "Adds up to 200 CRM contacts or leads to an Engage flow (flowId from list_all_gong_flows); the Gong user named by flowInstanceOwnerEmail owns the resulting to-dos. The result lists prospectsAssigned (flowId, flowName, crmProspectId, flowInstanceId, flowInstanceOwnerEmail/FullName, flowInstanceCreateDate, flowInstanceStatus (Running, Pending, Paused), workspaceId, exclusive) and prospectsNotAssigned {crmProspectId, errorCode InvalidArgument/InvalidState/UnexpectedError, errorMessage}; a partly failed request still returns 200, so check the second list.",
+          "description": "Adds up to 200 CRM contacts or leads to an Engage flow (flowId from list_all_gong_flows); the Gong user flowInstanceOwnerEmail owns the to-dos. Returns prospectsAssigned (as in list_all_gong_prospect_flows) and prospectsNotAssigned {crmProspectId, errorCode, errorMessage}: a partly failed request still answers 200, so check the second list.",
           "scopes": [
             "api:flows:write"
           ],
@@ -11405,10 +11127,9 @@ extension BundledIntegrations {
               "properties": {
                 "crmProspectsIds": {
                   "type": "array",
-                  "description": "CRM ids of the contacts or leads to add (at most 200).",
+                  "description": "CRM contact or lead ids.",
                   "items": {
-                    "type": "string",
-                    "description": "A CRM contact or lead id."
+                    "type": "string"
                   },
                   "minItems": 1,
                   "maxItems": 200,
@@ -11416,12 +11137,11 @@ extension BundledIntegrations {
                 },
                 "flowId": {
                   "type": "string",
-                  "description": "The Engage flow to add them to.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "flowInstanceOwnerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who will own the flow's to-dos.",
+                  "description": "The Gong user who owns the flow's to-dos.",
                   "format": "email"
                 }
               },
@@ -11459,7 +11179,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/coaching",
           "summary": "Coaching metrics of a manager",
-          "description": "Returns coaching metrics for one manager in one workspace over a period: coachingData items with the manager (id, emailAddress, firstName, lastName, title) and directReportsMetrics — per direct report, the report's identity and a metrics object with the coaching figures Gong tracks (feedback, listened calls, scorecards and similar). Use it to see how much coaching each rep receives.",
+          "description": "Coaching received by one manager's direct reports in a workspace over a period: coachingData with the manager (id, emailAddress, firstName, lastName, title) and directReportsMetrics, per report their identity and coaching figures (feedback, listened calls, scorecards…).",
           "scopes": [
             "api:coaching:read"
           ],
@@ -11468,7 +11188,7 @@ extension BundledIntegrations {
               "name": "workspace-id",
               "in": "query",
               "required": true,
-              "description": "Workspace id (from list_all_gong_workspaces).",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11478,7 +11198,7 @@ extension BundledIntegrations {
               "name": "manager-id",
               "in": "query",
               "required": true,
-              "description": "Gong user id of the manager.",
+              "description": "The manager's Gong user id.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11488,7 +11208,7 @@ extension BundledIntegrations {
               "name": "from",
               "in": "query",
               "required": true,
-              "description": "Start of the period, ISO 8601 (e.g. 2024-04-01T00:00:00Z).",
+              "description": "Period start, e.g. 2024-04-01T00:00:00Z.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11498,7 +11218,7 @@ extension BundledIntegrations {
               "name": "to",
               "in": "query",
               "required": true,
-              "description": "End of the period, ISO 8601.",
+              "description": "Period end.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11535,7 +11255,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/logs",
           "summary": "List audit log entries",
-          "description": "Returns audit log entries of one type from fromDateTime on: AccessLog (sign-ins and access), UserActivityLog (actions in Gong), UserCallPlay (who played which call), ExternallySharedCallAccess and ExternallySharedCallPlay (outsiders opening or playing shared calls). Each entry: userId, userEmailAddress, userFullName, the impersonator fields when a Gong employee acted as the user, eventTime and logRecord (fields that vary by log type). 404 means no entries in the period.",
+          "description": "Audit log entries of one type from fromDateTime on: AccessLog (sign-ins, access), UserActivityLog (actions in Gong), UserCallPlay (who played which call), ExternallySharedCallAccess/Play (outsiders opening or playing shared calls). Items: userId, userEmailAddress, userFullName, impersonator fields when a Gong employee acted as the user, eventTime, logRecord (varies by type). 404: no entries in the period.",
           "scopes": [
             "api:logs:read"
           ],
@@ -11544,7 +11264,6 @@ extension BundledIntegrations {
               "name": "logType",
               "in": "query",
               "required": true,
-              "description": "Which log to read.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -11560,7 +11279,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": true,
-              "description": "Start of the period, ISO 8601 (inclusive).",
+              "description": "Inclusive.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11570,7 +11289,7 @@ extension BundledIntegrations {
               "name": "toDateTime",
               "in": "query",
               "required": false,
-              "description": "End of the period, ISO 8601; omit for up to the latest entry.",
+              "description": "Omitted: up to the latest entry.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11617,7 +11336,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/entities/get-brief",
           "summary": "Generate an AI brief for a CRM record",
-          "description": "COSTS GONG CREDITS: every call generates a new AI brief and is charged to the company's Gong credit balance, so only call it when the user actually wants a brief, never speculatively or in loops, and reuse a brief you already have. Produces the brief named by briefName (a brief template configured in the company's Gong, e.g. an account or deal summary) for one CRM record — crmEntityType plus its CRM id — covering the interactions in timePeriod. With timePeriod CUSTOM_RANGE also give fromDateTime and toDateTime. The whole response is returned as the single result item (the generated brief text and its metadata).",
+          "description": "COSTS GONG CREDITS: every call generates a new AI brief and is charged to the company's credit balance, so only when the user wants a brief, never speculatively or in loops; reuse a brief you have. Generates the brief template briefName (e.g. an account or deal summary) for one CRM record (crmEntityType and its CRM id) over timePeriod. The result item is the whole response (brief text and metadata).",
           "idempotent": false,
           "scopes": [
             "api:ai-briefer:read"
@@ -11627,7 +11346,7 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": true,
-              "description": "Workspace the record belongs to (from list_all_gong_workspaces).",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11637,7 +11356,7 @@ extension BundledIntegrations {
               "name": "briefName",
               "in": "query",
               "required": true,
-              "description": "Name of the brief template to generate, exactly as configured in Gong.",
+              "description": "The brief template's name, exactly as configured in Gong.",
               "schema": {
                 "type": "string"
               }
@@ -11646,7 +11365,6 @@ extension BundledIntegrations {
               "name": "crmEntityType",
               "in": "query",
               "required": true,
-              "description": "Kind of CRM record the brief is about.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -11661,7 +11379,7 @@ extension BundledIntegrations {
               "name": "crmEntityId",
               "in": "query",
               "required": true,
-              "description": "The record's id in the CRM (e.g. a Salesforce Account or Opportunity id).",
+              "description": "The record's CRM id (e.g. a Salesforce Account or Opportunity id).",
               "schema": {
                 "type": "string"
               }
@@ -11670,7 +11388,7 @@ extension BundledIntegrations {
               "name": "timePeriod",
               "in": "query",
               "required": true,
-              "description": "Which interactions to consider. Known values: LAST_7DAYS, LAST_30DAYS, LAST_90DAYS, LAST_YEAR, THIS_WEEK, THIS_MONTH, THIS_QUARTER, THIS_YEAR, CUSTOM_RANGE; Gong's list is open-ended, so another value Gong accepts may be passed as is. CUSTOM_RANGE requires fromDateTime and toDateTime.",
+              "description": "Known values: LAST_7DAYS, LAST_30DAYS, LAST_90DAYS, LAST_YEAR, THIS_WEEK, THIS_MONTH, THIS_QUARTER, THIS_YEAR, CUSTOM_RANGE (needs fromDateTime and toDateTime); Gong's list is open, so another value it accepts may be passed.",
               "schema": {
                 "type": "string",
                 "examples": [
@@ -11690,7 +11408,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": false,
-              "description": "With CUSTOM_RANGE: start of the range, ISO 8601.",
+              "description": "With CUSTOM_RANGE: range start.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11700,7 +11418,7 @@ extension BundledIntegrations {
               "name": "toDateTime",
               "in": "query",
               "required": false,
-              "description": "With CUSTOM_RANGE: end of the range, ISO 8601.",
+              "description": "With CUSTOM_RANGE: range end.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
