@@ -74,14 +74,13 @@ enum UnifiedTools {
         if isList {
             properties["limit"] = [
                 "type": "integer", "minimum": 1, "maximum": .int(Int64(maximumLimit)),
-                "description": .string("Items on this page (default \(defaultLimit))."),
+                "description": .string("Page size (default \(defaultLimit))."),
             ]
             properties["next_cursor"] = ["type": "string", "description": "The previous page's next_cursor, exactly as received."]
-            text += "\n\nPaged: pass next_cursor back exactly as received for the next page."
         }
         if operation != .meetingTranscript {
             properties["response_fields"] = [
-                "type": "array", "items": ["type": "string"], "description": "Fields to keep in each record, as dotted paths (\"a.b\").",
+                "type": "array", "items": ["type": "string"], "description": "Fields to keep per record (dotted paths, \"a.b\").",
             ]
         }
         var inputSchema: JSONObject = ["type": "object", "properties": .object(properties)]
