@@ -30,7 +30,7 @@ import Testing
         #expect(properties["limit"] != nil && properties["next_cursor"] != nil)
         #expect(properties["cursor"] == nil)
         #expect(properties["color"]?["enum"] == ["red", "blue"])
-        #expect(tool.description.contains("exactly"))
+        #expect(properties["next_cursor"]?["description"]?.stringValue?.contains("exactly as received") == true)
         #expect(tool.outputSchema?["required"] == ["result", "next_cursor"])
     }
 
@@ -224,5 +224,62 @@ import Testing
         #expect(hidden["code"] == unknown["code"])
         #expect(hidden["message"]?.stringValue?.replacingOccurrences(of: "delete_a_acme_widget_by_id", with: "X")
             == unknown["message"]?.stringValue?.replacingOccurrences(of: "no_such_tool", with: "X"))
+    }
+}
+
+/// An example the description already shows is sent once, in the description.
+@Suite struct RedundantExampleTests {
+    static let definition = #"""
+    {
+      "name": "acme", "title": "Acme", "description": "Test API.", "base_url": "https://api.acme.test",
+      "credentials": {"token": {"description": "API token", "secret": true}},
+      "auth": [{"type": "header", "header": "Authorization", "value": "{token}"}],
+      "resources": {"calls": {"singular": "call", "methods": {"create": {
+        "http": "POST", "path": "/v1/calls", "description": "Creates a call.",
+        "parameters": [
+          {"name": "since", "in": "query", "description": "Calls after this instant (ISO 8601, e.g. 2025-03-01T00:00:00Z).",
+           "schema": {"type": "string", "example": "2025-03-01T00:00:00Z"}},
+          {"name": "minutes", "in": "query", "description": "At least 15 minutes long.", "schema": {"type": "integer", "example": 5}},
+          {"name": "kinds", "in": "query", "description": "Kinds: video or phone.",
+           "schema": {"type": "array", "items": {"type": "string"}, "example": ["video", "phone"]}}
+        ],
+        "body": {"content_type": "application/json", "schema": {"type": "object", "properties": {
+          "host": {"type": "object", "properties": {
+            "email": {"type": "string", "description": "Host email, e.g. host@acme.test.", "example": "host@acme.test"},
+            "name": {"type": "string", "description": "Shown to guests.", "example": "Dr Raman"}}}}}}
+      }}}}
+    }
+    """#
+
+    @Test func anExampleTheDescriptionShowsIsSentOnceAndOthersStay() throws {
+        let loaded = try DefinitionLoader.decode(Array(Self.definition.utf8), source: "acme.json")
+        let tool = try #require(loaded.tools.first)
+        let rendered = ToolRendering.render(tool, revision: .v2026_07_28)
+        let properties = try #require(rendered["inputSchema"]?["properties"])
+        let text = rendered.jsonString
+        #expect(text.components(separatedBy: "2025-03-01T00:00:00Z").count - 1 == 1)
+        #expect(properties["since"]?["example"] == nil)
+        #expect(properties["kinds"]?["example"] == nil)
+        #expect(properties["host"]?["properties"]?["email"]?["example"] == nil)
+        // "5" is in "15", but not as a value of its own; "Dr Raman" is not in its description.
+        #expect(properties["minutes"]?["example"] == 5)
+        #expect(properties["host"]?["properties"]?["name"]?["example"] == "Dr Raman")
+        #expect(properties["since"]?["description"]?.stringValue?.contains("e.g. 2025-03-01T00:00:00Z") == true)
+    }
+
+    @Test(arguments: [
+        ("Seconds, e.g. 300.", JSONValue.int(300), true),
+        ("Seconds, e.g. 3000.", .int(300), false),
+        ("Start in seconds, e.g. 512.5 for 8:32.", .double(512.5), true),
+        ("Sort by -_modified_at (the default), name or -_created_at.", .string("name"), true),
+        ("Sort by rename_count.", .string("name"), false),
+        ("Sender's domain, such as \"@acme.com\".", .string("@acme.com"), true),
+        ("Kinds PLAYLIST and SMART_PLAYLIST.", .array(["PLAYLIST", "SMART_PLAYLIST"]), true),
+        ("Kinds PLAYLIST only.", .array(["PLAYLIST", "SMART_PLAYLIST"]), false),
+        ("Anything.", .array([]), false),
+        ("Filters {\"a\": 1}.", .object(["a": 1]), false),
+    ])
+    func aDescriptionShowsAnExampleOnlyAsAWholeValue(description: String, example: JSONValue, shown: Bool) {
+        #expect(RedundantExamples.shows(description, example) == shown)
     }
 }

@@ -158,4 +158,41 @@ import Testing
         }
         if integration == "gong" { #expect(shared > 0, "Gong's repeated sub-schemas should be shared") }
     }
+
+    /// A repeated sub-schema of at least `minimumSize` bytes is written once, however
+    /// terse its descriptions became; a smaller one stays inline, where a reference
+    /// would save too little.
+    @Test func aRepeatedSubSchemaIsSharedFromTheMinimumSizeOn() throws {
+        let level: JSONValue = [
+            "type": "string", "description": "Whose data is visible; managers-team: the teams of teamLeadIds.",
+            "enum": ["all", "managers-team", "report-to-them", "own", "none"],
+        ]
+        let flag: JSONValue = ["type": "boolean", "description": "May delete calls."]
+        let size = { (schema: JSONValue) in schema.jsonString.utf8.count }
+        #expect(size(level) >= SchemaSharing.minimumSize && size(level) < 200)
+        #expect(size(flag) < SchemaSharing.minimumSize)
+        let schema: JSONObject = [
+            "type": "object",
+            "properties": [
+                "callsAccess": [
+                    "type": "object", "description": "Whose calls are visible.",
+                    "properties": ["permissionLevel": level, "deleteCalls": flag],
+                ],
+                "dealsAccess": [
+                    "type": "object", "description": "Whose deals are visible.",
+                    "properties": ["permissionLevel": level, "deleteCalls": flag],
+                ],
+            ],
+        ]
+        let shared = SchemaSharing.shared(schema)
+        let definitions = try #require(shared["$defs"]?.objectValue)
+        #expect(definitions.count == 1)
+        #expect(definitions["s1"] == level)
+        for access in ["callsAccess", "dealsAccess"] {
+            let properties = shared["properties"]?[access]?["properties"]
+            #expect(properties?["permissionLevel"] == ["$ref": "#/$defs/s1"])
+            #expect(properties?["deleteCalls"] == flag)
+        }
+        #expect(expand(.object(shared), definitions: definitions) == .object(schema))
+    }
 }

@@ -3,7 +3,7 @@
 package struct CatalogBuilder {
     /// Said of every file argument.
     static let localPathNote =
-        "A local file path (absolute, or relative to where conduit runs) inside server.files.upload_roots (by default conduit's download folder, so a file a tool downloaded can be sent on)."
+        "Local file path (absolute, or relative to where conduit runs) inside server.files.upload_roots (default: conduit's download folder, so a downloaded file can be sent on)."
 
     /// What real clients accept as a tool name.
     package static let maximumNameLength = 64
@@ -53,6 +53,15 @@ package struct CatalogBuilder {
                 owners[tool.name] = location
                 tools.append(tool)
             }
+        }
+        // The vendor-neutral tools the definition's `unified` mapping declares.
+        for tool in UnifiedTools.tools(for: definition) {
+            if let owner = owners[tool.name] {
+                problems.append(DefinitionProblem(path: "unified", message: "tool name \(tool.name) is already taken by \(owner)"))
+                continue
+            }
+            owners[tool.name] = "unified"
+            tools.append(tool)
         }
         if !problems.isEmpty { throw DefinitionError(source: source, problems: problems) }
     }
@@ -113,13 +122,13 @@ package struct CatalogBuilder {
 
         var text = documentation
         if !(method.body?.files.isEmpty ?? true) {
-            text += "\n\nUploads a local file: conduit streams it from disk and reports progress."
+            text += "\n\nStreams a local file from disk, reporting progress."
         }
         if method.kind == .list {
             let maximum = method.pagination?.maximumLimit.map { " (at most \($0))" } ?? ""
             properties["limit"] = .object([
                 "type": "integer", "minimum": 1,
-                "description": .string("Items on this page\(maximum)."),
+                "description": .string("Page size\(maximum)."),
             ])
             properties["next_cursor"] = .object([
                 "type": "string",
@@ -128,13 +137,12 @@ package struct CatalogBuilder {
             routes.append(("limit", .limit))
             routes.append(("next_cursor", .nextCursor))
             // The paging contract is told once, in the server's instructions; each list
-            // tool keeps the one rule a model must not miss.
-            text += "\n\nPaged: pass next_cursor back exactly as received for the next page."
+            // tool keeps the one rule a model must not miss, in next_cursor's description.
         }
         if method.kind == .list || method.kind == .get, !method.binaryResponse, properties["response_fields"] == nil {
             properties["response_fields"] = .object([
                 "type": "array", "items": ["type": "string"],
-                "description": "Fields to keep in each record, as dotted paths (\"a.b\").",
+                "description": "Fields to keep per record (dotted paths, \"a.b\").",
             ])
             routes.append(("response_fields", .responseFields))
         }
@@ -149,17 +157,17 @@ package struct CatalogBuilder {
             if properties["range"] == nil {
                 properties["range"] = .object([
                     "type": "string", "pattern": "^bytes=[0-9]*-[0-9]*$",
-                    "description": "Optional byte range to download instead of the whole file, as an HTTP Range value: \"bytes=0-1048575\" for the first MiB, \"bytes=1048576-\" for the rest from there. The result then holds only that part (HTTP 206) and says which range it is.",
+                    "description": "Download only this byte range, as an HTTP Range value: \"bytes=0-1048575\" (the first MiB), \"bytes=1048576-\" (the rest from there). The result (HTTP 206) holds that part and says which range it is.",
                 ])
                 routes.append(("range", .header("Range")))
             }
         }
 
-        var inputSchema: JSONObject = ["type": "object", "properties": .object(properties)]
+        var inputSchema = RedundantExamples.removed(from: ["type": "object", "properties": .object(properties)])
         if !required.isEmpty { inputSchema["required"] = .array(required.map { .string($0) }) }
         inputSchema["additionalProperties"] = false
 
-        var outputSchema = method.outputSchema
+        var outputSchema = method.outputSchema.map(RedundantExamples.removed(from:))
         if method.kind == .list && outputSchema == nil {
             outputSchema = [
                 "type": "object",

@@ -38,6 +38,8 @@ package struct Tool: Sendable {
     package var routes: [(argument: String, route: ArgumentRoute)]
     /// Parameters sent even when absent, with their schema default.
     package var defaults: [(argument: String, value: JSONValue)]
+    /// A vendor-neutral tool (see `UnifiedTools`), run from the definition's `unified` mapping.
+    package var unified: UnifiedMapping.Operation? = nil
 
     package var kind: MethodKind { method.kind }
 

@@ -30,7 +30,7 @@ package struct DefinitionDecoder {
     // The keys each part of a definition may hold.
     private static let knownRootKeys: Set<String> = [
         "$comment", "name", "title", "version", "description", "instructions", "base_url", "credentials", "auth",
-        "errors", "rate_limits", "binary_media_types", "resources",
+        "errors", "rate_limits", "binary_media_types", "resources", "unified",
     ]
     private static let knownResourceKeys: Set<String> = ["singular", "title", "description", "tags", "methods"]
     private static let knownMethodKeys: Set<String> = [
@@ -234,12 +234,19 @@ package struct DefinitionDecoder {
             }
         }
 
+        var unified: UnifiedMapping?
+        if let value = root["unified"] {
+            var mapping = UnifiedMappingDecoder(resources: resources)
+            unified = mapping.decode(value)
+            problems += mapping.problems
+        }
+
         guard let name, let title, let description, let baseURL else { return nil }
         return IntegrationDefinition(
             name: name, title: title, description: description, instructions: instructions,
             baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
             credentials: credentials, auth: auth, errorMessagePaths: errorPaths,
-            rateLimitHeaders: rateLimits, binaryMediaTypes: binaryMediaTypes, resources: resources
+            rateLimitHeaders: rateLimits, binaryMediaTypes: binaryMediaTypes, resources: resources, unified: unified
         )
     }
 

@@ -14,6 +14,8 @@ package struct IntegrationDefinition: Sendable {
     package var rateLimitHeaders: RateLimitHeaders
     package var binaryMediaTypes: [String]
     package var resources: [ResourceDefinition]
+    /// How the definition's methods answer the vendor-neutral meeting and user tools.
+    package var unified: UnifiedMapping? = nil
 }
 
 /// A credential the account file must (or may) supply.

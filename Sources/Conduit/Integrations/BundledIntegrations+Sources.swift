@@ -43,13 +43,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v3/engagements",
           "summary": "List conversations (engagements)",
-          "description": "Search the conversations (engagements) Chorus has captured: recorded meetings, dialer calls, emails and other activity. Use this to find calls in a date window, for a rep or team, or with a given participant. Always narrow with min_date/max_date when you can; without filters the walk can be very long. Each item holds engagement_id (the conversation id every other Chorus tool takes), subject, date_time (Unix seconds), duration (seconds), engagement_type, owner user_id/user_name/user_email, participants (name, email, company, type rep/cust), account and opportunity names/ids, disposition flags, processing_state, a url to open it in Chorus and, with with_trackers=true, tracker match counts. It does not include the transcript or summary: fetch those with get_single_chorus_conversation_by_id. Private recordings and calls the token's user may not see are never listed.",
+          "description": "Searches conversations (engagements: meetings, dialer calls, emails, other activity) by date window, rep, team or participant; narrow with min_date/max_date, as unfiltered walks are long. Items: engagement_id (the conversation id the other tools take), subject, date_time (Unix seconds), duration (seconds), engagement_type, owner, participants (type rep/cust), account, opportunity, disposition flags, processing_state, url; tracker_matches with with_trackers. No transcript or summary: see get_single_chorus_conversation_by_id. Private recordings and calls the user may not see are never listed.",
           "parameters": [
             {
               "name": "min_date",
               "in": "query",
               "required": false,
-              "description": "Only conversations that happened at or after this instant (ISO 8601 date-time, e.g. 2025-03-01T00:00:00Z).",
+              "description": "At or after this instant, e.g. 2025-03-01T00:00:00Z.",
               "schema": {
                 "type": "string",
                 "format": "date-time",
@@ -60,18 +60,17 @@ extension BundledIntegrations {
               "name": "max_date",
               "in": "query",
               "required": false,
-              "description": "Only conversations that happened at or before this instant (ISO 8601 date-time, e.g. 2025-03-31T23:59:59Z).",
+              "description": "At or before this instant.",
               "schema": {
                 "type": "string",
-                "format": "date-time",
-                "example": "2025-03-31T23:59:59Z"
+                "format": "date-time"
               }
             },
             {
               "name": "engagement_type",
               "in": "query",
               "required": false,
-              "description": "Restrict to one kind of engagement: meeting (recorded video/phone meetings), dialer (calls placed through a dialer), email, content_viewed (a prospect viewed shared content), unrecorded_meeting (calendar meetings Chorus did not record).",
+              "description": "content_viewed: a prospect viewed shared content; unrecorded_meeting: on the calendar, not recorded.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -87,7 +86,7 @@ extension BundledIntegrations {
               "name": "content_type",
               "in": "query",
               "required": false,
-              "description": "Restrict to one content or activity sub-type: email opens, clicks, unsubscribes and failures, form fills, review-site and content-platform visits (G2, TrustRadius, Highspot, Seismic, Vidyard…), contract events, unrecorded or missed dialer calls, and similar.",
+              "description": "Activity sub-type (email events, forms, review-site and content visits, contracts, dialer calls not recorded).",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -123,16 +122,13 @@ extension BundledIntegrations {
               "name": "user_id",
               "in": "query",
               "required": false,
-              "description": "Only conversations owned by these Chorus users (numeric user ids, e.g. from list_all_chorus_users or list_all_chorus_me). Sent comma-joined.",
+              "description": "Owners' numeric user ids (list_all_chorus_users, list_all_chorus_me).",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  305921
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -140,16 +136,13 @@ extension BundledIntegrations {
               "name": "team_id",
               "in": "query",
               "required": false,
-              "description": "Only conversations whose owner belongs to one of these teams (numeric team ids from list_all_chorus_teams). Sent comma-joined.",
+              "description": "Owners' team ids (list_all_chorus_teams).",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  21460
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -157,27 +150,23 @@ extension BundledIntegrations {
               "name": "participants_email",
               "in": "query",
               "required": false,
-              "description": "Only conversations in which this email address took part (a prospect, customer or colleague).",
+              "description": "Only conversations this address took part in.",
               "schema": {
                 "type": "string",
-                "format": "email",
-                "example": "jane.doe@customer.com"
+                "format": "email"
               }
             },
             {
               "name": "engagement_id",
               "in": "query",
               "required": false,
-              "description": "Fetch these specific engagements by id instead of searching (sent comma-joined). Handy to refresh list-level fields for known conversations.",
+              "description": "These engagements by id instead of a search (to refresh known ones).",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "EE8ED5BBBC254177B8201B9D84855949"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -185,7 +174,7 @@ extension BundledIntegrations {
               "name": "min_duration",
               "in": "query",
               "required": false,
-              "description": "Only conversations lasting at least this many seconds (e.g. 300 to skip very short calls).",
+              "description": "At least this many seconds, e.g. 300 to skip short calls.",
               "schema": {
                 "type": "number",
                 "minimum": 0,
@@ -196,18 +185,17 @@ extension BundledIntegrations {
               "name": "max_duration",
               "in": "query",
               "required": false,
-              "description": "Only conversations lasting at most this many seconds.",
+              "description": "At most this many seconds.",
               "schema": {
                 "type": "number",
-                "minimum": 0,
-                "example": 3600
+                "minimum": 0
               }
             },
             {
               "name": "compliance",
               "in": "query",
               "required": false,
-              "description": "Filter dialer calls by their call-recording compliance status.",
+              "description": "Dialer calls' recording-compliance status.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -221,7 +209,7 @@ extension BundledIntegrations {
               "name": "disposition_connected",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls that reached a live person, false for those that did not.",
+              "description": "Dialer calls: reached a live person (true) or not.",
               "schema": {
                 "type": "boolean"
               }
@@ -230,7 +218,7 @@ extension BundledIntegrations {
               "name": "disposition_gatekeeper",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls answered by a gatekeeper (assistant, receptionist).",
+              "description": "Dialer calls: answered by a gatekeeper (assistant, receptionist).",
               "schema": {
                 "type": "boolean"
               }
@@ -239,7 +227,7 @@ extension BundledIntegrations {
               "name": "disposition_tree",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls that ended in a phone tree / IVR.",
+              "description": "Dialer calls: ended in a phone tree / IVR.",
               "schema": {
                 "type": "boolean"
               }
@@ -248,7 +236,7 @@ extension BundledIntegrations {
               "name": "disposition_voicemail",
               "in": "query",
               "required": false,
-              "description": "Dialer calls only: true for calls that went to voicemail.",
+              "description": "Dialer calls: went to voicemail.",
               "schema": {
                 "type": "boolean"
               }
@@ -257,7 +245,7 @@ extension BundledIntegrations {
               "name": "with_trackers",
               "in": "query",
               "required": false,
-              "description": "Set true to include tracker_matches (which keyword/topic trackers fired and how often) on each engagement. Makes responses larger.",
+              "description": "true: add tracker_matches (which trackers fired, how often); larger pages.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -308,23 +296,22 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/conversations/{id}",
           "summary": "Get one conversation with transcript, summary and action items",
-          "description": "Fetch the full record of one conversation: title, owner, participants, account and deal context, status, metrics and recording details, plus the AI-written summary, recap and action_items. Use the engagement_id from list_all_chorus_conversations as id. TRANSCRIPT: pass fields including \"recording.utterances\"; the transcript is then data.attributes.recording.utterances, an ordered list whose entries carry snippet (the words), snippet_time (seconds from the start), speaker_name and speaker_type (rep/cust). Add \"participants\" and \"recording.clusters\" to map speakers. SUMMARY and ACTION ITEMS: they are the attributes summary, recap and action_items; Chorus produces them when the conversation is fetched (skip_summary_generation=true suppresses that), and they cannot be named in fields, so call without fields (the default document) when you need them and make a second, narrower call for the transcript if it is missing. Transcripts can be long: ask only for the fields you need. A 404 means the id is wrong, the conversation is private, or the token's user may not see it. The result is a JSON:API document: data.id, data.type \"recording\", data.attributes.",
+          "description": "One conversation in full: owner, participants, account/deal context, status, metrics, recording details, AI summary, recap and action_items. Transcript: fields with \"recording.utterances\" gives data.attributes.recording.utterances in order: snippet (the words), snippet_time (seconds from start), speaker_name, speaker_type (rep/cust); add \"participants\" and \"recording.clusters\" to map speakers. summary, recap and action_items come only without fields (generated on fetch unless skip_summary_generation): for both, make two calls. 404: wrong id, private, or no access.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Conversation id: the engagement_id from list_all_chorus_conversations (32 hex characters).",
+              "description": "engagement_id from list_all_chorus_conversations. 32 hex characters.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
               "name": "fields",
               "in": "query",
               "required": false,
-              "description": "Which attributes to populate, sent as one comma-joined list. Leave it out to get Chorus's default document. Name recording.utterances to get the transcript (one entry per utterance with snippet text, snippet_time in seconds from the start, speaker_name and speaker_type); add recording.clusters for per-speaker talk ranges, participants for attendees, recording.trackers for tracker hits, metrics for talk-ratio style metrics, deal/account for CRM context. Only the listed values are accepted; summary, recap and action_items are not among them and arrive in the default document.",
+              "description": "Attributes to return; leave out for the default document (the only one with summary, recap, action_items). recording.utterances: transcript; recording.clusters: per-speaker talk ranges; recording.trackers: tracker hits; metrics: talk ratios; deal/account: CRM context.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -378,7 +365,7 @@ extension BundledIntegrations {
               "name": "skip_summary_generation",
               "in": "query",
               "required": false,
-              "description": "Set true to skip producing the AI summary on this fetch (faster when you only want the transcript or metadata).",
+              "description": "true: no AI summary on this fetch (faster for transcript or metadata only).",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -388,7 +375,7 @@ extension BundledIntegrations {
               "name": "force_regeneration",
               "in": "query",
               "required": false,
-              "description": "Set true to make Chorus rebuild the conversation document (summary included) from its latest data instead of returning the stored one. Slower; use only when the record looks stale.",
+              "description": "true: rebuild the stored document (summary included) from the latest data. Slower; only when it looks stale.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -398,7 +385,7 @@ extension BundledIntegrations {
               "name": "include_meeting_metadata",
               "in": "query",
               "required": false,
-              "description": "Set true to add calendar details of the meeting (provider calendar id, iCal UID and the meeting join URL) under meeting.",
+              "description": "true: add calendar details under meeting (provider calendar id, iCal UID, join URL).",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -433,30 +420,29 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/conversations/{id}",
           "summary": "Delete a conversation (asynchronous)",
-          "description": "Permanently remove one conversation record (a recording, email or other engagement) from Chorus, including its media and transcript. Only do this on an explicit request: it cannot be undone. For recordings, force_delete=true also removes the playlist moments cut from them. The call only queues the deletion: the result is a task object (data.type \"task\", data.id, attributes.status), and there is no endpoint to follow that task.",
+          "description": "Permanently deletes one conversation (recording, email or other engagement) with its media and transcript. Irreversible: only on explicit request.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Conversation id: the engagement_id from list_all_chorus_conversations.",
+              "description": "engagement_id from list_all_chorus_conversations.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
               "name": "force_delete",
               "in": "query",
               "required": false,
-              "description": "Recordings only: true also deletes the playlist moments cut from this recording.",
+              "description": "Recordings: true also deletes the playlist moments cut from it.",
               "schema": {
                 "type": "boolean",
                 "default": false
               }
             }
           ],
-          "async": "Chorus answers 202 with a task object (data.type \"task\", data.id, attributes.status). The removal happens in the background and Chorus offers no endpoint to check the task, so report it as 'deletion requested' rather than done; a later get returning 404 is the only sign it completed.",
+          "async": "Chorus answers 202 with a task (data.id, attributes.status) that no endpoint can follow: report 'deletion requested'; a later 404 from get is the only sign it completed.",
           "examples": [
             {
               "arguments": {
@@ -477,7 +463,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/join",
           "summary": "Send the Chorus recorder to a live meeting",
-          "description": "Ask Chorus to dispatch its recording bot into a meeting that is happening now (or about to start), on behalf of the token's user. Pass as body the invitation text you would paste to a colleague; it must contain the meeting join link (Zoom, Google Meet, Microsoft Teams, Webex…), and may simply be the bare link. The result is the new conversation (data.id is its conversation id; attributes.status shows e.g. scheduled or live). Use chorus_conversations_disconnect with that id to take the recorder out again. A 400 or 409 means Chorus could not use the link or the meeting is already being handled; do not retry blindly.",
+          "description": "Sends Chorus's recording bot, for the token's user, into a meeting happening now or about to start. Returns the new conversation (data.id; attributes.status, e.g. scheduled or live); chorus_conversations_disconnect with that id takes it out. 400 or 409: Chorus could not use the link or the meeting is already handled; do not retry blindly.",
           "tags": [
             "live"
           ],
@@ -487,8 +473,7 @@ extension BundledIntegrations {
             "schema": {
               "type": "string",
               "minLength": 1,
-              "description": "Free text containing the meeting join link, e.g. \"Join me at https://acme.zoom.us/j/81234567890\".",
-              "example": "Please join our call: https://acme.zoom.us/j/81234567890?pwd=abc123"
+              "description": "Invitation text with the meeting join link (Zoom, Meet, Teams, Webex…), or just the link."
             }
           },
           "examples": [
@@ -510,7 +495,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations/{id}/actions/disconnect",
           "summary": "Take the recorder out of a live conversation",
-          "description": "Make the Chorus recorder leave a conversation that is being recorded right now. Recording stops at that point; what was captured so far is kept and processed as usual. Use it when a participant objects to recording or the bot joined the wrong meeting. The id is the live conversation's id (from chorus_conversations_join or chorus_conversations_get_live). Answers with no content on success; a 409 means the conversation is not in a state that can be disconnected (e.g. no longer live).",
+          "description": "Makes the Chorus recorder leave a conversation being recorded now; what was captured is kept and processed. 409: not in a state that can be disconnected (e.g. no longer live).",
           "tags": [
             "live"
           ],
@@ -519,10 +504,9 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Id of the live conversation to disconnect.",
+              "description": "The live conversation's id (chorus_conversations_join, chorus_conversations_get_live).",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             }
           ],
@@ -549,7 +533,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/conversations/live",
           "summary": "Get the token user's live conversation",
-          "description": "Return the conversation Chorus is recording right now for the token's user, e.g. to show a live transcript or to find the id to disconnect. The request takes no meeting or user selector, so it answers for the caller; a 404 means nothing is live. The shape matches get_single_chorus_conversation_by_id and the same fields choices apply (recording.utterances gives the transcript captured so far).",
+          "description": "The conversation being recorded now for the token's user (no selector), e.g. for a live transcript or the id to disconnect; 404: nothing live. Shape and fields as get_single_chorus_conversation_by_id; recording.utterances is the transcript so far.",
           "tags": [
             "live"
           ],
@@ -559,7 +543,7 @@ extension BundledIntegrations {
               "name": "fields",
               "in": "query",
               "required": false,
-              "description": "Which attributes to populate, sent as one comma-joined list. Leave it out to get Chorus's default document. Name recording.utterances to get the transcript (one entry per utterance with snippet text, snippet_time in seconds from the start, speaker_name and speaker_type); add recording.clusters for per-speaker talk ranges, participants for attendees, recording.trackers for tracker hits, metrics for talk-ratio style metrics, deal/account for CRM context. Only the listed values are accepted.",
+              "description": "Attributes to return, as for get_single_chorus_conversation_by_id; leave out for the default document.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -598,14 +582,7 @@ extension BundledIntegrations {
                     "user_company_name"
                   ]
                 },
-                "uniqueItems": true,
-                "example": [
-                  "name",
-                  "owner",
-                  "participants",
-                  "recording.start_time",
-                  "recording.utterances"
-                ]
+                "uniqueItems": true
               },
               "style": "comma"
             }
@@ -632,7 +609,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations:validate",
           "summary": "Check whether an upcoming meeting would be recorded",
-          "description": "Ask Chorus whether a meeting that is not yet known to it would be joined and recorded automatically under the workspace's recording rules, without saving anything. Describe the meeting (calendar event id, subject, participant emails, join link, start time). The result (data.type \"meeting_autojoin\") carries autojoin (the bot would join), recordable (recording is allowed) and autojoin_reason explaining the decision. Use it before a call to tell a user whether Chorus will be there; use chorus_conversations_join to send the recorder explicitly.",
+          "description": "Whether Chorus would join and record a meeting it does not know yet under the workspace's rules (nothing is saved). Returns autojoin (the bot would join), recordable and autojoin_reason. chorus_conversations_join sends the recorder explicitly.",
           "read_only": true,
           "idempotent": true,
           "body": {
@@ -643,13 +620,11 @@ extension BundledIntegrations {
               "properties": {
                 "id": {
                   "type": "string",
-                  "description": "The meeting's identifier in the calendar (event id), used only to refer to this check.",
-                  "example": "iakjvi1fjfff"
+                  "description": "The meeting's calendar event id; only names this check."
                 },
                 "subject": {
                   "type": "string",
-                  "description": "Meeting title as it appears on the invitation.",
-                  "example": "Acme / Globex pricing review"
+                  "description": "Meeting title."
                 },
                 "participants": {
                   "type": "array",
@@ -658,33 +633,25 @@ extension BundledIntegrations {
                     "format": "email"
                   },
                   "minItems": 1,
-                  "description": "Email addresses of everyone invited, internal and external.",
-                  "example": [
-                    "rep@acme.com",
-                    "buyer@globex.com"
-                  ]
+                  "description": "Emails of everyone invited, internal and external."
                 },
                 "link": {
                   "type": "string",
-                  "description": "The meeting join URL (Zoom, Meet, Teams, Webex…).",
-                  "format": "uri",
-                  "example": "https://acme.zoom.us/j/95944577110"
+                  "description": "Meeting join URL (Zoom, Meet, Teams, Webex…).",
+                  "format": "uri"
                 },
                 "start_time": {
                   "type": "string",
-                  "description": "Scheduled start, ISO 8601 date-time.",
-                  "format": "date-time",
-                  "example": "2025-04-02T15:00:00Z"
+                  "description": "Scheduled start.",
+                  "format": "date-time"
                 },
                 "details": {
                   "type": "string",
-                  "description": "Optional invitation body text.",
-                  "example": "Agenda: pricing and next steps"
+                  "description": "Invitation body text."
                 },
                 "location": {
                   "type": "string",
-                  "description": "Optional location text from the invitation.",
-                  "example": "Video call"
+                  "description": "Location text from the invitation."
                 }
               },
               "required": [
@@ -716,7 +683,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations:export",
           "summary": "Export conversations by email (asynchronous)",
-          "description": "Schedule a bulk export of the conversations in a time window. Chorus builds it in the background and sends the result (metadata plus download links to each recording's audio or video) by email to the token's user, and/or posts the link to callback_url. Nothing comes back in this response except the acceptance, so tell the user to expect an email. Times are Unix epoch MILLISECONDS, not ISO strings. Use it for archiving or offline analysis of many calls; for a single call use get_single_chorus_conversation_by_id and get_single_chorus_media_by_id.",
+          "description": "Bulk export of a time window's conversations (metadata and download links to each recording), for many calls (for one, use get_single_chorus_conversation_by_id and get_single_chorus_media_by_id). Emailed to the token's user and/or POSTed to callback_url: tell the user to expect an email. start/end are Unix epoch MILLISECONDS.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -725,38 +692,36 @@ extension BundledIntegrations {
               "properties": {
                 "start": {
                   "type": "integer",
-                  "description": "Start of the window, Unix epoch milliseconds (e.g. 1735689600000 = 2025-01-01T00:00:00Z).",
+                  "description": "Window start, epoch ms, e.g. 1735689600000 (2025-01-01T00:00:00Z).",
                   "format": "int64",
                   "minimum": 0,
                   "example": 1735689600000
                 },
                 "end": {
                   "type": "integer",
-                  "description": "End of the window, Unix epoch milliseconds (e.g. 1738367999000 = 2025-01-31T23:59:59Z).",
+                  "description": "Window end, epoch ms.",
                   "format": "int64",
-                  "minimum": 0,
-                  "example": 1738367999000
+                  "minimum": 0
                 },
                 "email_on_complete": {
                   "type": "boolean",
-                  "description": "Email the token's user when the export is ready (default true).",
+                  "description": "Email the token's user when ready.",
                   "default": true
                 },
                 "callback_url": {
                   "type": "string",
-                  "description": "Optional HTTPS URL Chorus should POST the finished export link to.",
-                  "format": "uri",
-                  "example": "https://hooks.example.com/chorus-export"
+                  "description": "HTTPS URL Chorus POSTs the finished export link to.",
+                  "format": "uri"
                 },
                 "add_usage": {
                   "type": "boolean",
-                  "description": "Include usage information in the export (default false).",
+                  "description": "Include usage information.",
                   "default": false
                 }
               }
             }
           },
-          "async": "Chorus answers 202 and prepares the export later; completion is signalled only by the email (or the callback_url POST), never through the API.",
+          "async": "Chorus answers 202; only the email (or the callback_url POST) says it is done, never the API.",
           "examples": [
             {
               "arguments": {
@@ -780,7 +745,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v3/upload",
           "summary": "Upload a recording as a new conversation",
-          "description": "Adds a recorded meeting to Chorus from a local media file (3GPP, AU, AVI, FLV, HLS, MKV, MP3, MP4, Ogg, WAV or WebM), owned by the user whose email you give. Chorus then transcribes and analyses it; the conversation shows up in list_all_chorus_conversations once processed. Optionally tie it to a scheduled meeting and to a CRM account or opportunity.",
+          "description": "Adds a recorded meeting from a local media file (3GPP, AU, AVI, FLV, HLS, MKV, MP3, MP4, Ogg, WAV or WebM), owned by the user whose email you give. Chorus transcribes and analyses it; it appears in list_all_chorus_conversations once processed. Optionally tie it to a scheduled meeting and a CRM account or opportunity.",
           "idempotent": false,
           "body": {
             "content_type": "multipart/form-data",
@@ -793,19 +758,19 @@ extension BundledIntegrations {
               "properties": {
                 "data": {
                   "type": "string",
-                  "description": "The recording to upload."
+                  "description": "The recording."
                 },
                 "name": {
                   "type": "string",
-                  "description": "Name of the recording as shown in Chorus."
+                  "description": "Shown in Chorus."
                 },
                 "user": {
                   "type": "string",
-                  "description": "Email of the Chorus user who owns the recording."
+                  "description": "Email of the Chorus user who owns it."
                 },
                 "meeting_id": {
                   "type": "string",
-                  "description": "Id of the scheduled meeting this recording belongs to, if any."
+                  "description": "Scheduled meeting it belongs to, if any."
                 },
                 "enforce_unique_meeting_id": {
                   "type": "boolean",
@@ -813,11 +778,11 @@ extension BundledIntegrations {
                 },
                 "crm_account_id": {
                   "type": "string",
-                  "description": "CRM account id to associate the recording with."
+                  "description": "CRM account to associate."
                 },
                 "crm_opportunity_id": {
                   "type": "string",
-                  "description": "CRM opportunity id to associate the recording with."
+                  "description": "CRM opportunity to associate."
                 }
               },
               "required": [
@@ -842,7 +807,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/conversations:bulk",
           "summary": "Bulk-import or delete conversations from a file (asynchronous)",
-          "description": "Sends a local JSON file holding a bulk request (Chorus's BulkProcessConversationsRequest: the conversations to create and/or delete) as application/vnd.chorus.bulk+json. Chorus accepts it with 202 and works through it later: the result says accepted, not done.",
+          "description": "Sends a local JSON file with a bulk request (Chorus's BulkProcessConversationsRequest: conversations to create and/or delete) as application/vnd.chorus.bulk+json.",
           "idempotent": false,
           "destructive": true,
           "async": "Chorus offers no endpoint to follow a bulk request; check the conversations themselves later.",
@@ -889,23 +854,22 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/conversations/{id}/media",
           "summary": "Get a conversation's media link or file",
-          "description": "Get the recording of a conversation. By default (info=true) this returns JSON metadata about the media, including a short-lived link to fetch the file from Chorus's storage host: use that when a user wants a link or you only need to know the media exists. Passing info=false downloads the media file itself (video when the call has video, otherwise audio) into a local temporary file; the result gives the file path, MIME type and size, never the bytes. Files can be hundreds of megabytes, so only download when the file is really needed. id is the conversation id (engagement_id from list_all_chorus_conversations). A 404 means no media, no access, or a wrong id.",
+          "description": "A conversation's recording. By default (info=true) JSON metadata with a short-lived link on Chorus's storage host, enough for a link or to know media exists. info=false downloads the file (video if any, else audio); files can be hundreds of MB, so only when really needed. 404: no media, no access or wrong id.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Conversation id: the engagement_id from list_all_chorus_conversations.",
+              "description": "engagement_id from list_all_chorus_conversations.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
               "name": "info",
               "in": "query",
               "required": false,
-              "description": "true (default): return JSON metadata with a temporary download URL. false: download the media file itself to a local file and return its path.",
+              "description": "true (default): metadata with a temporary download URL; false: download the file.",
               "schema": {
                 "type": "boolean",
                 "default": true
@@ -950,20 +914,19 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v3/engagements/{engagement_id}",
           "summary": "Delete one engagement (asynchronous)",
-          "description": "Permanently delete one engagement (recorded meeting, dialer call, email or activity) by its engagement_id through Chorus's v3 API. It is the v3 counterpart of delete_a_chorus_conversation_by_id, without its force_delete option; prefer that tool unless a workflow is built on the v3 API. Irreversible; only on explicit request. Chorus accepts the request (202) and deletes in the background.",
+          "description": "Permanently deletes one engagement (meeting, dialer call, email or activity) via the v3 API: delete_a_chorus_conversation_by_id without force_delete, which is preferred unless a workflow uses v3. Irreversible: only on explicit request.",
           "parameters": [
             {
               "name": "engagement_id",
               "in": "path",
               "required": true,
-              "description": "The engagement_id from list_all_chorus_conversations.",
+              "description": "engagement_id from list_all_chorus_conversations.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             }
           ],
-          "async": "Chorus answers 202 and removes the engagement later; no status endpoint exists, so report it as requested, not done.",
+          "async": "Chorus answers 202 and deletes later; nothing reports progress.",
           "examples": [
             {
               "arguments": {
@@ -977,7 +940,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v3/engagements",
           "summary": "Delete up to 100 engagements (asynchronous)",
-          "description": "Permanently delete several engagements in one call, up to 100 engagement ids at a time. Use for clean-up requests covering many calls (e.g. all recordings of a departed employee after listing them); for one call use delete_a_chorus_conversation_by_id. Irreversible; confirm the exact list with the user first. Chorus accepts the request (202) and deletes in the background.",
+          "description": "Permanently deletes up to 100 engagements in one call; for one use delete_a_chorus_conversation_by_id. Irreversible: confirm the exact list with the user first.",
           "idempotent": true,
           "destructive": true,
           "parameters": [
@@ -985,7 +948,7 @@ extension BundledIntegrations {
               "name": "engagement_id",
               "in": "query",
               "required": true,
-              "description": "Engagement ids to delete (1 to 100), from list_all_chorus_conversations. Sent comma-joined.",
+              "description": "engagement_ids from list_all_chorus_conversations.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -993,16 +956,12 @@ extension BundledIntegrations {
                 },
                 "minItems": 1,
                 "maxItems": 100,
-                "uniqueItems": true,
-                "example": [
-                  "EE8ED5BBBC254177B8201B9D84855949",
-                  "423295C52B954F5EA9023D7A014546F6"
-                ]
+                "uniqueItems": true
               },
               "style": "comma"
             }
           ],
-          "async": "Chorus answers 202 and deletes later; there is no way to check progress through the API.",
+          "async": "Chorus answers 202 and deletes later; nothing reports progress.",
           "examples": [
             {
               "arguments": {
@@ -1030,14 +989,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/emails",
           "summary": "List captured emails",
-          "description": "Search the sales emails Chorus captured from connected mailboxes, by sent date, subject text, thread, sender or participants. Use it to review correspondence with an account alongside its calls. Each item is a JSON:API email resource: id, and attributes with name (subject), email.body, email.sent_time, email.initiator (sender name/email), email.thread (thread id), owner, participants, account and deal context. Filters are case-insensitive partial matches unless stated otherwise; several participant values widen the search (any of them).",
+          "description": "Sales emails captured from connected mailboxes. Items (JSON:API): id; attributes name (subject), email.body, email.sent_time, email.initiator (sender), email.thread (thread id), participants, account, deal. Text filters are case-insensitive partial matches; several participant values match any.",
           "parameters": [
             {
               "name": "filter[email.sent]",
               "argument": "filter_email_sent",
               "in": "query",
               "required": false,
-              "description": "Only emails sent inside this window: two ISO 8601 date-times joined by a colon, earliest first, e.g. 2025-01-01T00:00:00Z:2025-01-31T23:59:59Z. Use * for an open side (*:2025-01-31T00:00:00Z or 2025-01-01T00:00:00Z:*).",
+              "description": "Sent in this window: \"start:end\", two ISO 8601 date-times, earliest first; * leaves a side open, e.g. 2025-03-01T00:00:00Z:2025-03-31T23:59:59Z or 2025-01-01T00:00:00Z:*.",
               "schema": {
                 "type": "string",
                 "example": "2025-03-01T00:00:00Z:2025-03-31T23:59:59Z"
@@ -1048,10 +1007,9 @@ extension BundledIntegrations {
               "argument": "filter_name",
               "in": "query",
               "required": false,
-              "description": "Only emails whose subject contains this text (case-insensitive).",
+              "description": "Subject contains this text.",
               "schema": {
-                "type": "string",
-                "example": "renewal"
+                "type": "string"
               }
             },
             {
@@ -1059,10 +1017,9 @@ extension BundledIntegrations {
               "argument": "filter_thread",
               "in": "query",
               "required": false,
-              "description": "Only emails of this thread (the email.thread value of an email).",
+              "description": "An email's email.thread value.",
               "schema": {
-                "type": "string",
-                "example": "1865f2a9c7d3b0e1"
+                "type": "string"
               }
             },
             {
@@ -1070,16 +1027,13 @@ extension BundledIntegrations {
               "argument": "filter_ids",
               "in": "query",
               "required": false,
-              "description": "Only these email ids (sent comma-joined).",
+              "description": "Email ids.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "5f1c2a9e7b3d4c10a1b2c3d4"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -1088,10 +1042,9 @@ extension BundledIntegrations {
               "argument": "filter_owner_name",
               "in": "query",
               "required": false,
-              "description": "Sender name, case-insensitive, partial allowed (\"julia\" matches Julia Chen).",
+              "description": "Sender name (\"julia\" matches Julia Chen).",
               "schema": {
-                "type": "string",
-                "example": "Julia Chen"
+                "type": "string"
               }
             },
             {
@@ -1099,7 +1052,7 @@ extension BundledIntegrations {
               "argument": "filter_owner_email",
               "in": "query",
               "required": false,
-              "description": "Sender email address, case-insensitive, partial allowed (e.g. a whole domain such as \"@acme.com\").",
+              "description": "Sender address or part, e.g. a domain \"@acme.com\".",
               "schema": {
                 "type": "string",
                 "example": "@acme.com"
@@ -1110,16 +1063,13 @@ extension BundledIntegrations {
               "argument": "filter_participants_name",
               "in": "query",
               "required": false,
-              "description": "Names of people on the email; any match qualifies. Sent comma-joined.",
+              "description": "Names of people on the email.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "Jane Doe"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -1128,16 +1078,13 @@ extension BundledIntegrations {
               "argument": "filter_participants_email",
               "in": "query",
               "required": false,
-              "description": "Email addresses (or fragments such as a domain) of people on the email; any match qualifies. Sent comma-joined.",
+              "description": "Addresses (or parts, e.g. a domain) of people on the email.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "string"
                 },
-                "minItems": 1,
-                "example": [
-                  "jane.doe@customer.com"
-                ]
+                "minItems": 1
               },
               "style": "comma"
             }
@@ -1182,7 +1129,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/emails/{id}",
           "summary": "Get one email",
-          "description": "Fetch one captured email by id, with its full body, sender, sent time, thread id, participants and account/deal context (JSON:API document, data.attributes). Use after list_all_chorus_emails when you need the complete text.",
+          "description": "One captured email in full: body, sender, sent time, thread id, participants, account/deal context (JSON:API, data.attributes).",
           "parameters": [
             {
               "name": "id",
@@ -1190,8 +1137,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Email id from list_all_chorus_emails.",
               "schema": {
-                "type": "string",
-                "example": "5f1c2a9e7b3d4c10a1b2c3d4"
+                "type": "string"
               }
             }
           ],
@@ -1219,16 +1165,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/email_threads/{id}",
           "summary": "Get an email thread's status",
-          "description": "Look up an email thread by id: whether it is private and whether (and by whom, when) it was deleted. It does not return the messages; list them with list_all_chorus_emails and filter_thread set to this id.",
+          "description": "An email thread's status: private or not, and whether, when and by whom it was deleted. Not its messages: list_all_chorus_emails with filter_thread has them.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Thread id: the email.thread value of an email from list_all_chorus_emails.",
+              "description": "An email's email.thread value (list_all_chorus_emails).",
               "schema": {
-                "type": "string",
-                "example": "1865f2a9c7d3b0e1"
+                "type": "string"
               }
             }
           ],
@@ -1245,20 +1190,19 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/email_threads/{id}",
           "summary": "Delete every email in a thread (asynchronous)",
-          "description": "Permanently remove all emails of one thread from Chorus (for example at a customer's data-removal request). Irreversible; only on explicit request. Chorus accepts it (202) and returns the thread record marked deleted, with deleted_at and deleted_by; the emails themselves disappear in the background.",
+          "description": "Permanently removes every email of one thread. Irreversible: only on explicit request. Returns the thread marked deleted (deleted_at, deleted_by).",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Thread id: the email.thread value of an email from list_all_chorus_emails.",
+              "description": "An email's email.thread value (list_all_chorus_emails).",
               "schema": {
-                "type": "string",
-                "example": "1865f2a9c7d3b0e1"
+                "type": "string"
               }
             }
           ],
-          "async": "Chorus answers 202 with the thread marked deleted and removes its emails in the background; there is no progress endpoint. get_single_chorus_email_thread_by_id shows the deleted flag.",
+          "async": "Chorus answers 202 and removes the emails in the background, with no progress endpoint; get_single_chorus_email_thread_by_id shows the deleted flag.",
           "examples": [
             {
               "arguments": {
@@ -1282,14 +1226,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/moments",
           "summary": "List shared moments",
-          "description": "List the moments (shared clips of recordings) that were shared within a date window. The window is required and may span at most 365 days. Each item (JSON:API moment) carries id, and attributes such as subject, note, conversation (the source conversation id), start (offset in seconds) and duration, link/video_link to open it, shared_on, expiration_date, creator and user, speaker, account and opportunity context. All matches come back in one response.",
+          "description": "Moments (shared clips of recordings) shared in a date window (required, at most 365 days). Items (JSON:API): id; attributes subject, note, conversation (source conversation id), start (seconds into it), duration, link/video_link, shared_on, expiration_date, creator, speaker, account, opportunity.",
           "parameters": [
             {
               "name": "filter[shared_on]",
               "argument": "filter_shared_on",
               "in": "query",
               "required": true,
-              "description": "Only moments shared inside this window: two ISO 8601 date-times joined by a colon, earliest first, e.g. 2025-01-01T00:00:00Z:2025-01-31T23:59:59Z. Use * for an open side (*:2025-01-31T00:00:00Z or 2025-01-01T00:00:00Z:*). Required; at most 365 days long.",
+              "description": "Shared in this window: \"start:end\", two ISO 8601 date-times, earliest first; * leaves a side open, e.g. 2025-01-01T00:00:00Z:2025-03-31T23:59:59Z. At most 365 days.",
               "schema": {
                 "type": "string",
                 "example": "2025-01-01T00:00:00Z:2025-03-31T23:59:59Z"
@@ -1313,7 +1257,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/moments",
           "summary": "Create a shareable moment from a conversation",
-          "description": "Cut a shareable clip out of a recorded conversation: give the conversation id (callid), where the clip starts (moment_time, seconds from the start of the recording) and how long it runs (moment_duration, seconds). Find good offsets from the transcript: each utterance's snippet_time in get_single_chorus_conversation_by_id. Optional subject and note describe it; expiration_date and password protect links shared outside the company. The result is the new moment with its id and share link. Not idempotent: calling twice makes two clips.",
+          "description": "Cuts a shareable clip from a recorded conversation: callid, moment_time, moment_duration (offsets from the utterances' snippet_time in get_single_chorus_conversation_by_id). expiration_date and password protect links shared outside the company. Returns the moment's id and share link. Not idempotent: two calls, two clips.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1323,46 +1267,38 @@ extension BundledIntegrations {
               "properties": {
                 "callid": {
                   "type": "string",
-                  "description": "Conversation id to clip: the engagement_id from list_all_chorus_conversations.",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "engagement_id from list_all_chorus_conversations."
                 },
                 "moment_time": {
                   "type": "number",
-                  "description": "Clip start, in seconds from the beginning of the recording.",
-                  "minimum": 0,
-                  "example": 512.5
+                  "description": "Clip start, seconds from the recording's start.",
+                  "minimum": 0
                 },
                 "moment_duration": {
                   "type": "number",
-                  "description": "Clip length in seconds.",
-                  "exclusiveMinimum": 0,
-                  "example": 45
+                  "description": "Clip length, seconds.",
+                  "exclusiveMinimum": 0
                 },
                 "subject": {
                   "type": "string",
-                  "description": "Title shown on the shared clip.",
-                  "example": "Pricing objection handled well"
+                  "description": "Title shown on the clip."
                 },
                 "note": {
                   "type": "string",
-                  "description": "Comment shown with the clip, e.g. why it matters.",
-                  "example": "Rep reframed price as cost of delay."
+                  "description": "Comment shown with the clip."
                 },
                 "url_string": {
                   "type": "string",
-                  "description": "Optional custom slug for the share link; leave out to let Chorus generate one.",
-                  "example": "globex-pricing-objection"
+                  "description": "Custom slug for the share link; left out, Chorus makes one."
                 },
                 "expiration_date": {
                   "type": "string",
-                  "description": "When the share link stops working, ISO 8601 date-time. Leave out for no expiry; set it when sharing outside the company.",
-                  "format": "date-time",
-                  "example": "2025-12-31T23:59:59Z"
+                  "description": "When the share link stops working (default never); set it when sharing outside the company.",
+                  "format": "date-time"
                 },
                 "password": {
                   "type": "string",
-                  "description": "Optional password viewers must enter to open the shared clip.",
-                  "example": "Gl0bex-2025"
+                  "description": "Viewers must enter it to open the clip."
                 }
               },
               "required": [
@@ -1400,16 +1336,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/moments/{id}",
           "summary": "Edit a moment",
-          "description": "Change an existing moment: move or resize the clip (moment_time, moment_duration), edit its subject or note, or change the share link's slug, expiry or password. Every field is optional, but this is a PUT: resend subject and note with their current values if they should stay, since omitted text fields may be reset to empty. The result is the updated moment.",
+          "description": "Edits a moment: move or resize the clip, edit subject or note, or change the link's slug, expiry or password. A PUT: resend subject and note with their current values to keep them, as omitted text fields may be reset to empty.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Moment id from list_all_chorus_moments or create_a_chorus_moment.",
+              "description": "From list_all_chorus_moments or create_a_chorus_moment.",
               "schema": {
-                "type": "string",
-                "example": "11111"
+                "type": "string"
               }
             }
           ],
@@ -1422,41 +1357,34 @@ extension BundledIntegrations {
               "properties": {
                 "moment_time": {
                   "type": "number",
-                  "description": "New clip start, seconds from the beginning of the recording.",
-                  "minimum": 0,
-                  "example": 505
+                  "description": "Clip start, seconds from the recording's start.",
+                  "minimum": 0
                 },
                 "moment_duration": {
                   "type": "number",
-                  "description": "New clip length in seconds.",
-                  "exclusiveMinimum": 0,
-                  "example": 60
+                  "description": "Clip length, seconds.",
+                  "exclusiveMinimum": 0
                 },
                 "subject": {
                   "type": "string",
-                  "description": "Title shown on the shared clip.",
-                  "example": "Pricing objection handled well"
+                  "description": "Title shown on the clip."
                 },
                 "note": {
                   "type": "string",
-                  "description": "Comment shown with the clip, e.g. why it matters.",
-                  "example": "Rep reframed price as cost of delay."
+                  "description": "Comment shown with the clip."
                 },
                 "url_string": {
                   "type": "string",
-                  "description": "Optional custom slug for the share link; leave out to let Chorus generate one.",
-                  "example": "globex-pricing-objection"
+                  "description": "Custom slug for the share link; left out, Chorus makes one."
                 },
                 "expiration_date": {
                   "type": "string",
-                  "description": "When the share link stops working, ISO 8601 date-time. Leave out for no expiry; set it when sharing outside the company.",
-                  "format": "date-time",
-                  "example": "2025-12-31T23:59:59Z"
+                  "description": "When the share link stops working (default never); set it when sharing outside the company.",
+                  "format": "date-time"
                 },
                 "password": {
                   "type": "string",
-                  "description": "Optional password viewers must enter to open the shared clip.",
-                  "example": "Gl0bex-2025"
+                  "description": "Viewers must enter it to open the clip."
                 }
               }
             }
@@ -1484,16 +1412,15 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/moments/{id}",
           "summary": "Delete a moment",
-          "description": "Delete a moment; its share link stops working. The source conversation is untouched. Succeeds with no content.",
+          "description": "Deletes a moment; its share link stops working. The source conversation is untouched.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Moment id from list_all_chorus_moments.",
+              "description": "From list_all_chorus_moments.",
               "schema": {
-                "type": "string",
-                "example": "11111"
+                "type": "string"
               }
             }
           ],
@@ -1520,17 +1447,16 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/playlists",
           "summary": "List playlists",
-          "description": "List the playlists the token's user can see, most recently modified first by default. Filter by name, type, parent folder, subscription or by a conversation whose moments they contain. Each item carries id, and attributes name, description, parent (parent playlist id), path (ancestors), size (number of moments), child_count, owner, private, created/modified times. Smart playlists appear with type smart_playlist.",
+          "description": "Playlists the token's user can see. Items: id; attributes name, description, parent (parent playlist id), path (ancestors), size (moments), child_count, owner, private, times. Smart playlists have type smart_playlist.",
           "parameters": [
             {
               "name": "filter[name]",
               "argument": "filter_name",
               "in": "query",
               "required": false,
-              "description": "Only playlists with this name.",
+              "description": "Playlist name.",
               "schema": {
-                "type": "string",
-                "example": "Objection handling"
+                "type": "string"
               }
             },
             {
@@ -1538,7 +1464,7 @@ extension BundledIntegrations {
               "argument": "filter_type",
               "in": "query",
               "required": false,
-              "description": "Only playlists of these kinds (sent comma-joined): PLAYLIST (ordinary), SMART_PLAYLIST (rule-based), BOOKMARKS, PINNED_MOMENTS, HASHTAG_PLAYLIST.",
+              "description": "PLAYLIST: ordinary; SMART_PLAYLIST: rule-based.",
               "schema": {
                 "type": "array",
                 "items": {
@@ -1552,11 +1478,7 @@ extension BundledIntegrations {
                   ]
                 },
                 "minItems": 1,
-                "uniqueItems": true,
-                "example": [
-                  "PLAYLIST",
-                  "SMART_PLAYLIST"
-                ]
+                "uniqueItems": true
               },
               "style": "comma"
             },
@@ -1565,10 +1487,9 @@ extension BundledIntegrations {
               "argument": "filter_conversation",
               "in": "query",
               "required": false,
-              "description": "Only playlists holding at least one moment from this conversation id.",
+              "description": "Only playlists with a moment from this conversation id.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             },
             {
@@ -1576,17 +1497,16 @@ extension BundledIntegrations {
               "argument": "filter_parent",
               "in": "query",
               "required": false,
-              "description": "Only children of this playlist id (see also recursive and include_parent).",
+              "description": "Only children of this playlist id (see recursive, include_parent).",
               "schema": {
-                "type": "integer",
-                "example": 12345
+                "type": "integer"
               }
             },
             {
               "name": "recursive",
               "in": "query",
               "required": false,
-              "description": "With filter_parent: true returns all descendants, false only direct children.",
+              "description": "With filter_parent: all descendants (true) or direct children only.",
               "schema": {
                 "type": "boolean"
               }
@@ -1595,7 +1515,7 @@ extension BundledIntegrations {
               "name": "include_parent",
               "in": "query",
               "required": false,
-              "description": "With filter_parent: true also returns the parent playlist itself.",
+              "description": "With filter_parent: also return the parent.",
               "schema": {
                 "type": "boolean"
               }
@@ -1605,7 +1525,7 @@ extension BundledIntegrations {
               "argument": "filter_subscribed",
               "in": "query",
               "required": false,
-              "description": "true: only playlists the token's user is subscribed to.",
+              "description": "Only playlists the user subscribes to.",
               "schema": {
                 "type": "boolean"
               }
@@ -1614,7 +1534,7 @@ extension BundledIntegrations {
               "name": "top_level",
               "in": "query",
               "required": false,
-              "description": "true: only top-level playlists (no parent, or a parent the user cannot see).",
+              "description": "Only top-level playlists (no parent, or one the user cannot see).",
               "schema": {
                 "type": "boolean"
               }
@@ -1623,7 +1543,7 @@ extension BundledIntegrations {
               "name": "sort",
               "in": "query",
               "required": false,
-              "description": "One attribute to sort by, prefixed with - for descending, e.g. -_modified_at (the default), name, -_created_at.",
+              "description": "One attribute, - prefix for descending: -_modified_at (default), name, -_created_at…",
               "schema": {
                 "type": "string",
                 "default": "-_modified_at",
@@ -1667,7 +1587,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/playlists",
           "summary": "Create a playlist",
-          "description": "Create an ordinary playlist (a folder of moments), optionally nested under a parent playlist. Add clips afterwards with create_a_chorus_playlist_moment. For a playlist that fills itself from search rules use create_a_chorus_smart_playlist. The result is the new playlist with its numeric id (as a string).",
+          "description": "An ordinary playlist (a folder of moments), optionally under a parent; add clips with create_a_chorus_playlist_moment. Rule-based: create_a_chorus_smart_playlist. Returns its numeric id (as a string).",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1677,19 +1597,14 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Q3 objection handling"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "What the playlist is for.",
-                  "example": "Best examples of handling pricing objections."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Id of the playlist to nest this one under; leave out for a top-level playlist.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 }
               },
               "required": [
@@ -1718,7 +1633,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/playlists/{id}",
           "summary": "Get one playlist",
-          "description": "Fetch one playlist's details: name, description, parent and path, number of moments (size), child_count, owner, privacy and timestamps.",
+          "description": "One playlist, with the attributes list_all_chorus_playlists gives.",
           "parameters": [
             {
               "name": "id",
@@ -1726,8 +1641,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist id from list_all_chorus_playlists.",
               "schema": {
-                "type": "string",
-                "example": "12345"
+                "type": "string"
               }
             }
           ],
@@ -1744,7 +1658,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/playlists/{id}",
           "summary": "Replace a playlist's name, description and parent",
-          "description": "Overwrite an ordinary playlist's editable fields. This is a full replacement: name is required, and a description or parent you leave out is cleared, so read the playlist first and resend values you want to keep. Moving a playlist is done by changing parent. For smart playlists use update_a_chorus_smart_playlist_by_id.",
+          "description": "Replaces an ordinary playlist's name (required), description and parent: omitted ones are cleared, so read it first and resend what should stay. Changing parent moves it. Smart playlists: update_a_chorus_smart_playlist_by_id.",
           "parameters": [
             {
               "name": "id",
@@ -1752,8 +1666,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist id from list_all_chorus_playlists.",
               "schema": {
-                "type": "string",
-                "example": "12345"
+                "type": "string"
               }
             }
           ],
@@ -1766,19 +1679,14 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Q3 objection handling (final)"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "Playlist description.",
-                  "example": "Curated by enablement."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Id of the parent playlist; leave out to make it top-level.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 }
               },
               "required": [
@@ -1802,7 +1710,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/playlists/{id}",
           "summary": "Delete a playlist",
-          "description": "Delete a playlist. If it has child playlists the request is refused unless recursive=true, which deletes the whole subtree. The recordings the moments came from are not affected. Succeeds with no content.",
+          "description": "Deletes a playlist; one with child playlists is refused unless recursive=true, which deletes the whole subtree. Source recordings are untouched.",
           "parameters": [
             {
               "name": "id",
@@ -1810,15 +1718,14 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist id from list_all_chorus_playlists.",
               "schema": {
-                "type": "string",
-                "example": "67890"
+                "type": "string"
               }
             },
             {
               "name": "recursive",
               "in": "query",
               "required": false,
-              "description": "true: also delete every child playlist, recursively. false (default): refuse when children exist.",
+              "description": "true: also delete all children; false (default): refuse when there are any.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -1856,7 +1763,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/playlists/moments",
           "summary": "Add a clip of a conversation to a playlist",
-          "description": "Put a clip of a recorded conversation into a playlist: give the playlist's numeric id, the conversation id (callid), the clip length (moment_duration, seconds) and usually its start (moment_time, seconds from the start; take it from an utterance's snippet_time). A description explains why it is worth watching. Not idempotent: repeating the call adds the clip again.",
+          "description": "Adds a clip of a recorded conversation to a playlist: playlist id, callid, moment_duration and usually moment_time (from an utterance's snippet_time). Not idempotent: repeating adds the clip again.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1866,30 +1773,25 @@ extension BundledIntegrations {
               "properties": {
                 "playlist": {
                   "type": "integer",
-                  "description": "Numeric id of the target playlist (list_all_chorus_playlists).",
-                  "example": 12345
+                  "description": "Playlist id from list_all_chorus_playlists."
                 },
                 "callid": {
                   "type": "string",
-                  "description": "Conversation id to clip: the engagement_id from list_all_chorus_conversations.",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "engagement_id from list_all_chorus_conversations."
                 },
                 "moment_time": {
                   "type": "number",
-                  "description": "Clip start in seconds from the beginning of the recording.",
-                  "minimum": 0,
-                  "example": 512.5
+                  "description": "Clip start, seconds from the recording's start.",
+                  "minimum": 0
                 },
                 "moment_duration": {
                   "type": "number",
-                  "description": "Clip length in seconds.",
-                  "exclusiveMinimum": 0,
-                  "example": 45
+                  "description": "Clip length, seconds.",
+                  "exclusiveMinimum": 0
                 },
                 "description": {
                   "type": "string",
-                  "description": "Why this clip is in the playlist.",
-                  "example": "Strong discovery question about budget."
+                  "description": "Why the clip is worth watching."
                 }
               },
               "required": [
@@ -1916,7 +1818,7 @@ extension BundledIntegrations {
           "http": "PATCH",
           "path": "/api/v1/playlists/moments/{id}",
           "summary": "Edit or move a playlist moment",
-          "description": "Change a clip that is already in a playlist: rewrite its description, or move it to another playlist by giving that playlist's id. Only the fields you pass change. The result is the updated playlist moment.",
+          "description": "Edits a clip in a playlist: its description, or move it by giving another playlist id. Only what you pass changes.",
           "parameters": [
             {
               "name": "id",
@@ -1924,8 +1826,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "Playlist moment id.",
               "schema": {
-                "type": "string",
-                "example": "11111"
+                "type": "string"
               }
             }
           ],
@@ -1937,14 +1838,11 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "description": {
-                  "type": "string",
-                  "description": "New description.",
-                  "example": "Textbook budget question."
+                  "type": "string"
                 },
                 "playlist": {
                   "type": "integer",
-                  "description": "Move the clip to this playlist id.",
-                  "example": 67890
+                  "description": "Move the clip to this playlist id."
                 }
               }
             }
@@ -1980,7 +1878,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/smart_playlists",
           "summary": "Create a rule-based (smart) playlist",
-          "description": "Create a playlist that keeps itself populated with conversations matching a search: scope by owners, teams, accounts or CRM stage (custom_search.run.filters) and by what is said (custom_search.run.searches: text, tracker topics, competitors), combined with tracker_operation and/or. Use it for standing collections such as 'all negotiation-stage calls mentioning discounts'. The result is the new playlist.",
+          "description": "A playlist filled automatically with conversations matching a search: who (custom_search.run.filters: owners, teams, accounts, CRM stage) and what is said (custom_search.run.searches: text, tracker topics, competitors), joined by tracker_operation; e.g. all negotiation-stage calls mentioning discounts.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -1990,52 +1888,46 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Negotiation calls mentioning discounts"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "What the playlist collects.",
-                  "example": "Auto-filled from team calls in Negotiation."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Id of the playlist to nest under; leave out for top level.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 },
                 "custom_search": {
                   "type": "object",
-                  "description": "The rules that fill the playlist: run holds the search, show optional display hints.",
+                  "description": "run: the search; show: optional display hints.",
                   "properties": {
                     "run": {
                       "type": "object",
-                      "description": "The search that selects conversations.",
                       "properties": {
                         "filters": {
                           "type": "object",
-                          "description": "Who/what to scope to; any list may be left out.",
+                          "description": "Any list may be left out.",
                           "properties": {
                             "user_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Conversation owners (user ids)."
+                              "description": "Owner user ids."
                             },
                             "team_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Owners' teams (team ids)."
+                              "description": "Owners' team ids."
                             },
                             "account_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Chorus account ids (the account.id of conversations)."
+                              "description": "account.id values of conversations."
                             },
                             "extra_data.StageName": {
                               "type": "array",
@@ -2055,7 +1947,7 @@ extension BundledIntegrations {
                         },
                         "searches": {
                           "type": "array",
-                          "description": "What must be said or detected in the calls.",
+                          "description": "What must be said or detected.",
                           "items": {
                             "type": "object",
                             "properties": {
@@ -2070,11 +1962,11 @@ extension BundledIntegrations {
                                   "competitors",
                                   "facade"
                                 ],
-                                "description": "Kind of search: text (words spoken), topics/autotopics (tracker topics by key), competitor(s) (competitor mentions), blueprint, facade."
+                                "description": "text: words spoken; topics/autotopics: tracker topics by key; competitor(s): competitor mentions."
                               },
                               "value": {
                                 "type": "string",
-                                "description": "The text, tracker key or competitor name to look for."
+                                "description": "The text, tracker key or competitor name."
                               }
                             },
                             "required": [
@@ -2089,7 +1981,7 @@ extension BundledIntegrations {
                             "and",
                             "or"
                           ],
-                          "description": "Whether all searches must match (and) or any (or)."
+                          "description": "and: all searches match; or: any."
                         }
                       },
                       "required": [
@@ -2099,37 +1991,30 @@ extension BundledIntegrations {
                     },
                     "show": {
                       "type": "array",
-                      "description": "Optional display hints (accounts or items to show) as the Chorus app stores them.",
+                      "description": "Display hints as the Chorus app stores them.",
                       "items": {
                         "type": "object",
                         "properties": {
                           "account_id": {
-                            "type": "integer",
-                            "description": "Account id."
+                            "type": "integer"
                           },
                           "id": {
-                            "type": "string",
-                            "description": "Item id."
+                            "type": "string"
                           },
                           "name": {
-                            "type": "string",
-                            "description": "Display name."
+                            "type": "string"
                           },
                           "type": {
-                            "type": "string",
-                            "description": "Item kind."
+                            "type": "string"
                           },
                           "url": {
-                            "type": "string",
-                            "description": "Link."
+                            "type": "string"
                           },
                           "exists": {
-                            "type": "boolean",
-                            "description": "Whether the item exists."
+                            "type": "boolean"
                           },
                           "disabled": {
-                            "type": "boolean",
-                            "description": "Whether the item is disabled."
+                            "type": "boolean"
                           }
                         }
                       }
@@ -2197,16 +2082,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/smart_playlists/{id}",
           "summary": "Replace a smart playlist's definition",
-          "description": "Overwrite a smart playlist's name, description, parent and search rules. Full replacement: send the complete definition (name and custom_search are required); omitted optional fields are cleared.",
+          "description": "Replaces a smart playlist's name, description, parent and rules: send the whole definition (name and custom_search required); omitted optional fields are cleared.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Smart playlist id (list_all_chorus_playlists with filter_type SMART_PLAYLIST).",
+              "description": "Smart playlist id (list_all_chorus_playlists, filter_type SMART_PLAYLIST).",
               "schema": {
-                "type": "string",
-                "example": "23456"
+                "type": "string"
               }
             }
           ],
@@ -2219,52 +2103,46 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Playlist name.",
-                  "minLength": 1,
-                  "example": "Negotiation calls mentioning discounts or pricing"
+                  "minLength": 1
                 },
                 "description": {
-                  "type": "string",
-                  "description": "What the playlist collects.",
-                  "example": "Auto-filled from team calls in Negotiation."
+                  "type": "string"
                 },
                 "parent": {
                   "type": "integer",
-                  "description": "Parent playlist id; leave out for top level.",
-                  "example": 12345
+                  "description": "Parent playlist id; left out, top level."
                 },
                 "custom_search": {
                   "type": "object",
-                  "description": "The rules that fill the playlist: run holds the search, show optional display hints.",
+                  "description": "run: the search; show: optional display hints.",
                   "properties": {
                     "run": {
                       "type": "object",
-                      "description": "The search that selects conversations.",
                       "properties": {
                         "filters": {
                           "type": "object",
-                          "description": "Who/what to scope to; any list may be left out.",
+                          "description": "Any list may be left out.",
                           "properties": {
                             "user_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Conversation owners (user ids)."
+                              "description": "Owner user ids."
                             },
                             "team_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Owners' teams (team ids)."
+                              "description": "Owners' team ids."
                             },
                             "account_ids": {
                               "type": "array",
                               "items": {
                                 "type": "integer"
                               },
-                              "description": "Chorus account ids (the account.id of conversations)."
+                              "description": "account.id values of conversations."
                             },
                             "extra_data.StageName": {
                               "type": "array",
@@ -2284,7 +2162,7 @@ extension BundledIntegrations {
                         },
                         "searches": {
                           "type": "array",
-                          "description": "What must be said or detected in the calls.",
+                          "description": "What must be said or detected.",
                           "items": {
                             "type": "object",
                             "properties": {
@@ -2299,11 +2177,11 @@ extension BundledIntegrations {
                                   "competitors",
                                   "facade"
                                 ],
-                                "description": "Kind of search: text (words spoken), topics/autotopics (tracker topics by key), competitor(s) (competitor mentions), blueprint, facade."
+                                "description": "text: words spoken; topics/autotopics: tracker topics by key; competitor(s): competitor mentions."
                               },
                               "value": {
                                 "type": "string",
-                                "description": "The text, tracker key or competitor name to look for."
+                                "description": "The text, tracker key or competitor name."
                               }
                             },
                             "required": [
@@ -2318,7 +2196,7 @@ extension BundledIntegrations {
                             "and",
                             "or"
                           ],
-                          "description": "Whether all searches must match (and) or any (or)."
+                          "description": "and: all searches match; or: any."
                         }
                       },
                       "required": [
@@ -2328,37 +2206,30 @@ extension BundledIntegrations {
                     },
                     "show": {
                       "type": "array",
-                      "description": "Optional display hints (accounts or items to show) as the Chorus app stores them.",
+                      "description": "Display hints as the Chorus app stores them.",
                       "items": {
                         "type": "object",
                         "properties": {
                           "account_id": {
-                            "type": "integer",
-                            "description": "Account id."
+                            "type": "integer"
                           },
                           "id": {
-                            "type": "string",
-                            "description": "Item id."
+                            "type": "string"
                           },
                           "name": {
-                            "type": "string",
-                            "description": "Display name."
+                            "type": "string"
                           },
                           "type": {
-                            "type": "string",
-                            "description": "Item kind."
+                            "type": "string"
                           },
                           "url": {
-                            "type": "string",
-                            "description": "Link."
+                            "type": "string"
                           },
                           "exists": {
-                            "type": "boolean",
-                            "description": "Whether the item exists."
+                            "type": "boolean"
                           },
                           "disabled": {
-                            "type": "boolean",
-                            "description": "Whether the item is disabled."
+                            "type": "boolean"
                           }
                         }
                       }
@@ -2441,17 +2312,16 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/filters",
           "summary": "List engagement filters",
-          "description": "List the engagement filters defined for the workspace: each has an id and attributes filter_name, filter_type (the source it applies to, e.g. TrustRadius), field_type (e.g. picklist) and filter_values (a JSON object in a string). Optionally narrow by those attributes (exact values). All matches come back at once.",
+          "description": "Workspace engagement filters: id; attributes filter_name, filter_type (the source, e.g. TrustRadius), field_type (e.g. picklist), filter_values (a JSON object in a string). Filters here match exact values.",
           "parameters": [
             {
               "name": "filter[filter_name]",
               "argument": "filter_filter_name",
               "in": "query",
               "required": false,
-              "description": "Only filters with this name.",
+              "description": "Filter name.",
               "schema": {
-                "type": "string",
-                "example": "Product"
+                "type": "string"
               }
             },
             {
@@ -2459,7 +2329,7 @@ extension BundledIntegrations {
               "argument": "filter_filter_type",
               "in": "query",
               "required": false,
-              "description": "Only filters of this type (the engagement source they apply to).",
+              "description": "Engagement source it applies to, e.g. TrustRadius.",
               "schema": {
                 "type": "string",
                 "example": "TrustRadius"
@@ -2470,7 +2340,7 @@ extension BundledIntegrations {
               "argument": "filter_field_type",
               "in": "query",
               "required": false,
-              "description": "Only filters with this field type.",
+              "description": "Field type, e.g. picklist.",
               "schema": {
                 "type": "string",
                 "example": "picklist"
@@ -2498,7 +2368,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/filters",
           "summary": "Create an engagement filter",
-          "description": "Define a new engagement filter for the workspace, e.g. a picklist of products for engagements from a review site. It applies to the whole workspace. Returns the created filter with its id; a 409 signals a conflict such as an existing filter of that name.",
+          "description": "Defines a workspace-wide engagement filter, e.g. a picklist of products for engagements from a review site. Returns it with its id; 409: a conflict such as an existing name.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -2508,22 +2378,21 @@ extension BundledIntegrations {
               "properties": {
                 "filter_name": {
                   "type": "string",
-                  "description": "Name shown for the filter.",
-                  "example": "Product"
+                  "description": "Name shown."
                 },
                 "filter_type": {
                   "type": "string",
-                  "description": "The engagement source the filter applies to.",
+                  "description": "Engagement source it applies to, e.g. TrustRadius.",
                   "example": "TrustRadius"
                 },
                 "field_type": {
                   "type": "string",
-                  "description": "Kind of input, e.g. picklist.",
+                  "description": "Input kind, e.g. picklist.",
                   "example": "picklist"
                 },
                 "filter_values": {
                   "type": "string",
-                  "description": "The selectable values as a JSON object encoded in a string, label to value, e.g. \"{\\\"ZoomInfo SalesOS\\\": \\\"zi-sales\\\", \\\"Chorus\\\": \\\"chorus-ai\\\"}\".",
+                  "description": "Selectable values: a JSON object (label to value) encoded in a string.",
                   "example": "{\"ZoomInfo SalesOS\": \"zi-sales\", \"Chorus\": \"chorus-ai\"}"
                 }
               },
@@ -2550,16 +2419,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/filters/{id}",
           "summary": "Get one engagement filter",
-          "description": "Fetch one engagement filter by id with its name, type, field type and values.",
+          "description": "One engagement filter: name, type, field type and values.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Engagement filter id from list_all_chorus_engagement_filters.",
+              "description": "From list_all_chorus_engagement_filters.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -2576,16 +2444,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/filters/{id}",
           "summary": "Edit an engagement filter",
-          "description": "Change any of an engagement filter's name, type, field type or values; fields you leave out keep their value. Returns the edited filter.",
+          "description": "Changes an engagement filter's name, type, field type or values; omitted fields keep their value.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Engagement filter id from list_all_chorus_engagement_filters.",
+              "description": "From list_all_chorus_engagement_filters.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -2597,23 +2464,19 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "filter_name": {
-                  "type": "string",
-                  "description": "New name.",
-                  "example": "Product line"
+                  "type": "string"
                 },
                 "filter_type": {
                   "type": "string",
-                  "description": "New engagement source.",
-                  "example": "TrustRadius"
+                  "description": "Engagement source it applies to, e.g. TrustRadius."
                 },
                 "field_type": {
                   "type": "string",
-                  "description": "New input kind.",
-                  "example": "picklist"
+                  "description": "Input kind, e.g. picklist."
                 },
                 "filter_values": {
                   "type": "string",
-                  "description": "The selectable values as a JSON object encoded in a string, label to value, e.g. \"{\\\"ZoomInfo SalesOS\\\": \\\"zi-sales\\\", \\\"Chorus\\\": \\\"chorus-ai\\\"}\".",
+                  "description": "Selectable values: a JSON object (label to value) encoded in a string.",
                   "example": "{\"ZoomInfo SalesOS\": \"zi-sales\", \"Chorus\": \"chorus-ai\", \"Gong\": \"gong\"}"
                 }
               }
@@ -2633,16 +2496,15 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/filters/{id}",
           "summary": "Delete an engagement filter",
-          "description": "Permanently delete one engagement filter for the whole workspace. Succeeds with no content.",
+          "description": "Permanently deletes one engagement filter, for the whole workspace.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Engagement filter id from list_all_chorus_engagement_filters.",
+              "description": "From list_all_chorus_engagement_filters.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -2659,7 +2521,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/filters/actions/replace",
           "summary": "Replace all engagement filters of one type",
-          "description": "Swap in a complete new set of engagement filters for one filter_type in a single call (filters of that type not in the list are dropped). Use for syncing filters from another system. Destructive for the previous set; confirm first. Succeeds with no content.",
+          "description": "Replaces every engagement filter of one filter_type with a new list (those not in it are dropped). Destroys the previous set: confirm first.",
           "idempotent": true,
           "destructive": true,
           "body": {
@@ -2673,31 +2535,29 @@ extension BundledIntegrations {
                   "enum": [
                     "engagement_filter"
                   ],
-                  "default": "engagement_filter",
-                  "description": "Always \"engagement_filter\"."
+                  "default": "engagement_filter"
                 },
                 "filter_type": {
                   "type": "string",
-                  "description": "The engagement source whose filters are being replaced.",
+                  "description": "Engagement source whose filters are replaced, e.g. TrustRadius.",
                   "example": "TrustRadius"
                 },
                 "filters": {
                   "type": "array",
-                  "description": "The complete new list of filters for this type.",
+                  "description": "The complete new list.",
                   "items": {
                     "type": "object",
                     "properties": {
                       "filter_name": {
-                        "type": "string",
-                        "description": "Name shown for the filter."
+                        "type": "string"
                       },
                       "field_type": {
                         "type": "string",
-                        "description": "Kind of input, e.g. picklist."
+                        "description": "Input kind, e.g. picklist."
                       },
                       "filter_values": {
                         "type": "string",
-                        "description": "The selectable values as a JSON object encoded in a string, label to value, e.g. \"{\\\"ZoomInfo SalesOS\\\": \\\"zi-sales\\\", \\\"Chorus\\\": \\\"chorus-ai\\\"}\"."
+                        "description": "Selectable values: a JSON object (label to value) encoded in a string."
                       }
                     },
                     "required": [
@@ -2745,16 +2605,15 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/reports/{id}/actions/export",
           "summary": "Export a report as CSV by email (asynchronous)",
-          "description": "Ask Chorus to produce a CSV of one analytics report's data for a date range, optionally limited to certain teams, specific calls or active users. Chorus builds it in the background, stores it and emails the token's user a download link valid for 7 days; the response is only a task object (data.type \"task\"). The report id is the one in the report's Chorus URL. Tell the user to watch their inbox.",
+          "description": "Has Chorus email the token's user a link to a CSV of one analytics report's data for a date range (optionally only some teams, calls or active users): tell the user to watch their inbox.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Report id, as shown in the report's URL in the Chorus app.",
+              "description": "Report id, from the report's URL in the Chorus app.",
               "schema": {
-                "type": "string",
-                "example": "4821"
+                "type": "string"
               }
             }
           ],
@@ -2766,36 +2625,27 @@ extension BundledIntegrations {
               "properties": {
                 "start": {
                   "type": "string",
-                  "description": "First day of the data range (ISO 8601 date, YYYY-MM-DD). Chorus's schema marks it optional, but its own minimal request example (\"Minimum required fields\") sends only start, so conduit asks for it.",
-                  "format": "date",
-                  "example": "2025-07-01"
+                  "description": "First day (YYYY-MM-DD). Optional in Chorus's schema, but its own minimal request example (\"Minimum required fields\") sends only start, so conduit asks for it.",
+                  "format": "date"
                 },
                 "end": {
                   "type": "string",
-                  "description": "Last day of the data range (ISO 8601 date); defaults to today when left out.",
-                  "format": "date",
-                  "example": "2025-07-31"
+                  "description": "Last day; default today.",
+                  "format": "date"
                 },
                 "teams": {
                   "type": "array",
                   "items": {
                     "type": "integer"
                   },
-                  "description": "Only these team ids.",
-                  "example": [
-                    123,
-                    456
-                  ]
+                  "description": "Only these team ids."
                 },
                 "call_ids": {
                   "type": "array",
                   "items": {
                     "type": "string"
                   },
-                  "description": "Only these conversation ids.",
-                  "example": [
-                    "EE8ED5BBBC254177B8201B9D84855949"
-                  ]
+                  "description": "Only these conversation ids."
                 },
                 "active_users_only": {
                   "type": "boolean",
@@ -2807,7 +2657,7 @@ extension BundledIntegrations {
               ]
             }
           },
-          "async": "Chorus answers 202 with a task and emails a CSV link (valid 7 days) when done; there is no API to poll the task.",
+          "async": "Chorus answers 202 with a task and emails a CSV link (valid 7 days) when done; no API polls the task.",
           "examples": [
             {
               "arguments": {
@@ -2845,7 +2695,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/sales-qualifications",
           "summary": "Extract sales-qualification data from a conversation",
-          "description": "Run Chorus's AI over a recorded conversation (together with related emails and CRM data for the opportunity) to fill in the workspace's active qualification framework (MEDDIC, MEDDPICC, BANT or SPIN). The result (type sales_qualification_analysis) lists, per framework field, the previous CRM value, the proposed new value, a change_type (ADDED/UPDATED/NO_CHANGE) and a supporting quote from the call, plus meeting notes and next steps. Review the proposals with the user, then push the accepted ones with chorus_sales_qualifications_writeback_crm. To re-read a finished extraction later use get_single_chorus_sales_qualification_by_id.",
+          "description": "Runs Chorus's AI over a recorded conversation (plus related emails and the opportunity's CRM data) to fill in the active qualification framework (MEDDIC, MEDDPICC, BANT or SPIN): per field the previous CRM value, a proposed value, change_type (ADDED/UPDATED/NO_CHANGE) and a supporting quote, plus meeting notes and next steps. Review with the user, then write accepted values with chorus_sales_qualifications_writeback_crm; get_single_chorus_sales_qualification_by_id re-reads it.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -2855,8 +2705,7 @@ extension BundledIntegrations {
               "properties": {
                 "recording_id": {
                   "type": "string",
-                  "description": "Conversation id to analyse: the engagement_id from list_all_chorus_conversations.",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "engagement_id from list_all_chorus_conversations."
                 }
               },
               "required": [
@@ -2877,16 +2726,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/sales-qualifications/{recording_id}",
           "summary": "Get a conversation's sales-qualification extraction",
-          "description": "Read the sales-qualification extraction already produced for a conversation: framework name, per-field previous/new values with change_type and supporting quotes, meeting notes and next steps, the opportunity id and when it was generated. 404 when none has been produced yet: run create_a_chorus_sales_qualification first.",
+          "description": "The sales-qualification extraction already made for a conversation: framework, per-field previous/new values with change_type and quotes, meeting notes, next steps, opportunity id, generation time. 404: none yet; run create_a_chorus_sales_qualification.",
           "parameters": [
             {
               "name": "recording_id",
               "in": "path",
               "required": true,
-              "description": "Conversation id (engagement_id) the extraction was made for.",
+              "description": "The conversation's engagement_id.",
               "schema": {
-                "type": "string",
-                "example": "EE8ED5BBBC254177B8201B9D84855949"
+                "type": "string"
               }
             }
           ],
@@ -2903,7 +2751,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/sales-qualifications/actions/writeback-crm",
           "summary": "Write approved qualification values to the CRM",
-          "description": "Update fields of the CRM record (an Opportunity by default) linked to a conversation with values from a sales-qualification extraction. Send one crm_changes entry per field: the CRM field name, the new value and, ideally, the previous value you were shown. This changes the customer's CRM: only write values the user has approved. Succeeds with an empty 201.",
+          "description": "Writes values from a sales-qualification extraction to the CRM record linked to a conversation (an Opportunity by default), one crm_changes entry per field. Changes the customer's CRM: only values the user approved.",
           "destructive": true,
           "body": {
             "content_type": "application/vnd.api+json",
@@ -2914,13 +2762,11 @@ extension BundledIntegrations {
               "properties": {
                 "meeting_id": {
                   "type": "string",
-                  "description": "The conversation the values came from: the same id used as recording_id for the extraction (engagement_id).",
-                  "example": "EE8ED5BBBC254177B8201B9D84855949"
+                  "description": "The conversation's engagement_id (the extraction's recording_id)."
                 },
                 "crm_changes": {
                   "type": "array",
                   "minItems": 1,
-                  "description": "Field updates to apply.",
                   "items": {
                     "type": "object",
                     "properties": {
@@ -2929,10 +2775,10 @@ extension BundledIntegrations {
                         "description": "CRM field API name, e.g. MEDDIC_Economic_Buyer__c."
                       },
                       "new_value": {
-                        "description": "Value to write (text, number or boolean as the field needs)."
+                        "description": "Text, number or boolean, as the field needs."
                       },
                       "previous_value": {
-                        "description": "The value the field held before, as shown in the extraction."
+                        "description": "The value before, as the extraction showed it (recommended)."
                       }
                     },
                     "required": [
@@ -2942,14 +2788,12 @@ extension BundledIntegrations {
                 },
                 "opportunity_id": {
                   "type": "string",
-                  "description": "CRM opportunity id to update; leave out to use the one linked to the conversation.",
-                  "example": "0065e00000AbCdEFGH"
+                  "description": "CRM opportunity to update; left out, the one linked to the conversation."
                 },
                 "object_type": {
                   "type": "string",
-                  "description": "CRM object to update (default Opportunity).",
-                  "default": "Opportunity",
-                  "example": "Opportunity"
+                  "description": "CRM object to update.",
+                  "default": "Opportunity"
                 }
               },
               "required": [
@@ -2988,7 +2832,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/sales_qualification_configuration",
           "summary": "List sales-qualification framework configurations",
-          "description": "List the workspace's sales-qualification frameworks (e.g. MEDDIC, BANT) with whether each is active and its fields: id, display_name, order, the CRM field it maps to (mapping) and the write-back mode (APPEND or OVERWRITE). Use it to learn which CRM fields an extraction will target before writing back.",
+          "description": "The workspace's sales-qualification frameworks (e.g. MEDDIC, BANT): active or not, and fields with id, display_name, order, mapping (the CRM field) and write_back (APPEND or OVERWRITE). Shows which CRM fields an extraction targets before writing back.",
           "pagination": {
             "style": "none"
           },
@@ -3004,16 +2848,15 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/sales_qualification_configuration/{framework_id}",
           "summary": "Replace a framework's configuration",
-          "description": "Overwrite one framework's configuration: switch it on or off and send its complete field list (each with id, display_name, order, and optional CRM mapping and write_back mode). Fields you leave out of the list are removed, so start from list_all_chorus_sales_qualification_frameworks. Workspace-wide admin change.",
+          "description": "Replaces one framework's configuration: on/off and its complete field list; fields left out are removed, so start from list_all_chorus_sales_qualification_frameworks. Workspace-wide admin change.",
           "parameters": [
             {
               "name": "framework_id",
               "in": "path",
               "required": true,
-              "description": "Framework configuration id from list_all_chorus_sales_qualification_frameworks.",
+              "description": "From list_all_chorus_sales_qualification_frameworks.",
               "schema": {
-                "type": "string",
-                "example": "123"
+                "type": "string"
               }
             }
           ],
@@ -3026,17 +2869,17 @@ extension BundledIntegrations {
               "properties": {
                 "is_active": {
                   "type": "boolean",
-                  "description": "Whether this framework is the one used for extractions."
+                  "description": "Whether extractions use this framework."
                 },
                 "fields": {
                   "type": "array",
-                  "description": "The complete field list of the framework.",
+                  "description": "The complete field list.",
                   "items": {
                     "type": "object",
                     "properties": {
                       "id": {
                         "type": "string",
-                        "description": "Field id within the framework, e.g. economic_buyer."
+                        "description": "Field id, e.g. economic_buyer."
                       },
                       "display_name": {
                         "type": "string",
@@ -3044,11 +2887,11 @@ extension BundledIntegrations {
                       },
                       "order": {
                         "type": "integer",
-                        "description": "Position in the framework (0 or 1 based as returned by the list)."
+                        "description": "Position (0- or 1-based, as the list returns it)."
                       },
                       "mapping": {
                         "type": "string",
-                        "description": "CRM field API name this framework field writes to."
+                        "description": "CRM field API name it writes to."
                       },
                       "write_back": {
                         "type": "string",
@@ -3113,17 +2956,16 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/saved_searches/{id}/actions/set_default",
           "summary": "Make a saved search the user's default view",
-          "description": "Make one of the token user's saved searches the view the Chorus app opens by default. Affects only that user's app experience. Returns the saved search with user_default true.",
+          "description": "Makes one of the token user's saved searches their default view in the Chorus app (only that user's). Returns it with user_default true.",
           "idempotent": true,
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Saved search id (as shown in the Chorus app's saved-search URL).",
+              "description": "Saved search id, from its URL in the Chorus app.",
               "schema": {
-                "type": "string",
-                "example": "98765"
+                "type": "string"
               }
             }
           ],
@@ -3150,7 +2992,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/saved_searches/default/actions/reset",
           "summary": "Reset the user's default view",
-          "description": "Drop the token user's custom default for one kind of view so the Chorus app falls back to the system default. Succeeds with no content.",
+          "description": "Drops the token user's custom default for one kind of view, so the Chorus app uses the system default.",
           "idempotent": true,
           "body": {
             "content_type": "application/json",
@@ -3166,7 +3008,7 @@ extension BundledIntegrations {
                     "PIPELINE_VIEW"
                   ],
                   "default": "FILTER",
-                  "description": "Which default to reset: FILTER (recordings search view), PLAYLIST, or PIPELINE_VIEW."
+                  "description": "FILTER: the recordings search view."
                 }
               },
               "required": [
@@ -3197,23 +3039,20 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/scorecards",
           "summary": "List coaching scorecards",
-          "description": "List completed coaching scorecards, optionally by who was scored (recipients), who scored (reviewers), coaching initiative and submission window. Each item carries the engagement (conversation id) it was filled for, initiative (id, name), recipient and reviewer (user_id, name), submitted time, seen flag, a url, and scores: per question the question text, the score and an optional comment with a time offset into the call.",
+          "description": "Completed coaching scorecards. Items: engagement (conversation id), initiative, recipient and reviewer (user_id, name), submitted time, seen, url, and per question the text, score and an optional comment with a time offset into the call.",
           "parameters": [
             {
               "name": "filter[recipients]",
               "argument": "filter_recipients",
               "in": "query",
               "required": false,
-              "description": "User ids of the reps who were scored (sent comma-joined).",
+              "description": "User ids of the reps scored.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  305921
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -3222,16 +3061,13 @@ extension BundledIntegrations {
               "argument": "filter_reviewers",
               "in": "query",
               "required": false,
-              "description": "User ids of the people who filled in the scorecards (sent comma-joined).",
+              "description": "User ids of the scorers.",
               "schema": {
                 "type": "array",
                 "items": {
                   "type": "integer"
                 },
-                "minItems": 1,
-                "example": [
-                  178377
-                ]
+                "minItems": 1
               },
               "style": "comma"
             },
@@ -3240,10 +3076,9 @@ extension BundledIntegrations {
               "argument": "filter_initiative",
               "in": "query",
               "required": false,
-              "description": "Only scorecards of this coaching initiative id.",
+              "description": "Coaching initiative id.",
               "schema": {
-                "type": "integer",
-                "example": 42
+                "type": "integer"
               }
             },
             {
@@ -3251,7 +3086,7 @@ extension BundledIntegrations {
               "argument": "filter_submitted",
               "in": "query",
               "required": false,
-              "description": "Only scorecards submitted inside this window: two ISO 8601 date-times joined by a colon, earliest first, e.g. 2025-01-01T00:00:00Z:2025-01-31T23:59:59Z. Use * for an open side (*:2025-01-31T00:00:00Z or 2025-01-01T00:00:00Z:*).",
+              "description": "Submitted in this window: \"start:end\", two ISO 8601 date-times, earliest first; * leaves a side open, e.g. 2025-01-01T00:00:00Z:*.",
               "schema": {
                 "type": "string",
                 "example": "2025-01-01T00:00:00Z:*"
@@ -3289,7 +3124,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/scorecards:export",
           "summary": "Export all scorecards to CSV (asynchronous)",
-          "description": "Schedule an export of the workspace's scorecards to a CSV file. Chorus builds it in the background; with notify=true the token's user is emailed when it is ready. The response is only a task object (data.type \"task\"). Use list_all_chorus_scorecards to read scorecards directly instead.",
+          "description": "Has Chorus export all the workspace's scorecards to CSV; to read scorecards use list_all_chorus_scorecards.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -3298,7 +3133,7 @@ extension BundledIntegrations {
               "properties": {
                 "notify": {
                   "type": "boolean",
-                  "description": "Email the token's user when the export is ready.",
+                  "description": "Email the token's user when ready.",
                   "default": true
                 }
               },
@@ -3307,7 +3142,7 @@ extension BundledIntegrations {
               ]
             }
           },
-          "async": "Chorus returns a task and builds the CSV later; the email (notify=true) is the only completion signal.",
+          "async": "Chorus answers with a task and builds the CSV later; the email (notify=true) is the only completion signal.",
           "examples": [
             {
               "arguments": {
@@ -3332,7 +3167,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/teams",
           "summary": "List teams",
-          "description": "List all teams in the workspace: id, name, description, manager (user id), users (member user ids), parent_team, language and flags. Use it to turn a team name into the team_id filter of list_all_chorus_conversations. All teams come back at once.",
+          "description": "All teams: id, name, description, manager (user id), users (member ids), parent_team, language, flags. Turns a team name into list_all_chorus_conversations' team_id.",
           "pagination": {
             "style": "none"
           },
@@ -3348,16 +3183,15 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/teams/{id}",
           "summary": "Get one team",
-          "description": "Fetch one team by id with its name, manager, member user ids, parent team and settings.",
+          "description": "One team: name, manager, member user ids, parent team, settings.",
           "parameters": [
             {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Team id from list_all_chorus_teams.",
+              "description": "From list_all_chorus_teams.",
               "schema": {
-                "type": "string",
-                "example": "21460"
+                "type": "string"
               }
             }
           ],
@@ -3384,7 +3218,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v3/users",
           "summary": "List users",
-          "description": "List every user in the Chorus workspace with their user ids, names, email addresses and related account details (Chorus does not document the exact shape). Use it to resolve a person's name or email to the numeric user id taken by the user_id filter of list_all_chorus_conversations and by scorecard filters. All users come back in one response.",
+          "description": "Every user with user id, name, email, account details (shape undocumented). Resolves a name or email to the numeric user id for list_all_chorus_conversations' user_id and the scorecard filters.",
           "pagination": {
             "style": "none"
           },
@@ -3414,7 +3248,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/users/me",
           "summary": "Who am I (token owner)",
-          "description": "Return the Chorus user the API token belongs to, as a one-item result: id (user id), name, email, title, role, license_type (RECORDER or LISTENER), team_ids and primary_team, manager_id, default_meeting_link, language, utc_offset and account flags. Call it first to learn whose permissions apply and to get your own user_id/team ids for filtering.",
+          "description": "The user the API token belongs to, as a one-item result: id (user id), name, email, role, license_type (RECORDER or LISTENER), team_ids, primary_team, manager_id, default_meeting_link, utc_offset… Call it first: whose permissions apply, and your own user and team ids.",
           "pagination": {
             "style": "none"
           },
@@ -3440,7 +3274,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/api/v1/users/me/settings",
           "summary": "Get my notification settings",
-          "description": "Return the token user's personal settings as a one-item result: whether mobile push notifications are on for comments (mobile_push.comments) and for mentions (mobile_push.mentions).",
+          "description": "The token user's settings, as a one-item result: mobile push notifications for comments (mobile_push.comments) and mentions (mobile_push.mentions).",
           "pagination": {
             "style": "none"
           },
@@ -3456,7 +3290,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/api/v1/users/me/settings",
           "summary": "Change my notification settings",
-          "description": "Turn the token user's mobile push notifications for comments and mentions on or off. Chorus wants the settings' id (read it, with the current values, from list_all_chorus_user_settings) and both values (send the current one to keep it unchanged). Succeeds with no content.",
+          "description": "Turns the token user's mobile push notifications for comments and mentions on or off. Needs the settings' id and both values (send the current one to keep it), read from list_all_chorus_user_settings.",
           "idempotent": true,
           "body": {
             "content_type": "application/vnd.api+json",
@@ -3468,16 +3302,15 @@ extension BundledIntegrations {
               "properties": {
                 "id": {
                   "type": "string",
-                  "description": "The unique ID of the user settings, sent as data.id: the id that list_all_chorus_user_settings returns for them (data.id).",
-                  "example": "305930"
+                  "description": "The settings' id (data.id) from list_all_chorus_user_settings, sent as data.id."
                 },
                 "mobile_push.comments": {
                   "type": "boolean",
-                  "description": "Push a notification when someone comments on my conversations."
+                  "description": "Notify when someone comments on my conversations."
                 },
                 "mobile_push.mentions": {
                   "type": "boolean",
-                  "description": "Push a notification when someone mentions me."
+                  "description": "Notify when someone mentions me."
                 }
               },
               "required": [
@@ -3512,7 +3345,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/auth/signed_request",
           "summary": "Exchange a signed request for a Chorus sign-in URL",
-          "description": "Trade an HMAC-signed request issued by an embedding application (such as a CRM canvas app registered with Chorus under client_id) for a short-lived Chorus URL that opens the app already signed in. The result holds url and expiry (Unix seconds). Only useful when you are building or debugging such an embedded integration; it needs a genuine signed_request produced with the app's shared secret. 400 when the signature does not verify.",
+          "description": "Trades an HMAC-signed request from an embedding app (e.g. a CRM canvas app registered under client_id) for a short-lived URL opening Chorus signed in: url and expiry (Unix seconds). Only for building or debugging such an integration; needs a genuine signed_request made with the app's shared secret.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -3522,17 +3355,15 @@ extension BundledIntegrations {
               "properties": {
                 "client_id": {
                   "type": "string",
-                  "description": "Identifier of the embedding application registered with Chorus.",
-                  "example": "crm-canvas-app"
+                  "description": "The embedding application's id, as registered with Chorus."
                 },
                 "signed_request": {
                   "type": "string",
-                  "description": "The signed payload exactly as the embedding platform supplied it (base64 signature, a dot, base64 JSON).",
-                  "example": "bWFjLXNpZ25hdHVyZQ==.eyJ1c2VyIjoiamFuZUBhY21lLmNvbSJ9"
+                  "description": "The signed payload exactly as the platform supplied it (base64 signature, a dot, base64 JSON)."
                 },
                 "redirect": {
                   "type": "boolean",
-                  "description": "true: the returned url should land the user in the app after sign-in; false: just establish the sign-in."
+                  "description": "true: the url lands the user in the app after sign-in; false: it only signs in."
                 }
               },
               "required": [
@@ -3567,7 +3398,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/integrations/office365_calendar/actions/verify",
           "summary": "Verify the Office 365 calendar service account",
-          "description": "Check that the workspace's Office 365 calendar service-account connection works by having Chorus read the calendars of the given mailboxes. Give at least two email addresses of users whose calendars the service account should reach. Succeeds with no content when every calendar is accessible; otherwise 400 with details of which addresses failed. Use it after an admin sets up the connection or when meetings stop being recorded automatically. Nothing is changed.",
+          "description": "Checks the workspace's Office 365 calendar service account: Chorus reads the calendars of at least two mailboxes. No content if all are readable, else 400 naming failures. For after setup, or when meetings stop being recorded automatically. Changes nothing.",
           "read_only": true,
           "idempotent": true,
           "body": {
@@ -3584,11 +3415,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 2,
                   "uniqueItems": true,
-                  "description": "At least two mailbox addresses whose calendars should be readable.",
-                  "example": [
-                    "john.smith@acme.com",
-                    "bill.jones@acme.com"
-                  ]
+                  "description": "Mailboxes whose calendars should be readable."
                 }
               },
               "required": [
@@ -3622,7 +3449,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/integrations/google_calendar/actions/verify",
           "summary": "Verify the Google calendar service account",
-          "description": "Check that the workspace's Google calendar service-account connection works by having Chorus read the calendars of the given mailboxes. Give at least two email addresses of users whose calendars the service account should reach. Succeeds with no content when every calendar is accessible; otherwise 400 with details of which addresses failed. Use it after an admin sets up the connection or when meetings stop being recorded automatically. Nothing is changed.",
+          "description": "Checks the workspace's Google calendar service account: Chorus reads the calendars of at least two mailboxes. No content if all are readable, else 400 naming failures. For after setup, or when meetings stop being recorded automatically. Changes nothing.",
           "read_only": true,
           "idempotent": true,
           "body": {
@@ -3639,11 +3466,7 @@ extension BundledIntegrations {
                   },
                   "minItems": 2,
                   "uniqueItems": true,
-                  "description": "At least two mailbox addresses whose calendars should be readable.",
-                  "example": [
-                    "john.smith@acme.com",
-                    "bill.jones@acme.com"
-                  ]
+                  "description": "Mailboxes whose calendars should be readable."
                 }
               },
               "required": [
@@ -3677,7 +3500,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/api/v1/video_conferences",
           "summary": "Create a video meeting link",
-          "description": "Create a new video meeting for the token's user on a provider (Zoom, Google Meet, Microsoft Teams, Webex or 8x8) through Chorus. The user normally needs that provider connected in Chorus. The result's id is the go-link that identifies the conference; set its time and subject with update_a_chorus_video_conference_by_id.",
+          "description": "Creates a video meeting for the token's user on a provider (normally connected in Chorus). The result's id is its go-link; set time and subject with update_a_chorus_video_conference_by_id.",
           "body": {
             "content_type": "application/vnd.api+json",
             "required": true,
@@ -3693,8 +3516,7 @@ extension BundledIntegrations {
                     "MSTEAMS",
                     "WEBEX",
                     "8X8"
-                  ],
-                  "description": "Video provider to create the meeting on."
+                  ]
                 }
               },
               "required": [
@@ -3715,16 +3537,15 @@ extension BundledIntegrations {
           "http": "PATCH",
           "path": "/api/v1/video_conferences/{go_link}",
           "summary": "Schedule or rename a video meeting",
-          "description": "Set a video conference's start time and length (both required) and optionally its subject. Use after create_a_chorus_video_conference.",
+          "description": "Sets a video conference's start time and length and optionally its subject; after create_a_chorus_video_conference.",
           "parameters": [
             {
               "name": "go_link",
               "in": "path",
               "required": true,
-              "description": "The conference's go-link id, as returned in id by create_a_chorus_video_conference.",
+              "description": "The id create_a_chorus_video_conference returned (its go-link).",
               "schema": {
-                "type": "string",
-                "example": "8992359323"
+                "type": "string"
               }
             }
           ],
@@ -3737,20 +3558,15 @@ extension BundledIntegrations {
               "properties": {
                 "start_time": {
                   "type": "string",
-                  "description": "Start, ISO 8601 date-time.",
-                  "format": "date-time",
-                  "example": "2025-04-02T18:00:00Z"
+                  "format": "date-time"
                 },
                 "duration": {
                   "type": "integer",
-                  "description": "Length in minutes.",
-                  "minimum": 1,
-                  "example": 30
+                  "description": "Minutes.",
+                  "minimum": 1
                 },
                 "subject": {
-                  "type": "string",
-                  "description": "Meeting title.",
-                  "example": "Globex follow-up"
+                  "type": "string"
                 }
               },
               "required": [
@@ -3775,7 +3591,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/api/v1/video_conferences/{go_link}",
           "summary": "Delete a video meeting",
-          "description": "Delete a video conference created through Chorus; its link stops working. Succeeds with no content.",
+          "description": "Deletes a video conference made through Chorus; its link stops working.",
           "parameters": [
             {
               "name": "go_link",
@@ -3783,8 +3599,7 @@ extension BundledIntegrations {
               "required": true,
               "description": "The conference's go-link id.",
               "schema": {
-                "type": "string",
-                "example": "8992359323"
+                "type": "string"
               }
             }
           ],
@@ -3811,7 +3626,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v3/webhook",
           "summary": "List webhooks",
-          "description": "List the webhooks registered for the workspace: id, url and events (event_name such as recording_done, with any filter arguments such as a minimum duration). All come back at once.",
+          "description": "The workspace's webhooks: id, url and events (event_name such as recording_done, with filter arguments such as a minimum duration).",
           "pagination": {
             "style": "none"
           },
@@ -3827,7 +3642,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v3/webhook",
           "summary": "Register a webhook",
-          "description": "Register an HTTPS URL that Chorus will POST to when an event happens; today the only event is recording_done (a conversation finished processing, so its transcript and summary are ready). type selects a preset filter bundle (e.g. zapier). Chorus does not document the payload or a signature, so the receiver should re-fetch the conversation by id.",
+          "description": "Registers an HTTPS URL Chorus POSTs to on recording_done, the only event (a conversation finished processing: transcript and summary ready). Payload and signature are undocumented: the receiver should re-fetch the conversation by id.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -3837,19 +3652,17 @@ extension BundledIntegrations {
                 "hook_url": {
                   "type": "string",
                   "description": "HTTPS URL to call.",
-                  "format": "uri",
-                  "example": "https://hooks.example.com/chorus/recording-done"
+                  "format": "uri"
                 },
                 "event": {
                   "type": "string",
                   "enum": [
                     "recording_done"
-                  ],
-                  "description": "Event that triggers the call."
+                  ]
                 },
                 "type": {
                   "type": "string",
-                  "description": "Optional preset of filters for common consumers, e.g. zapier.",
+                  "description": "Preset filter bundle, e.g. zapier.",
                   "example": "zapier"
                 }
               },
@@ -3873,7 +3686,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v3/webhook",
           "summary": "Remove a webhook by URL",
-          "description": "Unregister a webhook. Chorus identifies webhooks for deletion by their URL, so pass the exact hook_url shown by list_all_chorus_webhooks (not the numeric id). Chorus then stops calling it.",
+          "description": "Unregisters a webhook by its exact hook_url as list_all_chorus_webhooks shows it (not its id); Chorus stops calling it.",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -3882,9 +3695,8 @@ extension BundledIntegrations {
               "properties": {
                 "hook_url": {
                   "type": "string",
-                  "description": "The registered URL to remove, exactly as listed.",
-                  "format": "uri",
-                  "example": "https://hooks.example.com/chorus/recording-done"
+                  "description": "The registered URL, exactly as listed.",
+                  "format": "uri"
                 }
               },
               "required": [
@@ -3901,6 +3713,348 @@ extension BundledIntegrations {
             }
           ]
         }
+      }
+    }
+  },
+  "unified": {
+    "$comment": "How Chorus answers the unified meeting and user tools (Docs/definition-format.md, Unified tools).",
+    "meetings": {
+      "list": {
+        "call": "conversations.list",
+        "arguments": {
+          "engagement_type": "meeting",
+          "with_trackers": true
+        },
+        "window": {
+          "from": "min_date",
+          "to": "max_date",
+          "lookback_days": 3650
+        },
+        "filters": {
+          "user_id": {
+            "argument": "user_id",
+            "as_array": true
+          },
+          "attendee_email": {
+            "argument": "participants_email"
+          }
+        },
+        "records": "result",
+        "fields": {
+          "id": "engagement_id",
+          "title": "subject",
+          "start_time": {
+            "path": "date_time",
+            "time": "epoch_seconds"
+          },
+          "end_time": {
+            "sum": [
+              "date_time",
+              "duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "duration",
+            "whole": true
+          },
+          "status": "processing_state",
+          "type": "engagement_type",
+          "topics": {
+            "each": "tracker_matches",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "participants",
+            "fields": {
+              "id": {
+                "first": [
+                  "user_id",
+                  "person_id"
+                ],
+                "text": true
+              },
+              "name": "name",
+              "email": "email",
+              "is_host": {
+                "equals": [
+                  "user_id",
+                  "^.user_id"
+                ]
+              },
+              "type": {
+                "path": "type",
+                "map": {
+                  "rep": "user",
+                  "cust": "guest"
+                }
+              },
+              "company": "company_name"
+            }
+          },
+          "source_url": "url"
+        },
+        "note": "Chorus: engagements of type meeting from GET /v3/engagements, one call per Chorus page; user_id is the engagement's owner, topics are the tracker names Chorus matched. meeting_url, recording links, created_at and updated_at come only from get_single_meeting_by_id.",
+        "examples": [
+          {
+            "arguments": {
+              "attendee_email": "jane.doe@globex.com",
+              "limit": 1
+            },
+            "description": "The latest meeting with one attendee."
+          },
+          {
+            "arguments": {
+              "start_time_from": "2025-03-01T00:00:00Z",
+              "start_time_to": "2025-04-01T00:00:00Z",
+              "limit": 5
+            },
+            "description": "Meetings of one month, newest first."
+          }
+        ]
+      },
+      "get": {
+        "call": "conversations.list",
+        "arguments": {
+          "engagement_id": [
+            "{id}"
+          ],
+          "with_trackers": true
+        },
+        "records": "result",
+        "joins": {
+          "conversation": {
+            "call": "conversations.get",
+            "arguments": {
+              "id": "{id}",
+              "skip_summary_generation": true
+            },
+            "records": "data",
+            "optional": true
+          },
+          "media": {
+            "call": "media.get",
+            "arguments": {
+              "id": "{id}",
+              "info": true
+            },
+            "optional": true
+          }
+        },
+        "fields": {
+          "id": "engagement_id",
+          "title": "subject",
+          "start_time": {
+            "path": "date_time",
+            "time": "epoch_seconds"
+          },
+          "end_time": {
+            "sum": [
+              "date_time",
+              "duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "duration",
+            "whole": true
+          },
+          "status": "processing_state",
+          "type": "engagement_type",
+          "topics": {
+            "each": "tracker_matches",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "participants",
+            "fields": {
+              "id": {
+                "first": [
+                  "user_id",
+                  "person_id"
+                ],
+                "text": true
+              },
+              "name": "name",
+              "email": "email",
+              "is_host": {
+                "equals": [
+                  "user_id",
+                  "^.user_id"
+                ]
+              },
+              "type": {
+                "path": "type",
+                "map": {
+                  "rep": "user",
+                  "cust": "guest"
+                }
+              },
+              "company": "company_name"
+            }
+          },
+          "source_url": "url",
+          "meeting_url": "$conversation.attributes.meeting.meeting_url",
+          "created_at": {
+            "path": "$conversation.attributes._created_at",
+            "time": "iso"
+          },
+          "updated_at": {
+            "path": "$conversation.attributes._modified_at",
+            "time": "iso"
+          },
+          "audio_recording_url": {
+            "path": "$media.url",
+            "unless": "$media.has_video"
+          },
+          "video_recording_url": {
+            "path": "$media.url",
+            "when": "$media.has_video"
+          }
+        },
+        "note": "Chorus: three calls (the engagement, the conversation document and the media link); the recording link is short-lived, a video file when the meeting has video, otherwise audio.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "EE8ED5BBBC254177B8201B9D84855949"
+            },
+            "description": "One meeting with attendees, topics and its recording link."
+          }
+        ]
+      },
+      "transcript": {
+        "call": "conversations.get",
+        "arguments": {
+          "id": "{id}",
+          "fields": [
+            "recording.utterances",
+            "participants"
+          ],
+          "skip_summary_generation": true
+        },
+        "records": "data.attributes.recording.utterances",
+        "joins": {
+          "participants": {
+            "records": "data.attributes.participants",
+            "key": "name"
+          }
+        },
+        "fields": {
+          "speaker_id": {
+            "path": "speaker_id",
+            "text": true
+          },
+          "speaker_name": "speaker_name",
+          "speaker_email": {
+            "lookup": "participants",
+            "key": "speaker_name",
+            "item": "email"
+          },
+          "speaker_type": {
+            "path": "speaker_type",
+            "map": {
+              "rep": "user",
+              "cust": "guest"
+            },
+            "other": "unknown"
+          },
+          "start_time": "snippet_time",
+          "end_time": {
+            "sum": [
+              "snippet_time",
+              "snippet_length"
+            ]
+          },
+          "text": "snippet"
+        },
+        "note": "Chorus: the utterances of GET /api/v1/conversations/{id}; speaker emails come from the conversation's participants, matched by name.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "EE8ED5BBBC254177B8201B9D84855949"
+            },
+            "description": "Who said what, and when."
+          }
+        ]
+      }
+    },
+    "users": {
+      "list": {
+        "call": "users.list",
+        "records": "result",
+        "fields": {
+          "id": {
+            "path": "id",
+            "text": true
+          },
+          "name": {
+            "first": [
+              "name",
+              {
+                "concat": [
+                  "first_name",
+                  "last_name"
+                ],
+                "separator": " "
+              }
+            ]
+          },
+          "email": "email",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created_on",
+            "time": "iso"
+          }
+        },
+        "note": "Chorus: GET /v3/users answers with every user at once; conduit pages it.",
+        "examples": [
+          {
+            "arguments": {
+              "limit": 10
+            },
+            "description": "The first ten users."
+          }
+        ]
+      },
+      "get": {
+        "call": "users.list",
+        "records": "result",
+        "find": "id",
+        "fields": {
+          "id": {
+            "path": "id",
+            "text": true
+          },
+          "name": {
+            "first": [
+              "name",
+              {
+                "concat": [
+                  "first_name",
+                  "last_name"
+                ],
+                "separator": " "
+              }
+            ]
+          },
+          "email": "email",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created_on",
+            "time": "iso"
+          }
+        },
+        "note": "Chorus has no single-user endpoint: conduit reads GET /v3/users and picks the user.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "305921"
+            },
+            "description": "One user."
+          }
+        ]
       }
     }
   }
@@ -3955,13 +4109,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions",
           "summary": "List sessions",
-          "description": "Lists the video consultation sessions created by this API client, with their participants. Use it to find a session id, review upcoming or past appointments, or check who was invited. Without time filters sessions come oldest-created first; with start_time/end_time they are ordered by scheduled start, earliest first. order=reverse flips either ordering (newest first). Cancelled sessions are hidden unless include_canceled is true, and removed participants unless deleted_participants is true. Each item has session_id, session_name, start_time, end_time, actual_end_time (once the call has finished), picture, team_id, client_id and participants (participant_id, display_name, role, entry_url, state, ...). Times are ISO 8601.",
+          "description": "Lists the sessions this API client created, with their participants: find a session id, review appointments or invitees. Oldest-created first, or by scheduled start when start_time/end_time is given; order=reverse flips either. Cancelled sessions are left out unless include_canceled, removed participants unless deleted_participants. Items: session_id, session_name, start_time, end_time, actual_end_time (after the call), team_id, participants (participant_id, display_name, role, entry_url, state).",
           "parameters": [
             {
               "name": "start_time",
               "in": "query",
               "required": false,
-              "description": "Only sessions scheduled to start after this instant (ISO 8601, e.g. 2025-03-03T00:00:00Z).",
+              "description": "Only sessions starting after this instant.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -3971,7 +4125,7 @@ extension BundledIntegrations {
               "name": "end_time",
               "in": "query",
               "required": false,
-              "description": "Only sessions scheduled to end before this instant (ISO 8601).",
+              "description": "Only sessions ending before this instant.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -3981,7 +4135,7 @@ extension BundledIntegrations {
               "name": "order",
               "in": "query",
               "required": false,
-              "description": "forward (default) = oldest first; reverse = newest first.",
+              "description": "forward (default): oldest first; reverse: newest first.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -3994,7 +4148,7 @@ extension BundledIntegrations {
               "name": "include_canceled",
               "in": "query",
               "required": false,
-              "description": "Set to true to include sessions that were cancelled.",
+              "description": "true: include cancelled sessions.",
               "schema": {
                 "type": "boolean"
               }
@@ -4003,7 +4157,7 @@ extension BundledIntegrations {
               "name": "deleted_participants",
               "in": "query",
               "required": false,
-              "description": "Set to true to also return participants who were removed from the session (they carry `deleted_at`). Leave out to see only current participants.",
+              "description": "true: also removed participants (with deleted_at).",
               "schema": {
                 "type": "boolean"
               }
@@ -4012,7 +4166,7 @@ extension BundledIntegrations {
               "name": "state",
               "in": "query",
               "required": false,
-              "description": "Only sessions that have a participant whose `state` text equals this value (the free-form text you stored when creating the participant).",
+              "description": "Only sessions with a participant whose state text equals this.",
               "schema": {
                 "type": "string"
               }
@@ -4054,14 +4208,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions/{session_id}",
           "summary": "Get a session",
-          "description": "Fetches one session by its id with all of its current participants. Use it to read a session's schedule, see who is invited, or get a participant's entry_url to send them. Returns session_id, session_name, start_time, end_time, actual_end_time (set once the call has finished), picture, team_id, client_id and participants. For attendance times and connection quality after the call, use get_single_coviu_session_summary_by_id instead.",
+          "description": "One session with its current participants: schedule, invitees, a participant's entry_url. For attendance and call quality after the call use get_single_coviu_session_summary_by_id.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID), as returned by create_a_coviu_session or list_all_coviu_sessions.",
+              "description": "session_id from create_a_coviu_session or list_all_coviu_sessions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4074,74 +4228,64 @@ extension BundledIntegrations {
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the session; pass it as `id` or `session_id` to the other session and participant tools."
+                "description": "The `id`/`session_id` for the session and participant tools."
               },
               "session_name": {
-                "type": "string",
-                "description": "Name of the session."
+                "type": "string"
               },
               "start_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled start (ISO 8601)."
+                "format": "date-time"
               },
               "end_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled end (ISO 8601)."
+                "format": "date-time"
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call really finished, once it has."
+                "description": "Set once the call has ended."
               },
               "picture": {
-                "type": "string",
-                "description": "Image URL shown for the session room."
+                "type": "string"
               },
               "team_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Coviu team that owns the session; usable as `teamId` in the waiting-area and collection tools."
+                "description": "The `teamId` for the waiting-area and collection tools."
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the session."
+                "format": "uuid"
               },
               "participants": {
                 "type": "array",
-                "description": "The people invited to the session.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
                       "format": "uuid",
-                      "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                      "description": "The `id` for the participant get/update/delete tools."
                     },
                     "session_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Session the participant belongs to."
+                      "format": "uuid"
                     },
                     "client_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "API client that created the participant."
+                      "format": "uuid"
                     },
                     "display_name": {
-                      "type": "string",
-                      "description": "Name shown in the call."
+                      "type": "string"
                     },
                     "entry_url": {
                       "type": "string",
                       "format": "uri",
-                      "description": "Personal link this person opens to join the call; share it only with them."
+                      "description": "This person's own join link; share it only with them."
                     },
                     "picture": {
-                      "type": "string",
-                      "description": "Avatar image URL."
+                      "type": "string"
                     },
                     "role": {
                       "type": "string",
@@ -4149,30 +4293,26 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "state": {
                       "type": "string",
-                      "description": "Free-form text stored for the caller's own use."
+                      "description": "Your free text, as stored."
                     },
                     "user_hint": {
-                      "type": "string",
-                      "description": "Hint about the user, as held by Coviu."
+                      "type": "string"
                     },
                     "phone": {
-                      "type": "string",
-                      "description": "Phone number recorded for the participant."
+                      "type": "string"
                     },
                     "coviu_user_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Coviu user account linked to this participant, when there is one."
+                      "format": "uuid"
                     },
                     "deleted_at": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "When the participant was removed; present only for removed participants."
+                      "description": "Only on removed participants."
                     }
                   }
                 }
@@ -4192,7 +4332,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v1/sessions",
           "summary": "Schedule a session",
-          "description": "Schedules a new Coviu video consultation between start_time and end_time, optionally inviting participants in the same call. Use it to book a telehealth appointment. Each participant in the result gets a personal entry_url that lets them join while the session is active; send each person only their own link. Participants can also be added later with create_a_coviu_participant (until the session has ended). Times are ISO 8601 with a timezone (e.g. 2025-03-04T09:00:00+11:00 or ...Z) and end_time must be after start_time. Returns the new session: session_id, team_id, the times, and participants with participant_id and entry_url.",
+          "description": "Schedules a video consultation between start_time and end_time (ISO 8601 with timezone; end after start), optionally inviting participants in the same call. Each participant gets a personal entry_url to join while the session is active: send each person only their own. Add people later with create_a_coviu_participant (not after the session has ended). Returns the session with session_id, team_id and participants (participant_id, entry_url).",
           "body": {
             "content_type": "application/json",
             "required": true,
@@ -4201,32 +4341,32 @@ extension BundledIntegrations {
               "properties": {
                 "session_name": {
                   "type": "string",
-                  "description": "Name for the session shown to participants, e.g. \"Follow-up consultation - Sam Taylor\"."
+                  "description": "Shown to participants, e.g. \"Follow-up consultation - Sam Taylor\"."
                 },
                 "start_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the session opens (ISO 8601 with timezone)."
+                  "description": "When the session opens."
                 },
                 "end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the session is scheduled to close (ISO 8601 with timezone); after start_time."
+                  "description": "When it is scheduled to close; after start_time."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "URL of an image shown for the session room (optional)."
+                  "description": "Image shown for the session room."
                 },
                 "participants": {
                   "type": "array",
-                  "description": "People to invite right away, one entry per person (optional; may be empty). Usually one HOST (the clinician) and one or more GUESTs (patients, carers).",
+                  "description": "One entry per person, may be empty; usually one HOST (clinician) and GUESTs (patients, carers).",
                   "items": {
                     "type": "object",
                     "properties": {
                       "display_name": {
                         "type": "string",
-                        "description": "Name shown for this person inside the call, e.g. \"Dr Priya Raman\" or \"Sam Taylor\"."
+                        "description": "Name shown in the call, e.g. \"Dr Priya Raman\"."
                       },
                       "role": {
                         "type": "string",
@@ -4235,20 +4375,20 @@ extension BundledIntegrations {
                           "HOST",
                           "PARTICIPANT"
                         ],
-                        "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant."
+                        "description": "HOST joins directly and can admit others; GUEST waits in the waiting area until admitted; PARTICIPANT is a third role the API accepts."
                       },
                       "picture": {
                         "type": "string",
                         "format": "uri",
-                        "description": "URL of an avatar image for the person (optional)."
+                        "description": "Avatar image."
                       },
                       "state": {
                         "type": "string",
-                        "description": "Free-form text you want stored with the participant (e.g. your appointment or patient reference). Coviu keeps it and returns it unchanged; list_all_coviu_sessions can filter on it."
+                        "description": "Your own free text stored with the participant (e.g. an appointment reference), returned unchanged; list_all_coviu_sessions can filter on it."
                       },
                       "phone": {
                         "type": "string",
-                        "description": "Phone number for the person, with country code, e.g. \"+61412345678\"."
+                        "description": "With country code, e.g. \"+61412345678\"."
                       }
                     },
                     "required": [
@@ -4261,12 +4401,12 @@ extension BundledIntegrations {
                   "items": {
                     "type": "string"
                   },
-                  "description": "Optional switches that customise the call screen, each a semicolon-separated string. Known values: \"-plugin;<plugin-name>\" hides one of Coviu's standard plugins (e.g. \"-plugin;coviu-waiting-room-plugin\", \"-plugin;coviu-stripe-payments-resource-plugin\"); \"customisation;disable-menu\" hides the in-call menu; \"customisation;exit-url;<url>\" is where someone goes if they leave the call screen before anyone else has joined; \"customisation;return-url;<url>\" is where the end-of-call screen sends people, and \"customisation;return-label;<text>\" labels that button; \"customisation;auto-return\" sends people to the return URL as soon as they end the call; \"session;enforce-participant-uniqueness\" makes each participant's entry link single-use; \"customisation;favicon-url;<url>\" sets the browser tab icon; \"customisation;background-color;<value>\", \"customisation;button-primary;<value>\" and \"customisation;button-secondary;<value>\" set the call window's background, button and button-content colours."
+                  "description": "Switches for the call screen, semicolon-separated. Known: \"-plugin;<name>\" hides a standard plugin (e.g. coviu-waiting-room-plugin, coviu-stripe-payments-resource-plugin); \"customisation;disable-menu\" hides the in-call menu; \"customisation;exit-url;<url>\": where someone goes who leaves before anyone else joined; \"customisation;return-url;<url>\" and \"customisation;return-label;<text>\": the end-of-call button; \"customisation;auto-return\": go to the return URL on ending the call; \"session;enforce-participant-uniqueness\": entry links are single-use; \"customisation;favicon-url;<url>\"; \"customisation;background-color;<value>\", \"customisation;button-primary;<value>\", \"customisation;button-secondary;<value>\": window and button colours."
                 },
                 "actual_end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the call really ended. Coviu records this itself once the last participant leaves; leave it out when scheduling."
+                  "description": "Recorded by Coviu when the last participant leaves; leave out when scheduling."
                 }
               },
               "required": [
@@ -4282,74 +4422,64 @@ extension BundledIntegrations {
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the session; pass it as `id` or `session_id` to the other session and participant tools."
+                "description": "The `id`/`session_id` for the session and participant tools."
               },
               "session_name": {
-                "type": "string",
-                "description": "Name of the session."
+                "type": "string"
               },
               "start_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled start (ISO 8601)."
+                "format": "date-time"
               },
               "end_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled end (ISO 8601)."
+                "format": "date-time"
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call really finished, once it has."
+                "description": "Set once the call has ended."
               },
               "picture": {
-                "type": "string",
-                "description": "Image URL shown for the session room."
+                "type": "string"
               },
               "team_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Coviu team that owns the session; usable as `teamId` in the waiting-area and collection tools."
+                "description": "The `teamId` for the waiting-area and collection tools."
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the session."
+                "format": "uuid"
               },
               "participants": {
                 "type": "array",
-                "description": "The people invited to the session.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
                       "format": "uuid",
-                      "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                      "description": "The `id` for the participant get/update/delete tools."
                     },
                     "session_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Session the participant belongs to."
+                      "format": "uuid"
                     },
                     "client_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "API client that created the participant."
+                      "format": "uuid"
                     },
                     "display_name": {
-                      "type": "string",
-                      "description": "Name shown in the call."
+                      "type": "string"
                     },
                     "entry_url": {
                       "type": "string",
                       "format": "uri",
-                      "description": "Personal link this person opens to join the call; share it only with them."
+                      "description": "This person's own join link; share it only with them."
                     },
                     "picture": {
-                      "type": "string",
-                      "description": "Avatar image URL."
+                      "type": "string"
                     },
                     "role": {
                       "type": "string",
@@ -4357,30 +4487,26 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "state": {
                       "type": "string",
-                      "description": "Free-form text stored for the caller's own use."
+                      "description": "Your free text, as stored."
                     },
                     "user_hint": {
-                      "type": "string",
-                      "description": "Hint about the user, as held by Coviu."
+                      "type": "string"
                     },
                     "phone": {
-                      "type": "string",
-                      "description": "Phone number recorded for the participant."
+                      "type": "string"
                     },
                     "coviu_user_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Coviu user account linked to this participant, when there is one."
+                      "format": "uuid"
                     },
                     "deleted_at": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "When the participant was removed; present only for removed participants."
+                      "description": "Only on removed participants."
                     }
                   }
                 }
@@ -4429,14 +4555,14 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v1/sessions/{session_id}",
           "summary": "Update a session",
-          "description": "Changes an existing session's name, schedule or picture, e.g. to reschedule an appointment. Pass only the fields to change. Participants are not changed here: use create_a_coviu_participant, update_a_coviu_participant_by_id or delete_a_coviu_participant_by_id. Times are ISO 8601 with a timezone. Returns the updated session with its participants.",
+          "description": "Changes a session's name, schedule (ISO 8601 with timezone) or picture, e.g. to reschedule; pass only what changes. Participants are changed with the participant tools. Returns the updated session.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID) of the session to change.",
+              "description": "session_id of the session to change.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4450,28 +4576,26 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "session_name": {
-                  "type": "string",
-                  "description": "New name for the session."
+                  "type": "string"
                 },
                 "start_time": {
                   "type": "string",
-                  "format": "date-time",
-                  "description": "New start (ISO 8601 with timezone)."
+                  "format": "date-time"
                 },
                 "end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "New scheduled end (ISO 8601 with timezone); must be after the start."
+                  "description": "After the start."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "New image URL for the session room."
+                  "description": "Image for the session room."
                 },
                 "actual_end_time": {
                   "type": "string",
                   "format": "date-time",
-                  "description": "When the call really ended. Coviu normally records this itself; only set it to correct the record."
+                  "description": "Recorded by Coviu itself; set only to correct it."
                 }
               }
             }
@@ -4482,74 +4606,64 @@ extension BundledIntegrations {
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the session; pass it as `id` or `session_id` to the other session and participant tools."
+                "description": "The `id`/`session_id` for the session and participant tools."
               },
               "session_name": {
-                "type": "string",
-                "description": "Name of the session."
+                "type": "string"
               },
               "start_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled start (ISO 8601)."
+                "format": "date-time"
               },
               "end_time": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Scheduled end (ISO 8601)."
+                "format": "date-time"
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call really finished, once it has."
+                "description": "Set once the call has ended."
               },
               "picture": {
-                "type": "string",
-                "description": "Image URL shown for the session room."
+                "type": "string"
               },
               "team_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Coviu team that owns the session; usable as `teamId` in the waiting-area and collection tools."
+                "description": "The `teamId` for the waiting-area and collection tools."
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the session."
+                "format": "uuid"
               },
               "participants": {
                 "type": "array",
-                "description": "The people invited to the session.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
                       "format": "uuid",
-                      "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                      "description": "The `id` for the participant get/update/delete tools."
                     },
                     "session_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Session the participant belongs to."
+                      "format": "uuid"
                     },
                     "client_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "API client that created the participant."
+                      "format": "uuid"
                     },
                     "display_name": {
-                      "type": "string",
-                      "description": "Name shown in the call."
+                      "type": "string"
                     },
                     "entry_url": {
                       "type": "string",
                       "format": "uri",
-                      "description": "Personal link this person opens to join the call; share it only with them."
+                      "description": "This person's own join link; share it only with them."
                     },
                     "picture": {
-                      "type": "string",
-                      "description": "Avatar image URL."
+                      "type": "string"
                     },
                     "role": {
                       "type": "string",
@@ -4557,30 +4671,26 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "state": {
                       "type": "string",
-                      "description": "Free-form text stored for the caller's own use."
+                      "description": "Your free text, as stored."
                     },
                     "user_hint": {
-                      "type": "string",
-                      "description": "Hint about the user, as held by Coviu."
+                      "type": "string"
                     },
                     "phone": {
-                      "type": "string",
-                      "description": "Phone number recorded for the participant."
+                      "type": "string"
                     },
                     "coviu_user_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Coviu user account linked to this participant, when there is one."
+                      "format": "uuid"
                     },
                     "deleted_at": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "When the participant was removed; present only for removed participants."
+                      "description": "Only on removed participants."
                     }
                   }
                 }
@@ -4609,14 +4719,14 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v1/sessions/{session_id}",
           "summary": "Cancel a session",
-          "description": "Cancels a scheduled session (Coviu has no hard delete: the session is marked cancelled). Only a session that has not started yet can be cancelled; a session already under way or finished is refused. After cancelling nobody can join with any of its entry links, and it cannot be undone - confirm with the user first. Cancelled sessions drop out of list_all_coviu_sessions unless include_canceled is true. Returns {\"ok\": true} on success.",
+          "description": "Cancels a session that has not started (a session under way or finished is refused). Nobody can join with its entry links afterwards and it cannot be undone: confirm with the user first. Coviu marks it cancelled (no hard delete); list_all_coviu_sessions shows it only with include_canceled.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID) of the session to cancel.",
+              "description": "session_id of the session to cancel.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4627,8 +4737,7 @@ extension BundledIntegrations {
             "type": "object",
             "properties": {
               "ok": {
-                "type": "boolean",
-                "description": "true when Coviu accepted the cancellation."
+                "type": "boolean"
               }
             }
           },
@@ -4655,14 +4764,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions/{session_id}/summary",
           "summary": "Get a session summary",
-          "description": "Reports what actually happened in a session: use it to check whether and when a consultation took place, who attended and for how long, or to look into call-quality complaints. Returns start_time/end_time (the schedule), actual_end_time (when the last participant left), and per participant: participant_id, role, entry_time (first entry into the call, not counting time in the waiting room), exit_time {left_at, left_reason} (last departure) and bandwidth (min/max/avg sent and received). Fields are empty for a session nobody has joined yet. Times are ISO 8601.",
+          "description": "What happened in a session: whether and when it took place, who attended and for how long, call quality. Per participant: participant_id, role, entry_time, exit_time {left_at, left_reason} and bandwidth (min/max/avg sent and received). Empty for a session nobody has joined yet.",
           "parameters": [
             {
               "name": "session_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID) whose summary to read.",
+              "description": "session_id of the session.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4675,28 +4784,26 @@ extension BundledIntegrations {
               "start_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "Scheduled start."
+                "description": "Scheduled."
               },
               "end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "Scheduled end."
+                "description": "Scheduled."
               },
               "actual_end_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the call was recorded as complete (the last participant left)."
+                "description": "When the last participant left."
               },
               "participants": {
                 "type": "array",
-                "description": "Attendance and connection quality per participant.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "participant_id": {
                       "type": "string",
-                      "format": "uuid",
-                      "description": "Participant this entry describes."
+                      "format": "uuid"
                     },
                     "role": {
                       "type": "string",
@@ -4704,56 +4811,46 @@ extension BundledIntegrations {
                         "GUEST",
                         "HOST",
                         "PARTICIPANT"
-                      ],
-                      "description": "Role in the call."
+                      ]
                     },
                     "entry_time": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "Earliest time the participant entered the call (time spent in the waiting room is not counted)."
+                      "description": "First entry into the call (waiting room not counted)."
                     },
                     "exit_time": {
                       "type": "object",
-                      "description": "Latest departure from the call.",
+                      "description": "Last departure.",
                       "properties": {
                         "left_at": {
                           "type": "string",
-                          "format": "date-time",
-                          "description": "When the participant last left."
+                          "format": "date-time"
                         },
                         "left_reason": {
-                          "type": "string",
-                          "description": "Why they left, as recorded by Coviu."
+                          "type": "string"
                         }
                       }
                     },
                     "bandwidth": {
                       "type": "object",
-                      "description": "Media bandwidth statistics for the participant's connection.",
                       "properties": {
                         "min_sent_bandwidth": {
-                          "type": "number",
-                          "description": "Lowest upload bandwidth observed."
+                          "type": "number"
                         },
                         "max_sent_bandwidth": {
-                          "type": "number",
-                          "description": "Highest upload bandwidth observed."
+                          "type": "number"
                         },
                         "avg_sent_bandwidth": {
-                          "type": "number",
-                          "description": "Average upload bandwidth."
+                          "type": "number"
                         },
                         "min_receive_bandwidth": {
-                          "type": "number",
-                          "description": "Lowest download bandwidth observed."
+                          "type": "number"
                         },
                         "max_receive_bandwidth": {
-                          "type": "number",
-                          "description": "Highest download bandwidth observed."
+                          "type": "number"
                         },
                         "avg_receive_bandwidth": {
-                          "type": "number",
-                          "description": "Average download bandwidth."
+                          "type": "number"
                         }
                       }
                     }
@@ -4785,13 +4882,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/sessions/{session_id}/participants",
           "summary": "List a session's participants",
-          "description": "Lists everyone invited to one session. Use it to find a participant_id or re-send someone their entry_url. Removed participants are left out unless deleted_participants is true. The whole list comes back in one page. Each item has participant_id, session_id, display_name, role, entry_url, picture, state, phone, coviu_user_id, and deleted_at for removed ones.",
+          "description": "Everyone invited to one session: find a participant_id or re-send an entry_url. Removed participants only with deleted_participants. Items: participant_id, session_id, display_name, role, entry_url, state, phone, deleted_at (removed ones).",
           "parameters": [
             {
               "name": "session_id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID): the `session_id` returned by create_a_coviu_session or list_all_coviu_sessions.",
+              "description": "session_id from create_a_coviu_session or list_all_coviu_sessions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4801,7 +4898,7 @@ extension BundledIntegrations {
               "name": "deleted_participants",
               "in": "query",
               "required": false,
-              "description": "Set to true to also return participants who were removed from the session (they carry `deleted_at`). Leave out to see only current participants.",
+              "description": "true: also removed participants (with deleted_at).",
               "schema": {
                 "type": "boolean"
               }
@@ -4831,14 +4928,14 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/participants/{participant_id}",
           "summary": "Get a participant",
-          "description": "Fetches one participant by id: display_name, role, entry_url (their personal join link), session_id, picture, state, phone, coviu_user_id and deleted_at if removed. Use it to look up which session a participant belongs to or to retrieve their link.",
+          "description": "One participant: their session_id, role and entry_url (personal join link).",
           "parameters": [
             {
               "name": "participant_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Participant id (UUID), from a session's participants or create_a_coviu_participant.",
+              "description": "participant_id from a session's participants or create_a_coviu_participant.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4851,30 +4948,26 @@ extension BundledIntegrations {
               "participant_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                "description": "The `id` for the participant get/update/delete tools."
               },
               "session_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the participant belongs to."
+                "format": "uuid"
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the participant."
+                "format": "uuid"
               },
               "display_name": {
-                "type": "string",
-                "description": "Name shown in the call."
+                "type": "string"
               },
               "entry_url": {
                 "type": "string",
                 "format": "uri",
-                "description": "Personal link this person opens to join the call; share it only with them."
+                "description": "This person's own join link; share it only with them."
               },
               "picture": {
-                "type": "string",
-                "description": "Avatar image URL."
+                "type": "string"
               },
               "role": {
                 "type": "string",
@@ -4882,30 +4975,26 @@ extension BundledIntegrations {
                   "GUEST",
                   "HOST",
                   "PARTICIPANT"
-                ],
-                "description": "Role in the call."
+                ]
               },
               "state": {
                 "type": "string",
-                "description": "Free-form text stored for the caller's own use."
+                "description": "Your free text, as stored."
               },
               "user_hint": {
-                "type": "string",
-                "description": "Hint about the user, as held by Coviu."
+                "type": "string"
               },
               "phone": {
-                "type": "string",
-                "description": "Phone number recorded for the participant."
+                "type": "string"
               },
               "coviu_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user account linked to this participant, when there is one."
+                "format": "uuid"
               },
               "deleted_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the participant was removed; present only for removed participants."
+                "description": "Only on removed participants."
               }
             }
           },
@@ -4922,13 +5011,13 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v1/sessions/{session_id}/participants",
           "summary": "Add a participant to a session",
-          "description": "Invites one more person to an existing session and creates their personal entry link. Works for sessions that are scheduled or already in progress, but a participant cannot be added to a session that has ended (Coviu rejects it) - for a finished appointment schedule a new session instead. Create one participant per real person; never share one entry_url between people. Returns the participant: participant_id, entry_url (send it to the person), display_name, role, session_id, state.",
+          "description": "Invites one more person to a scheduled or running session and creates their personal entry_url (send it only to them; one participant per person). A session that has ended refuses new participants: schedule a new session instead.",
           "parameters": [
             {
               "name": "session_id",
               "in": "path",
               "required": true,
-              "description": "Session id (UUID): the `session_id` returned by create_a_coviu_session or list_all_coviu_sessions.",
+              "description": "session_id from create_a_coviu_session or list_all_coviu_sessions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -4943,7 +5032,7 @@ extension BundledIntegrations {
               "properties": {
                 "display_name": {
                   "type": "string",
-                  "description": "Name shown for this person inside the call, e.g. \"Dr Priya Raman\" or \"Sam Taylor\"."
+                  "description": "Name shown in the call, e.g. \"Dr Priya Raman\"."
                 },
                 "role": {
                   "type": "string",
@@ -4952,20 +5041,20 @@ extension BundledIntegrations {
                     "HOST",
                     "PARTICIPANT"
                   ],
-                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant. Optional in Coviu's schema: left out, Coviu chooses the role."
+                  "description": "HOST joins directly and can admit others; GUEST waits in the waiting area until admitted; PARTICIPANT is a third role the API accepts. Left out, Coviu chooses (optional in Coviu's schema)."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "URL of an avatar image for the person (optional)."
+                  "description": "Avatar image."
                 },
                 "state": {
                   "type": "string",
-                  "description": "Free-form text you want stored with the participant (e.g. your appointment or patient reference). Coviu keeps it and returns it unchanged; list_all_coviu_sessions can filter on it."
+                  "description": "Your own free text stored with the participant (e.g. an appointment reference), returned unchanged; list_all_coviu_sessions can filter on it."
                 },
                 "phone": {
                   "type": "string",
-                  "description": "Phone number for the person, with country code, e.g. \"+61412345678\"."
+                  "description": "With country code, e.g. \"+61412345678\"."
                 }
               }
             }
@@ -4976,30 +5065,26 @@ extension BundledIntegrations {
               "participant_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                "description": "The `id` for the participant get/update/delete tools."
               },
               "session_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the participant belongs to."
+                "format": "uuid"
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the participant."
+                "format": "uuid"
               },
               "display_name": {
-                "type": "string",
-                "description": "Name shown in the call."
+                "type": "string"
               },
               "entry_url": {
                 "type": "string",
                 "format": "uri",
-                "description": "Personal link this person opens to join the call; share it only with them."
+                "description": "This person's own join link; share it only with them."
               },
               "picture": {
-                "type": "string",
-                "description": "Avatar image URL."
+                "type": "string"
               },
               "role": {
                 "type": "string",
@@ -5007,30 +5092,26 @@ extension BundledIntegrations {
                   "GUEST",
                   "HOST",
                   "PARTICIPANT"
-                ],
-                "description": "Role in the call."
+                ]
               },
               "state": {
                 "type": "string",
-                "description": "Free-form text stored for the caller's own use."
+                "description": "Your free text, as stored."
               },
               "user_hint": {
-                "type": "string",
-                "description": "Hint about the user, as held by Coviu."
+                "type": "string"
               },
               "phone": {
-                "type": "string",
-                "description": "Phone number recorded for the participant."
+                "type": "string"
               },
               "coviu_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user account linked to this participant, when there is one."
+                "format": "uuid"
               },
               "deleted_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the participant was removed; present only for removed participants."
+                "description": "Only on removed participants."
               }
             }
           },
@@ -5060,14 +5141,14 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v1/participants/{participant_id}",
           "summary": "Update a participant",
-          "description": "Changes a participant's display name, avatar, role or stored state text; pass only the fields to change. Use it e.g. to promote a guest to HOST or correct a misspelt name. The entry_url stays the same. Returns the updated participant.",
+          "description": "Changes a participant's name, avatar, role or state text (e.g. promote a GUEST to HOST); pass only what changes. The entry_url stays the same.",
           "parameters": [
             {
               "name": "participant_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Participant id (UUID) to change.",
+              "description": "participant_id to change.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5082,7 +5163,7 @@ extension BundledIntegrations {
               "properties": {
                 "display_name": {
                   "type": "string",
-                  "description": "Name shown for this person inside the call, e.g. \"Dr Priya Raman\" or \"Sam Taylor\"."
+                  "description": "Name shown in the call, e.g. \"Dr Priya Raman\"."
                 },
                 "role": {
                   "type": "string",
@@ -5091,16 +5172,16 @@ extension BundledIntegrations {
                     "HOST",
                     "PARTICIPANT"
                   ],
-                  "description": "What the person may do in the call. HOST enters the call directly and can let others in; GUEST lands in the waiting area until someone already in the call admits them; PARTICIPANT is the third role the API accepts. Give each real person their own participant."
+                  "description": "HOST joins directly and can admit others; GUEST waits in the waiting area until admitted; PARTICIPANT is a third role the API accepts."
                 },
                 "picture": {
                   "type": "string",
                   "format": "uri",
-                  "description": "URL of an avatar image for the person (optional)."
+                  "description": "Avatar image."
                 },
                 "state": {
                   "type": "string",
-                  "description": "Free-form text you want stored with the participant (e.g. your appointment or patient reference). Coviu keeps it and returns it unchanged; list_all_coviu_sessions can filter on it."
+                  "description": "Your own free text stored with the participant (e.g. an appointment reference), returned unchanged; list_all_coviu_sessions can filter on it."
                 }
               }
             }
@@ -5111,30 +5192,26 @@ extension BundledIntegrations {
               "participant_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of this participant; the `id` for the participant get/update/delete tools."
+                "description": "The `id` for the participant get/update/delete tools."
               },
               "session_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the participant belongs to."
+                "format": "uuid"
               },
               "client_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "API client that created the participant."
+                "format": "uuid"
               },
               "display_name": {
-                "type": "string",
-                "description": "Name shown in the call."
+                "type": "string"
               },
               "entry_url": {
                 "type": "string",
                 "format": "uri",
-                "description": "Personal link this person opens to join the call; share it only with them."
+                "description": "This person's own join link; share it only with them."
               },
               "picture": {
-                "type": "string",
-                "description": "Avatar image URL."
+                "type": "string"
               },
               "role": {
                 "type": "string",
@@ -5142,30 +5219,26 @@ extension BundledIntegrations {
                   "GUEST",
                   "HOST",
                   "PARTICIPANT"
-                ],
-                "description": "Role in the call."
+                ]
               },
               "state": {
                 "type": "string",
-                "description": "Free-form text stored for the caller's own use."
+                "description": "Your free text, as stored."
               },
               "user_hint": {
-                "type": "string",
-                "description": "Hint about the user, as held by Coviu."
+                "type": "string"
               },
               "phone": {
-                "type": "string",
-                "description": "Phone number recorded for the participant."
+                "type": "string"
               },
               "coviu_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user account linked to this participant, when there is one."
+                "format": "uuid"
               },
               "deleted_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the participant was removed; present only for removed participants."
+                "description": "Only on removed participants."
               }
             }
           },
@@ -5190,14 +5263,14 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v1/participants/{participant_id}",
           "summary": "Remove a participant",
-          "description": "Removes (cancels) one participant from their session so their entry link should no longer be used to join; the session and the other participants are untouched. The removal is recorded, not erased: the participant then only appears in listings when deleted_participants is true, with deleted_at set. Confirm with the user first. Returns {\"ok\": true} on success.",
+          "description": "Removes one participant from their session (others untouched); their entry link should no longer be used. Recorded, not erased: they then appear only with deleted_participants, with deleted_at. Confirm with the user first.",
           "parameters": [
             {
               "name": "participant_id",
               "argument": "id",
               "in": "path",
               "required": true,
-              "description": "Participant id (UUID) to remove.",
+              "description": "participant_id to remove.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5208,8 +5281,7 @@ extension BundledIntegrations {
             "type": "object",
             "properties": {
               "ok": {
-                "type": "boolean",
-                "description": "true when Coviu accepted the cancellation."
+                "type": "boolean"
               }
             }
           },
@@ -5236,13 +5308,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/waiting/{teamId}",
           "summary": "List calls waiting for a team",
-          "description": "Shows who is waiting right now in a team's waiting area, across all of its waiting queues. Use it to see how many patients are waiting, for how long, and in which queue. For a single queue use coviu_waiting_queue_calls_for_queue. The whole list comes back in one page. Each call has callId, teamId, waitingQueueId, callType (video or phone), joinedAt, lastActivityAt, sessionId when linked to a session, answer/hold/transfer/finish timestamps when they apply, and details (a JSON-encoded string with caller details). Times are ISO 8601.",
+          "description": "Who is waiting now in a team's waiting area, across its queues: how many, how long, which queue. For one queue use coviu_waiting_queue_calls_for_queue. Items: callId, teamId, waitingQueueId, callType, joinedAt, lastActivityAt, sessionId (when linked), answer/hold/transfer/finish times when they apply, and details (a JSON-encoded string).",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5266,13 +5338,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/waiting/{teamId}/queue/{waitingQueueId}",
           "summary": "List calls waiting in one queue",
-          "description": "Shows the callers waiting right now in one waiting queue of a team (for example one clinic's or one practitioner's queue). Use list_all_coviu_waiting_queue_calls for the whole team; the waitingQueueId of a queue appears on every call it holds. Returns an array of calls with the same fields: callId, teamId, waitingQueueId, callType, joinedAt, lastActivityAt, sessionId, details and any answer/hold/transfer/finish timestamps.",
+          "description": "Who is waiting now in one of a team's waiting queues (e.g. one clinic's or practitioner's); list_all_coviu_waiting_queue_calls covers the whole team. Items as there.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5282,7 +5354,7 @@ extension BundledIntegrations {
               "name": "waitingQueueId",
               "in": "path",
               "required": true,
-              "description": "Waiting queue id (UUID), e.g. the `waitingQueueId` of a call from list_all_coviu_waiting_queue_calls.",
+              "description": "The waitingQueueId of a call from list_all_coviu_waiting_queue_calls.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5304,13 +5376,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/waiting/{teamId}/calls/{callId}",
           "summary": "Get a waiting-area call",
-          "description": "Fetches one waiting-area call by id to follow it through its life: joined, answered, on hold, transferred, finished. Use it to check whether a specific caller has been seen yet or where a call was transferred. Returns callId, teamId, waitingQueueId, callType, sessionId, details (JSON-encoded string), joinedAt, answeredAt, onHoldAt, leftQueueAt, transferredAt/transferredTo/transferredToTeam, previousCallId, finishedAt, emptiedAt and lastActivityAt (ISO 8601).",
+          "description": "One waiting-area call through its life (joined, answered, on hold, transferred, finished): has the caller been seen, where was the call transferred.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5320,7 +5392,7 @@ extension BundledIntegrations {
               "name": "callId",
               "in": "path",
               "required": true,
-              "description": "Call id (UUID), the `callId` of an entry from list_all_coviu_waiting_queue_calls.",
+              "description": "The callId of a call from list_all_coviu_waiting_queue_calls.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5332,108 +5404,93 @@ extension BundledIntegrations {
             "properties": {
               "callId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Id of the call; the `callId` for get_single_coviu_waiting_queue_call_by_id."
+                "format": "uuid"
               },
               "teamId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Team whose waiting area the call is in."
+                "format": "uuid"
               },
               "waitingQueueId": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Waiting queue the call is (or was) in."
+                "description": "The waitingQueueId for coviu_waiting_queue_calls_for_queue."
               },
               "sessionId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Session the call belongs to, when it is linked to one."
+                "format": "uuid"
               },
               "callType": {
                 "type": "string",
                 "enum": [
                   "video",
                   "phone"
-                ],
-                "description": "Whether the caller is on video or on the phone."
+                ]
               },
               "peerId": {
-                "type": "string",
-                "description": "Coviu's identifier for the caller's connection."
+                "type": "string"
               },
               "socketId": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Realtime connection id of the caller."
+                "format": "uuid"
               },
               "details": {
                 "type": "string",
-                "description": "Extra caller details as a JSON-encoded string (parse it to read the fields)."
+                "description": "Caller details as a JSON-encoded string; parse it."
               },
               "joinedAt": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the caller entered the waiting area."
+                "description": "Entered the waiting area."
               },
               "startedAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call started."
+                "format": "date-time"
               },
               "answeredAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When a clinician answered the call."
+                "format": "date-time"
               },
               "onHoldAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call was put on hold."
+                "format": "date-time"
               },
               "leftQueueAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the caller left the queue."
+                "format": "date-time"
               },
               "transferredAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call was transferred."
+                "format": "date-time"
               },
               "transferredTo": {
                 "type": "string",
-                "description": "Queue the call was transferred to."
+                "description": "Queue it was transferred to."
               },
               "transferredToTeam": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Team the call was transferred to."
+                "format": "uuid"
               },
               "previousCallId": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Call this one continues after a transfer."
+                "description": "The call this one continues after a transfer."
               },
               "finishedAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the call finished."
+                "format": "date-time"
               },
               "emptiedAt": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the last person left the call."
+                "description": "When the last person left."
               },
               "cleanedAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When Coviu cleaned up the call."
+                "format": "date-time"
               },
               "lastActivityAt": {
                 "type": "string",
-                "format": "date-time",
-                "description": "Most recent activity on the call."
+                "format": "date-time"
               }
             }
           },
@@ -5461,13 +5518,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}",
           "summary": "List a team's collections",
-          "description": "Lists the data collections a team has (forms, call recordings, voicemail and other captured media are stored in collections). Start here to find the collectionId for list_all_coviu_submissions. The whole list comes back in one page. Each item has id, collection_id (pass this as collectionId), team_id, collection_reference, name, read_setting and delete_setting (restricted, exclusive or team: who may read or delete its items), created_at and updated_at.",
+          "description": "A team's data collections, where forms, call recordings, voicemail and other captured media are stored. Start here for list_all_coviu_submissions. Items: id, collection_id (the collectionId), team_id, collection_reference, name, read_setting and delete_setting (restricted, exclusive or team: who may read or delete its items), created_at, updated_at.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5501,13 +5558,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}",
           "summary": "List a collection's submissions",
-          "description": "Lists the submissions saved in one collection, optionally within a time window. Use it to find recent recordings or forms and their submissionId. Each item has item_submission_id (the submissionId for the other collection tools), secure_collection_id, session_id (when captured in a session), collection_location, submitting_user_id, created_at, updated_at, locked_at and action_status. The list does not include the files: call get_single_coviu_submission_by_id for those.",
+          "description": "The submissions (recordings, forms) in one collection, optionally in a time window. Items: item_submission_id (the submissionId for the other collection tools), secure_collection_id, session_id (when captured in a session), collection_location, submitting_user_id, created_at, updated_at, locked_at, action_status. Files are not listed: see get_single_coviu_submission_by_id.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5517,7 +5574,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5527,7 +5584,7 @@ extension BundledIntegrations {
               "name": "from",
               "in": "query",
               "required": false,
-              "description": "Only submissions from this instant on (ISO 8601, e.g. 2025-03-01T00:00:00Z).",
+              "description": "Only submissions from this instant on.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5537,7 +5594,7 @@ extension BundledIntegrations {
               "name": "until",
               "in": "query",
               "required": false,
-              "description": "Only submissions up to this instant (ISO 8601).",
+              "description": "Only submissions up to this instant.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5547,7 +5604,7 @@ extension BundledIntegrations {
               "name": "filter",
               "in": "query",
               "required": false,
-              "description": "Filter text passed to Coviu as is; its syntax is not documented, so only use it with a value the user supplies.",
+              "description": "Passed to Coviu as is; its syntax is undocumented, so use only a value the user gives.",
               "schema": {
                 "type": "string"
               }
@@ -5556,7 +5613,7 @@ extension BundledIntegrations {
               "name": "order",
               "in": "query",
               "required": false,
-              "description": "Sort direction: asc (default, oldest first) or desc (newest first).",
+              "description": "asc: oldest first; desc: newest first.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -5570,7 +5627,7 @@ extension BundledIntegrations {
               "name": "orderBy",
               "in": "query",
               "required": false,
-              "description": "Field to sort by; defaults to created_at (updated_at also makes sense).",
+              "description": "Field to sort by, e.g. updated_at.",
               "schema": {
                 "type": "string",
                 "default": "created_at"
@@ -5609,13 +5666,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}/submission/{submissionId}",
           "summary": "Get a submission",
-          "description": "Fetches one submission with the list of files stored for it. Use it before downloading: each entry in files has id (the fileId for get_single_coviu_submission_file_by_id), size in bytes, metadata, created_at and updated_at. Also returns item_submission_id, secure_collection_id, session_id, collection_location, submitting_user_id, created_at, updated_at, locked_at and action_status.",
+          "description": "One submission with its stored files; use it before downloading (files[].id is the fileId, size is in bytes).",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5625,7 +5682,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5635,7 +5692,7 @@ extension BundledIntegrations {
               "name": "submissionId",
               "in": "path",
               "required": true,
-              "description": "Submission id (UUID): the `item_submission_id` of an entry from list_all_coviu_submissions.",
+              "description": "The item_submission_id from list_all_coviu_submissions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5648,73 +5705,66 @@ extension BundledIntegrations {
               "item_submission_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Id of the submission; the `submissionId` for the submission, file and recording tools."
+                "description": "The submissionId for the file and recording tools."
               },
               "secure_collection_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Collection the submission belongs to."
+                "description": "The collectionId."
               },
               "session_id": {
                 "type": "string",
                 "format": "uuid",
-                "description": "Session during which the item was captured, when there is one."
+                "description": "Session it was captured in, if any."
               },
               "collection_location": {
-                "type": "string",
-                "description": "Where in Coviu the item was collected."
+                "type": "string"
               },
               "submitting_user_id": {
                 "type": "string",
-                "format": "uuid",
-                "description": "Coviu user who submitted the item."
+                "format": "uuid"
               },
               "created_at": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the submission was created."
+                "format": "date-time"
               },
               "updated_at": {
                 "type": "string",
-                "format": "date-time",
-                "description": "When the submission last changed."
+                "format": "date-time"
               },
               "locked_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the submission was locked against changes."
+                "description": "When it was locked against changes."
               },
               "action_status": {
                 "type": "boolean",
-                "description": "Whether the submission has been actioned."
+                "description": "Whether it has been actioned."
               },
               "files": {
                 "type": "array",
-                "description": "Files stored with the submission; download one with get_single_coviu_submission_file_by_id.",
+                "description": "Download one with get_single_coviu_submission_file_by_id.",
                 "items": {
                   "type": "object",
                   "properties": {
                     "id": {
                       "type": "string",
-                      "description": "File id; the `fileId` argument of get_single_coviu_submission_file_by_id."
+                      "description": "The fileId."
                     },
                     "metadata": {
-                      "type": "object",
-                      "description": "Descriptive metadata Coviu keeps about the file."
+                      "type": "object"
                     },
                     "size": {
                       "type": "number",
-                      "description": "Size in bytes."
+                      "description": "Bytes."
                     },
                     "created_at": {
                       "type": "string",
-                      "format": "date-time",
-                      "description": "When the file was stored."
+                      "format": "date-time"
                     },
                     "updated_at": {
                       "type": "string",
-                      "format": "date-time",
-                      "description": "When the file last changed."
+                      "format": "date-time"
                     }
                   }
                 }
@@ -5746,13 +5796,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}/submission/{submissionId}/file/{fileId}",
           "summary": "Download a submission file (video)",
-          "description": "Downloads one file stored with a submission, typically a video recording of a consultation (video/webm). Get the fileId from the files list of get_single_coviu_submission_by_id; its size tells you how large the download is. The file is not returned inline: conduit writes it to a private local temporary file and the result gives that file's path, MIME type and size, never the bytes; open or hand on the path to use the recording. Coviu may answer with 206 Partial Content, which still delivers the file. Pass quality=480p to get a smaller 480p version instead of the original.",
+          "description": "Downloads one file of a submission, typically a consultation's video recording (video/webm). fileId and size come from get_single_coviu_submission_by_id's files. Coviu may answer 206 Partial Content, which still delivers the file. quality=480p gets a smaller version.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5762,7 +5812,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5772,7 +5822,7 @@ extension BundledIntegrations {
               "name": "submissionId",
               "in": "path",
               "required": true,
-              "description": "Submission id (UUID): the `item_submission_id` of an entry from list_all_coviu_submissions.",
+              "description": "The item_submission_id from list_all_coviu_submissions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5782,7 +5832,7 @@ extension BundledIntegrations {
               "name": "fileId",
               "in": "path",
               "required": true,
-              "description": "File id: the `id` of an entry in the submission's files (from get_single_coviu_submission_by_id).",
+              "description": "The id of an entry in get_single_coviu_submission_by_id's files.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5792,7 +5842,7 @@ extension BundledIntegrations {
               "name": "quality",
               "in": "query",
               "required": false,
-              "description": "Ask for a lower-resolution rendition; the only documented value is 480p. Leave out for the original.",
+              "description": "A smaller rendition; leave out for the original.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -5843,13 +5893,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v1/collections/{teamId}/collection/{collectionId}/recording/{submissionId}",
           "summary": "Download an audio recording",
-          "description": "Downloads the audio recording kept for a submission (audio/webm), e.g. a recorded call or a voicemail left in the waiting area. Find the submission with list_all_coviu_submissions; for video files listed under a submission use get_single_coviu_submission_file_by_id instead. The file is not returned inline: conduit writes it to a private local temporary file and the result gives that file's path, MIME type and size, never the bytes; open or hand on the path to use the recording. Coviu may answer with 206 Partial Content, which still delivers the file.",
+          "description": "Downloads a submission's audio recording (audio/webm), e.g. a recorded call or a voicemail left in the waiting area. Find the submission with list_all_coviu_submissions; for its video files use get_single_coviu_submission_file_by_id. Coviu may answer 206 Partial Content, which still delivers the file.",
           "parameters": [
             {
               "name": "teamId",
               "in": "path",
               "required": true,
-              "description": "Coviu team id (UUID). Take it from the `team_id` field of any session, or ask the user.",
+              "description": "The team_id of any session, or ask the user.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5859,7 +5909,7 @@ extension BundledIntegrations {
               "name": "collectionId",
               "in": "path",
               "required": true,
-              "description": "Collection id (UUID): the `collection_id` of an entry from list_all_coviu_collections (the same value appears as `secure_collection_id` on its submissions).",
+              "description": "The collection_id from list_all_coviu_collections (= secure_collection_id on its submissions).",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5869,7 +5919,7 @@ extension BundledIntegrations {
               "name": "submissionId",
               "in": "path",
               "required": true,
-              "description": "Submission id (UUID): the `item_submission_id` of an entry from list_all_coviu_submissions.",
+              "description": "The item_submission_id from list_all_coviu_submissions.",
               "schema": {
                 "type": "string",
                 "format": "uuid"
@@ -5955,7 +6005,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/calls",
           "summary": "List calls in a date range",
-          "description": "Lists the calls that started inside a time window, one basic record per call: id, title, url in the Gong app, scheduled and started times, duration in seconds, primaryUserId (the host), direction, scope (Internal/External), media type, language, workspaceId, purpose, meetingUrl, isPrivate and the clientUniqueId it was uploaded with. This is the starting point for almost every call question: take the `id` values from here into get_single_gong_call_by_id, create_a_gong_calls_transcript (transcripts) or list_all_gong_calls_extensive (participants, topics, trackers, AI brief, highlights). The window is half-open: calls at or after fromDateTime and strictly before toDateTime; for meetings Gong recorded itself the scheduled time counts, otherwise the actual start. Keep windows tight (days or weeks) to spare the 10,000-requests-per-day quota; pages hold about 100 calls. A 404 from this endpoint usually just means no calls fell in the window, not that something is wrong.",
+          "description": "Calls that started in a window, one basic record each: id, title, url, scheduled, started, duration (seconds), primaryUserId (host), direction, scope (Internal/External), media, language, workspaceId, purpose, meetingUrl, isPrivate, clientUniqueId. The starting point for call questions: pass the ids to get_single_gong_call_by_id, create_a_gong_calls_transcript (what was said) or list_all_gong_calls_extensive (participants, topics, trackers, brief, highlights). Half-open window: at or after fromDateTime, before toDateTime, by scheduled time for meetings Gong recorded itself, else actual start. Keep windows tight (days or weeks) for the 10,000-requests-per-day quota. 404 usually means no calls in the window.",
           "scopes": [
             "api:calls:read:basic"
           ],
@@ -5964,7 +6014,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": true,
-              "description": "Start of the window, ISO 8601 with offset or Z (e.g. 2024-05-01T00:00:00Z). Inclusive.",
+              "description": "Window start, inclusive, e.g. 2024-05-01T00:00:00Z.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5974,7 +6024,7 @@ extension BundledIntegrations {
               "name": "toDateTime",
               "in": "query",
               "required": true,
-              "description": "End of the window, ISO 8601 with offset or Z (e.g. 2024-05-08T00:00:00Z). Exclusive.",
+              "description": "Window end, exclusive.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -5984,7 +6034,7 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only return calls from this workspace (ids from list_all_gong_workspaces). Omit for all workspaces the credential can see.",
+              "description": "From list_all_gong_workspaces; omitted, all workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -6020,7 +6070,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/calls/{id}",
           "summary": "Get one call",
-          "description": "Fetches the basic record of a single call by its Gong call id (a numeric string of up to 20 digits, as returned by list_all_gong_calls). The result's `call` object has the same fields as one list item: title, url, scheduled/started, duration (seconds), primaryUserId, direction, scope, system, media, language, workspaceId, purpose, meetingUrl, isPrivate, calendarEventId, clientUniqueId, customData. It does not include participants, transcript or analysis: use list_all_gong_calls_extensive with filter.callIds for parties/topics/trackers/brief and create_a_gong_calls_transcript for what was said. 404 means no call with that id is visible to this credential.",
+          "description": "One call's basic record (the `call` object: the fields of a list_all_gong_calls item plus system, calendarEventId, customData). No participants, transcript or analysis: use list_all_gong_calls_extensive with filter.callIds, and create_a_gong_calls_transcript. 404: no such call visible to this credential.",
           "scopes": [
             "api:calls:read:basic"
           ],
@@ -6029,7 +6079,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Gong call id, digits only (e.g. 7782342274025937895).",
+              "description": "Call id from list_all_gong_calls, e.g. 7782342274025937895.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -6049,7 +6099,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls",
           "summary": "Register a new call recorded outside Gong",
-          "description": "Creates a call record in Gong for a conversation recorded by another system (dialer, PBX, meeting tool) so Gong can transcribe and analyse it. Requires a clientUniqueId that is unique per recording: it is your system's id for the call and makes the request safe to retry, because Gong refuses a second call with the same clientUniqueId with 409 Conflict (409 also appears when the host's Gong recording setting is switched off). Also required: actualStart, direction, primaryUser (Gong user id of the host) and at least one party, including one for the primary user. Media is a separate step: either give downloadMediaUrl now (Gong fetches the file; max 1.5 GB, WAV/MP3/MP4/MKV/FLAC) or upload a local file afterwards with gong_calls_upload_media, passing the callId this returns as its id. Until one of the two happens the call has no media, so do not report it as imported after this step alone. Returns {requestId, callId}; the new call shows up in list_all_gong_calls only after Gong has processed the media.",
+          "description": "Registers a call recorded by another system (dialer, PBX, meeting tool) for Gong to transcribe and analyse. clientUniqueId is your system's id for the recording: a second call with the same one is refused with 409, which makes retries safe (409 also when the host's Gong recording setting is off). Needs a party for primaryUser (the host's Gong user id). Media is a second step: give downloadMediaUrl now (Gong fetches it; WAV/MP3/MP4/MKV/FLAC, max 1.5 GB) or upload a file afterwards with gong_calls_upload_media, id = the returned callId. Without media the import is not done. Returns {requestId, callId}; the call shows in list_all_gong_calls once Gong has processed the media.",
           "next_step": "The call has no media yet: unless downloadMediaUrl was given, upload the recording with gong_calls_upload_media, id {callId}. Until then the import is not finished.",
           "scopes": [
             "api:calls:create"
@@ -6062,81 +6112,71 @@ extension BundledIntegrations {
               "properties": {
                 "clientUniqueId": {
                   "type": "string",
-                  "description": "Your recording system's unique id for this call (max 2048 chars). Must never repeat: a duplicate is rejected with 409, which makes retries safe.",
+                  "description": "Unique per recording; a duplicate is refused with 409.",
                   "maxLength": 2048
                 },
                 "title": {
-                  "type": "string",
-                  "description": "Call title, searchable in Gong."
+                  "type": "string"
                 },
                 "purpose": {
                   "type": "string",
-                  "description": "Free-text purpose of the call (max 255 chars).",
                   "maxLength": 255
                 },
                 "scheduledStart": {
                   "type": "string",
-                  "description": "When the call was scheduled to begin, ISO 8601.",
                   "format": "date-time"
                 },
                 "scheduledEnd": {
                   "type": "string",
-                  "description": "When the call was scheduled to end, ISO 8601.",
                   "format": "date-time"
                 },
                 "actualStart": {
                   "type": "string",
-                  "description": "When the call actually began, ISO 8601 (e.g. 2024-05-14T16:00:00Z).",
+                  "description": "e.g. 2024-05-14T16:00:00Z.",
                   "format": "date-time"
                 },
                 "duration": {
                   "type": "number",
-                  "description": "Actual length of the call in seconds (fractions allowed)."
+                  "description": "Seconds (fractions allowed)."
                 },
                 "parties": {
                   "type": "array",
-                  "description": "Everyone on the call; must include an entry for primaryUser.",
+                  "description": "Everyone on the call, including primaryUser.",
                   "items": {
                     "type": "object",
-                    "description": "One participant.",
                     "properties": {
                       "phoneNumber": {
-                        "type": "string",
-                        "description": "Participant's phone number, if known."
+                        "type": "string"
                       },
                       "emailAddress": {
-                        "type": "string",
-                        "description": "Participant's email address, if known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "Participant's name, if known."
+                        "type": "string"
                       },
                       "partyId": {
                         "type": "string",
-                        "description": "Your label for this participant; needed only when speakersTimeline is sent, whose segments refer to it."
+                        "description": "Your label for the participant; needed only with speakersTimeline."
                       },
                       "mediaChannelId": {
                         "type": "integer",
-                        "description": "For stereo recordings: the channel (0 = left, 1 = right) carrying this company rep. Ignored when speakersTimeline is given.",
+                        "description": "Stereo recordings: the channel (0 left, 1 right) of this company rep; ignored with speakersTimeline.",
                         "minimum": 0,
                         "maximum": 1
                       },
                       "userId": {
                         "type": "string",
-                        "description": "Gong user id, when the participant is a Gong user.",
+                        "description": "Gong user id, for a Gong user.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records (Contact, Lead, …) that represent this participant.",
+                        "description": "CRM records (Contact, Lead…) of this participant.",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -6146,14 +6186,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -6164,7 +6201,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -6185,7 +6222,7 @@ extension BundledIntegrations {
                 },
                 "direction": {
                   "type": "string",
-                  "description": "Inbound = the outside party phoned in; Outbound = a rep placed the call; Conference for multi-party meetings; Unknown otherwise.",
+                  "description": "Inbound: the outside party called; Outbound: a rep called; Conference: multi-party meeting.",
                   "enum": [
                     "Inbound",
                     "Outbound",
@@ -6195,19 +6232,17 @@ extension BundledIntegrations {
                 },
                 "disposition": {
                   "type": "string",
-                  "description": "Free-text outcome of the call such as 'No Answer' (max 255 chars).",
+                  "description": "Outcome, e.g. 'No Answer'.",
                   "maxLength": 255
                 },
                 "context": {
                   "type": "array",
-                  "description": "CRM records the call belongs to (account, opportunity …). Several opportunities of one account are not supported.",
+                  "description": "CRM records the call belongs to (account, opportunity…); not several opportunities of one account.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -6217,14 +6252,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -6235,7 +6267,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -6252,39 +6284,37 @@ extension BundledIntegrations {
                 },
                 "customData": {
                   "type": "string",
-                  "description": "Any text you want stored with the call for troubleshooting."
+                  "description": "Any text to store with the call, for troubleshooting."
                 },
                 "speakersTimeline": {
                   "type": "object",
-                  "description": "Who spoke when, if your system knows it. Overrides mediaChannelId.",
+                  "description": "Who spoke when, if known; overrides mediaChannelId.",
                   "properties": {
                     "precise": {
                       "type": "boolean",
-                      "description": "True when the segments match the audio to within about 100 ms; false lets Gong refine them."
+                      "description": "true: segments accurate to about 100 ms; false: Gong refines them."
                     },
                     "speechSegments": {
                       "type": "array",
-                      "description": "Speech segments; they may overlap.",
+                      "description": "May overlap.",
                       "items": {
                         "type": "object",
-                        "description": "One stretch of speech.",
                         "properties": {
                           "fromTime": {
                             "type": "integer",
-                            "description": "Segment start, in ms since the recording began.",
+                            "description": "ms since the recording began.",
                             "minimum": 0
                           },
                           "toTime": {
                             "type": "integer",
-                            "description": "Segment end, in ms since the recording began.",
+                            "description": "ms since the recording began.",
                             "minimum": 0
                           },
                           "partyIds": {
                             "type": "array",
-                            "description": "partyId values (from parties) of whoever speaks in this segment.",
+                            "description": "partyId values of whoever speaks.",
                             "items": {
-                              "type": "string",
-                              "description": "A partyId."
+                              "type": "string"
                             }
                           }
                         },
@@ -6299,28 +6329,28 @@ extension BundledIntegrations {
                 },
                 "meetingUrl": {
                   "type": "string",
-                  "description": "Join URL of the conference the call took place on."
+                  "description": "Join URL of the conference."
                 },
                 "callProviderCode": {
                   "type": "string",
-                  "description": "Gong's code for the telephony or conferencing provider (e.g. zoom, ringcentral, outreach); Gong support can tell you the right one."
+                  "description": "Gong's code for the telephony or conferencing provider (e.g. zoom, ringcentral, outreach); Gong support knows the right one."
                 },
                 "downloadMediaUrl": {
                   "type": "string",
-                  "description": "A unique URL Gong can download the recording from (audio/* or video/*, or an octet-stream of WAV, MP3, MP4, MKV or FLAC; max 1.5 GB). When given, no separate media upload is needed."
+                  "description": "A unique URL Gong downloads the recording from (audio/*, video/*, or octet-stream WAV/MP3/MP4/MKV/FLAC; max 1.5 GB); then no upload is needed."
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to put the call in; omitted means Gong's default placement.",
+                  "description": "Omitted: Gong's default placement.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "languageCode": {
                   "type": "string",
-                  "description": "Force the transcription language (locale code such as en-US, de-DE, fr-FR, es-MX, ja-JP). Leave out to let Gong detect the language, which is usually right."
+                  "description": "Forces the transcription language (en-US, de-DE, fr-FR, es-MX, ja-JP…); left out, Gong detects it, usually right."
                 },
                 "primaryUser": {
                   "type": "string",
-                  "description": "Gong user id of the company person who hosted the call (from list_all_gong_users).",
+                  "description": "Gong user id of the company host (list_all_gong_users).",
                   "pattern": "^[0-9]{1,20}$"
                 }
               },
@@ -6365,7 +6395,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/calls/{id}/media",
           "summary": "Upload a call's recording (step two of an import)",
-          "description": "Sends the recording of a call created with create_a_gong_call: the second and last step of importing a call into Gong. Pass the callId that create_a_gong_call returned as id and the recording as a local file (WAV, MP3, MP4, MKV or FLAC, up to 1.5 GB). Gong answers {requestId, callId, url} and then transcribes and analyses the media; the call appears in list_all_gong_calls once that is done.",
+          "description": "Step two of importing a call: sends the recording (WAV, MP3, MP4, MKV or FLAC, up to 1.5 GB) of a call made with create_a_gong_call. Returns {requestId, callId, url}; Gong then transcribes and analyses it, and the call appears in list_all_gong_calls when done.",
           "scopes": [
             "api:calls:create"
           ],
@@ -6375,7 +6405,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "The callId returned by create_a_gong_call (digits).",
+              "description": "The callId create_a_gong_call returned.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -6393,7 +6423,7 @@ extension BundledIntegrations {
               "properties": {
                 "mediaFile": {
                   "type": "string",
-                  "description": "The recording to upload."
+                  "description": "The recording."
                 }
               },
               "required": [
@@ -6425,7 +6455,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls/extensive",
           "summary": "List calls with detailed content",
-          "description": "Returns calls matched by filter (a date window, specific callIds, host primaryUserIds, a workspace) with the extra data you switch on in contentSelector. Each item has metaData (the basic call record) plus, when requested: parties (name, email, title, affiliation Internal/External, speakerId — the key that links transcript monologues to people), context (CRM account/opportunity links, with field values when context is Extended), content (structure, topics with durations, trackers with counts and optional occurrences, pointsOfInterest action items, Gong's AI brief, outline, highlights, callOutcome, keyPoints), interaction (talk time per speaker, interaction stats such as talk ratio and longest monologue, question counts, video stats), collaboration.publicComments and media (audioUrl/videoUrl, valid for 8 hours). Ask only for the parts you need: the response grows fast. Typical use: after list_all_gong_calls, pass the interesting ids in filter.callIds with exposedFields.parties and exposedFields.content.brief. Media URLs additionally need the api:calls:read:media-url scope. A 404 means no call matched.",
+          "description": "Calls matched by filter (window, callIds, host primaryUserIds, workspace) with the parts switched on in contentSelector. Each item has metaData (the basic record) plus, on request: parties (name, email, title, affiliation, speakerId: the key linking transcript monologues to people), context (CRM links; field values with Extended), content (structure, topics, trackers, pointsOfInterest, brief, outline, highlights, callOutcome, keyPoints), interaction (speakers' talk time, personInteractionStats, questions, video), collaboration.publicComments, media (audioUrl/videoUrl, valid 8 hours, also need scope api:calls:read:media-url). Ask only for what you need: responses grow fast. Typical: ids from list_all_gong_calls in filter.callIds with exposedFields.parties and content.brief. 404: no call matched.",
           "scopes": [
             "api:calls:read:extensive"
           ],
@@ -6437,39 +6467,36 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which calls to return. Give a window, ids, hosts, or a combination.",
+                  "description": "A window, ids, hosts, or a combination.",
                   "properties": {
                     "fromDateTime": {
                       "type": "string",
-                      "description": "Only calls that started at or after this instant (ISO 8601).",
+                      "description": "Calls started at or after this instant.",
                       "format": "date-time"
                     },
                     "toDateTime": {
                       "type": "string",
-                      "description": "Only calls that started before this instant (ISO 8601).",
+                      "description": "Calls started before this instant.",
                       "format": "date-time"
                     },
                     "workspaceId": {
                       "type": "string",
-                      "description": "Only calls in this workspace.",
                       "pattern": "^[0-9]{1,20}$"
                     },
                     "callIds": {
                       "type": "array",
-                      "description": "Only these call ids (from list_all_gong_calls).",
+                      "description": "From list_all_gong_calls.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "primaryUserIds": {
                       "type": "array",
-                      "description": "Only calls hosted by these Gong user ids.",
+                      "description": "Host user ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -6478,11 +6505,11 @@ extension BundledIntegrations {
                 },
                 "contentSelector": {
                   "type": "object",
-                  "description": "Which optional parts to include for each call. Everything is off unless switched on.",
+                  "description": "Optional parts; all off unless switched on.",
                   "properties": {
                     "context": {
                       "type": "string",
-                      "description": "CRM links: None (default), Basic (linked record ids) or Extended (ids plus field values).",
+                      "description": "CRM links: Basic = record ids, Extended = ids and field values.",
                       "enum": [
                         "None",
                         "Basic",
@@ -6491,10 +6518,9 @@ extension BundledIntegrations {
                     },
                     "contextTiming": {
                       "type": "array",
-                      "description": "With context Extended: CRM field values as they are Now, as they were at TimeOfCall, or both. Default Now.",
+                      "description": "With Extended: field values Now (default), at TimeOfCall, or both.",
                       "items": {
                         "type": "string",
-                        "description": "Timing.",
                         "enum": [
                           "Now",
                           "TimeOfCall"
@@ -6503,23 +6529,21 @@ extension BundledIntegrations {
                     },
                     "exposedFields": {
                       "type": "object",
-                      "description": "Switches for each optional section.",
                       "properties": {
                         "parties": {
                           "type": "boolean",
-                          "description": "Include the participants (needed to map transcript speakerId values to people)."
+                          "description": "Participants (maps transcript speakerId to people)."
                         },
                         "content": {
                           "type": "object",
-                          "description": "Analysis of what was discussed.",
                           "properties": {
                             "structure": {
                               "type": "boolean",
-                              "description": "Agenda sections of the call with durations."
+                              "description": "Agenda sections with durations."
                             },
                             "topics": {
                               "type": "boolean",
-                              "description": "Topics discussed and seconds spent on each."
+                              "description": "Topics and seconds on each."
                             },
                             "trackers": {
                               "type": "boolean",
@@ -6535,29 +6559,26 @@ extension BundledIntegrations {
                             },
                             "brief": {
                               "type": "boolean",
-                              "description": "Gong's AI-written summary of the call."
+                              "description": "Gong's AI summary."
                             },
                             "outline": {
-                              "type": "boolean",
-                              "description": "Section-by-section outline of the call."
+                              "type": "boolean"
                             },
                             "highlights": {
                               "type": "boolean",
-                              "description": "Highlights such as next steps and pain points."
+                              "description": "E.g. next steps, pain points."
                             },
                             "callOutcome": {
                               "type": "boolean",
-                              "description": "The outcome Gong's AI assigned to the call."
+                              "description": "Outcome assigned by Gong's AI."
                             },
                             "keyPoints": {
-                              "type": "boolean",
-                              "description": "Key points of the call."
+                              "type": "boolean"
                             }
                           }
                         },
                         "interaction": {
                           "type": "object",
-                          "description": "Conversation dynamics.",
                           "properties": {
                             "speakers": {
                               "type": "boolean",
@@ -6565,31 +6586,29 @@ extension BundledIntegrations {
                             },
                             "video": {
                               "type": "boolean",
-                              "description": "What was on screen and for how long."
+                              "description": "What was on screen, how long."
                             },
                             "personInteractionStats": {
                               "type": "boolean",
-                              "description": "Interaction statistics for the host (talk ratio, longest monologue, patience, …)."
+                              "description": "Host's stats: talk ratio, longest monologue, patience…"
                             },
                             "questions": {
                               "type": "boolean",
-                              "description": "Number of questions asked by company and non-company speakers."
+                              "description": "Questions asked by company and non-company speakers."
                             }
                           }
                         },
                         "collaboration": {
                           "type": "object",
-                          "description": "Team collaboration on the call.",
                           "properties": {
                             "publicComments": {
-                              "type": "boolean",
-                              "description": "Public comments left on the call."
+                              "type": "boolean"
                             }
                           }
                         },
                         "media": {
                           "type": "boolean",
-                          "description": "Temporary audio/video download URLs (valid 8 hours; needs api:calls:read:media-url)."
+                          "description": "Temporary audio/video URLs (8 hours; scope api:calls:read:media-url)."
                         }
                       }
                     }
@@ -6666,7 +6685,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls/transcript",
           "summary": "Get transcripts of calls",
-          "description": "Reads transcripts; nothing is created despite the tool name (the vendor uses POST for this query). Give filter.callIds (ids from list_all_gong_calls) and/or a fromDateTime/toDateTime window; with both, only listed calls inside the window come back. The result's callTranscripts has one entry per call: callId and transcript, a list of monologues, each with speakerId, topic (when Gong detected one) and sentences {start, end (milliseconds from call start), text}. Speaker ids are not names: to know who said what, fetch the same calls with list_all_gong_calls_extensive and exposedFields.parties = true and match parties[].speakerId. Transcripts are long; request a few calls at a time. Paging is manual here: when the response has records.cursor, call again with the same filter and `cursor` set to that value; no records.cursor means you have everything. 404 means no call matched.",
+          "description": "Read-only despite the name (Gong uses POST). Transcripts of filter.callIds (from list_all_gong_calls) and/or a window; with both, listed calls inside the window. callTranscripts: per call, callId and transcript, monologues of speakerId, topic and sentences {start, end (ms from call start), text}. speakerId is not a name: match parties[].speakerId from list_all_gong_calls_extensive with exposedFields.parties. Transcripts are long: a few calls at a time. 404: no call matched.",
           "scopes": [
             "api:calls:read:transcript"
           ],
@@ -6684,25 +6703,23 @@ extension BundledIntegrations {
                   "properties": {
                     "fromDateTime": {
                       "type": "string",
-                      "description": "Only calls that started at or after this instant (ISO 8601).",
+                      "description": "Calls started at or after this instant.",
                       "format": "date-time"
                     },
                     "toDateTime": {
                       "type": "string",
-                      "description": "Only calls that started before this instant (ISO 8601).",
+                      "description": "Calls started before this instant.",
                       "format": "date-time"
                     },
                     "workspaceId": {
                       "type": "string",
-                      "description": "Only calls in this workspace.",
                       "pattern": "^[0-9]{1,20}$"
                     },
                     "callIds": {
                       "type": "array",
-                      "description": "Only these call ids.",
+                      "description": "From list_all_gong_calls.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -6711,7 +6728,7 @@ extension BundledIntegrations {
                 },
                 "cursor": {
                   "type": "string",
-                  "description": "Paging token. Leave it out on the first request; when a response carries records.cursor, repeat the same request with that value here to get the next page. No records.cursor in the response means the last page was reached."
+                  "description": "Leave out at first; for the next page repeat the request with the response's records.cursor here (none: last page)."
                 }
               },
               "required": [
@@ -6760,7 +6777,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/calls/manual-crm-associations",
           "summary": "List manual CRM associations of calls",
-          "description": "Lists, oldest first, every time a user manually associated a call with a CRM account and optionally a deal/opportunity, since fromDateTime (or ever, if omitted). A call that was re-associated appears once per event. Each item: callId, userId (who did it), created (when) and associatedCrmObjects [{accountCrmId, dealCrmId}]. Useful for keeping an external CRM in sync with corrections made in Gong. Beta endpoint in Gong.",
+          "description": "Oldest first, each time a user manually associated a call with a CRM account (and maybe a deal), since fromDateTime or ever; a re-associated call appears once per event. Items: callId, userId, created, associatedCrmObjects [{accountCrmId, dealCrmId}]. For syncing an external CRM with corrections made in Gong. Beta in Gong.",
           "scopes": [
             "api:crm-calls:manual-association:read"
           ],
@@ -6769,7 +6786,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": false,
-              "description": "Only associations made after this instant, ISO 8601. Omit to get the full history.",
+              "description": "Only associations after this instant; omitted, the full history.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -6807,7 +6824,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/calls/users-access",
           "summary": "List users given individual access to calls",
-          "description": "For the given call ids, returns which users were granted individual access through this API (create_a_gong_call_user_access). It does not show people who can see the call for other reasons — sharing, permission profiles, being a participant. Each item: callId and users [{userId}]. Read-only despite using POST.",
+          "description": "For call ids, the users granted individual access through the API (create_a_gong_call_user_access); not those who see a call for other reasons (sharing, permission profile, taking part). Items: callId, users [{userId}].",
           "scopes": [
             "api:call-user-access:read"
           ],
@@ -6819,14 +6836,12 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which calls to look at.",
                   "properties": {
                     "callIds": {
                       "type": "array",
                       "description": "Gong call ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "minItems": 1
@@ -6864,7 +6879,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/calls/users-access",
           "summary": "Grant users access to calls",
-          "description": "Gives the listed users access to the listed calls, one entry per call. Users who can already see a call (shared with them, allowed by their permission profile) are unaffected, so repeating the request is harmless. Returns only a requestId. Undo with delete_a_gong_call_user_access_by_id.",
+          "description": "Gives users access to calls, one entry per call. Users who can already see a call are unaffected, so repeating is harmless. Returns a requestId. Undo with delete_a_gong_call_user_access_by_id.",
           "scopes": [
             "api:call-user-access:write"
           ],
@@ -6876,22 +6891,18 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to let in. Optional in Gong's schema; without it nothing changes.",
+                  "description": "Per call, the users to let in. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
-                    "description": "A call and the users concerned.",
                     "properties": {
                       "callId": {
                         "type": "string",
-                        "description": "Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "userIds": {
                         "type": "array",
-                        "description": "Gong user ids.",
                         "items": {
                           "type": "string",
-                          "description": "A Gong user id.",
                           "pattern": "^[0-9]{1,20}$"
                         }
                       }
@@ -6926,7 +6937,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/calls/users-access",
           "summary": "Revoke API-granted call access",
-          "description": "Removes access that was granted through create_a_gong_call_user_access. Access a user has for any other reason (sharing, permission profile) stays as it is, and users without API-granted access are unaffected. Returns only a requestId. The ids go in the request body (callAccessList), not in the path.",
+          "description": "Removes access granted with create_a_gong_call_user_access; access from other sources (sharing, permission profile) stays. Returns a requestId. The ids go in callAccessList, not the path.",
           "scopes": [
             "api:call-user-access:write"
           ],
@@ -6938,22 +6949,18 @@ extension BundledIntegrations {
               "properties": {
                 "callAccessList": {
                   "type": "array",
-                  "description": "One item per call: the call id and the users to remove. Optional in Gong's schema; without it nothing changes.",
+                  "description": "Per call, the users to remove. Optional in Gong's schema; without it nothing changes.",
                   "items": {
                     "type": "object",
-                    "description": "A call and the users concerned.",
                     "properties": {
                       "callId": {
                         "type": "string",
-                        "description": "Gong call id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "userIds": {
                         "type": "array",
-                        "description": "Gong user ids.",
                         "items": {
                           "type": "string",
-                          "description": "A Gong user id.",
                           "pattern": "^[0-9]{1,20}$"
                         }
                       }
@@ -6998,7 +7005,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/users",
           "summary": "List all users",
-          "description": "Lists every Gong user in the company with id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages and settings (whether web conferences are recorded, telephony calls and emails imported, etc.). Use it to turn the user ids that appear in calls (primaryUserId, parties[].userId) and stats into names and emails, or to find a person's id by email. Pages hold about 100 users. To fetch specific ids or users created in a period, use list_all_gong_users_extensive.",
+          "description": "Every Gong user: id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages, settings (recording and import switches). Turns user ids from calls (primaryUserId, parties[].userId) and stats into people, or finds an id by email. For given ids or a creation period use list_all_gong_users_extensive.",
           "scopes": [
             "api:users:read"
           ],
@@ -7007,7 +7014,7 @@ extension BundledIntegrations {
               "name": "includeAvatars",
               "in": "query",
               "required": false,
-              "description": "Also return avatars — synthetic users that stand for Gong staff (CSMs, support) who accessed the instance. Default false.",
+              "description": "Also avatars: synthetic users for Gong staff (CSMs, support) who accessed the instance.",
               "schema": {
                 "type": "boolean",
                 "default": false
@@ -7038,7 +7045,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/users/{id}",
           "summary": "Get one user",
-          "description": "Fetches one Gong user by id; the `user` object holds id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages and settings (whether web conferences are recorded, telephony calls and emails imported, etc.). 404 when the id is unknown.",
+          "description": "One user (the `user` object, fields as in list_all_gong_users). 404: unknown id.",
           "scopes": [
             "api:users:read"
           ],
@@ -7047,7 +7054,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Gong user id, digits only (e.g. 234599484848423).",
+              "description": "Gong user id, e.g. 234599484848423.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -7077,7 +7084,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/users/extensive",
           "summary": "List users by filter",
-          "description": "Like list_all_gong_users but filtered: by a set of userIds and/or by when the users were created. Each item has the same fields (id, emailAddress, emailAliases, firstName, lastName, title, phoneNumber, extension, managerId, active, created, personalMeetingUrls, meetingConsentPageUrl, spokenLanguages and settings (whether web conferences are recorded, telephony calls and emails imported, etc.)). Read-only despite using POST. An empty filter {} returns everyone.",
+          "description": "list_all_gong_users filtered by userIds and/or creation time; same fields. An empty filter {} returns everyone.",
           "scopes": [
             "api:users:read"
           ],
@@ -7089,31 +7096,30 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users to return; all conditions are optional.",
+                  "description": "All conditions optional.",
                   "properties": {
                     "userIds": {
                       "type": "array",
                       "description": "Only these Gong user ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "createdFromDateTime": {
                       "type": "string",
-                      "description": "Only users created at or after this instant (ISO 8601).",
+                      "description": "Created at or after this instant.",
                       "format": "date-time"
                     },
                     "createdToDateTime": {
                       "type": "string",
-                      "description": "Only users created before this instant (ISO 8601).",
+                      "description": "Created before this instant.",
                       "format": "date-time"
                     },
                     "includeAvatars": {
                       "type": "boolean",
-                      "description": "Also return avatars (synthetic users for Gong staff). Default false."
+                      "description": "Also avatars (synthetic users for Gong staff)."
                     }
                   }
                 }
@@ -7166,7 +7172,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/users/{id}/settings-history",
           "summary": "Get a user's settings history",
-          "description": "Returns the history of one user's settings: userSettingsHistory is a list of {setting, value (true/false), time}, where setting is one of webConferencesRecorded, preventWebConferenceRecording, emailsImported, preventEmailImport, active, nonRecordedMeetingsImported, gongConnectEnabled, callsImported, interviewsRecorded, preventInterviewRecording. Use it to answer 'when did recording get switched on/off for this person' or 'when was this user deactivated'. The id is the Gong user id.",
+          "description": "One user's settings history: userSettingsHistory of {setting, value (true/false), time}, setting being webConferencesRecorded, preventWebConferenceRecording, emailsImported, preventEmailImport, active, nonRecordedMeetingsImported, gongConnectEnabled, callsImported, interviewsRecorded or preventInterviewRecording. Answers when recording was switched on/off or a user deactivated.",
           "scopes": [
             "api:users:read"
           ],
@@ -7175,7 +7181,7 @@ extension BundledIntegrations {
               "name": "id",
               "in": "path",
               "required": true,
-              "description": "Gong user id whose history you want.",
+              "description": "Gong user id.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -7205,7 +7211,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/interaction",
           "summary": "Interaction stats per user",
-          "description": "For each user with calls in the date range, returns userId, userEmailAddress and personInteractionStats — a list of {name, value} such as Talk Ratio, Longest Monologue, Longest Customer Story, Interactivity, Patience and Question Rate. Only calls where Gong's Whisper is turned on count. Good for coaching comparisons across reps. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which). 404 means no stats in the range.",
+          "description": "Per user with calls in the range: userId, userEmailAddress, personInteractionStats [{name, value}] such as Talk Ratio, Longest Monologue, Longest Customer Story, Interactivity, Patience, Question Rate. Only calls with Gong's Whisper on count. For coaching comparisons across reps. Days are in the company's time zone (the response's timeZone). 404: no stats in the range.",
           "scopes": [
             "api:stats:interaction"
           ],
@@ -7217,24 +7223,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7296,7 +7300,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/scorecards",
           "summary": "List answered scorecards",
-          "description": "Returns filled-in scorecards selected by call date, review date, reviewed users and/or scorecard ids (all optional; omitting everything returns all). Each item: answeredScorecardId, scorecardId, scorecardName, callId, callStartTime, reviewedUserId, reviewerUserId, reviewTime, visibilityType and answers (question ids with the chosen score or options). Question texts are in list_all_gong_scorecards. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Filled-in scorecards by call date, review date, reviewed users and/or scorecard ids (none: all). Items: answeredScorecardId, scorecardId, scorecardName, callId, callStartTime, reviewedUserId, reviewerUserId, reviewTime, visibilityType, answers (question ids with score or options; question texts in list_all_gong_scorecards). Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:scorecards"
           ],
@@ -7308,44 +7312,41 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which answered scorecards to return; every condition is optional.",
                   "properties": {
                     "callFromDate": {
                       "type": "string",
-                      "description": "Only calls on or after this day (YYYY-MM-DD).",
+                      "description": "Calls on or after this day.",
                       "format": "date"
                     },
                     "callToDate": {
                       "type": "string",
-                      "description": "Only calls before this day (YYYY-MM-DD, exclusive).",
+                      "description": "Calls before this day.",
                       "format": "date"
                     },
                     "reviewFromDate": {
                       "type": "string",
-                      "description": "Only reviews on or after this day (YYYY-MM-DD).",
+                      "description": "Reviews on or after this day.",
                       "format": "date"
                     },
                     "reviewToDate": {
                       "type": "string",
-                      "description": "Only reviews before this day (YYYY-MM-DD, exclusive).",
+                      "description": "Reviews before this day.",
                       "format": "date"
                     },
                     "reviewedUserIds": {
                       "type": "array",
-                      "description": "Only scorecards about these reviewed users (Gong user ids).",
+                      "description": "Reviewed users' ids.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "scorecardIds": {
                       "type": "array",
-                      "description": "Only these scorecards (ids from list_all_gong_scorecards).",
+                      "description": "From list_all_gong_scorecards.",
                       "items": {
                         "type": "string",
-                        "description": "A scorecard id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7402,7 +7403,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/day-by-day",
           "summary": "Daily activity per user",
-          "description": "For each user active in the range: userId, userEmailAddress and userDailyActivityStats, one record per day whose fields (callsAsHost, callsAttended, callsGaveFeedback, callsRequestedFeedback, callsReceivedFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally, callsSharedExternally, callsScorecardsFilled, callsScorecardsReceived, callsCommentsGiven, callsCommentsReceived, callsMarkedAsFeedbackGiven, callsMarkedAsFeedbackReceived) are lists of call ids rather than counts — use it when you need to know which calls a person hosted, listened to, commented on or scored. For plain totals use list_all_gong_activity_aggregates. Users with no activity are left out. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Per user active in the range: userId, userEmailAddress, userDailyActivityStats, one record per day whose activity fields (callsAsHost, callsAttended, callsGaveFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally/Externally, callsScorecardsFilled/Received, callsCommentsGiven/Received, …) are lists of call ids, not counts: which calls a person hosted, listened to, commented on or scored. Totals: list_all_gong_activity_aggregates. Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:user-actions:detailed"
           ],
@@ -7414,24 +7415,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7484,7 +7483,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/aggregate",
           "summary": "Activity totals per user",
-          "description": "One record per user with activity in the range: userId, userEmailAddress and userAggregateActivityStats with counts of callsAsHost, callsAttended, callsGaveFeedback, callsRequestedFeedback, callsReceivedFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally, callsSharedExternally, callsScorecardsFilled, callsScorecardsReceived, callsCommentsGiven, callsCommentsReceived, callsMarkedAsFeedbackGiven, callsMarkedAsFeedbackReceived. Use it for leaderboards and 'how engaged is this team with Gong' questions; for a breakdown by week or month use create_a_gong_activity_aggregate_by_period. Read-only despite POST. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Per user with activity in the range: userId, userEmailAddress, userAggregateActivityStats with counts (callsAsHost, callsAttended, callsGaveFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally/Externally, callsScorecardsFilled/Received, callsCommentsGiven/Received, …). For leaderboards and engagement with Gong; per week or month: create_a_gong_activity_aggregate_by_period. Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:user-actions"
           ],
@@ -7496,24 +7495,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7563,7 +7560,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/stats/activity/aggregate-by-period",
           "summary": "Activity totals per user per period",
-          "description": "Reads activity statistics; nothing is created despite the tool name (the vendor uses POST for this query). For every user with activity between filter.fromDate and filter.toDate, returns usersAggregateActivity items {userId, userEmailAddress, userAggregateActivity}, the last being one entry per aggregationPeriod (DAY, WEEK — weeks start Monday — MONTH, QUARTER or YEAR) with fromDate/toDate and counts of callsAsHost, callsAttended, callsGaveFeedback, callsRequestedFeedback, callsReceivedFeedback, ownCallsListenedTo, othersCallsListenedTo, callsSharedInternally, callsSharedExternally, callsScorecardsFilled, callsScorecardsReceived, callsCommentsGiven, callsCommentsReceived, callsMarkedAsFeedbackGiven, callsMarkedAsFeedbackReceived. Use it for trends over time. Paging is manual: if the response has records.cursor, repeat the call with the same arguments plus `cursor`; no records.cursor means the last page. Dates are calendar days in the company's time zone (the response's timeZone says which).",
+          "description": "Read-only despite the name (Gong uses POST). Per user with activity in the range: usersAggregateActivity {userId, userEmailAddress, userAggregateActivity}, one entry per aggregationPeriod with fromDate/toDate and the counts of list_all_gong_activity_aggregates. For trends over time. Days are in the company's time zone (the response's timeZone).",
           "scopes": [
             "api:stats:user-actions"
           ],
@@ -7577,24 +7574,22 @@ extension BundledIntegrations {
               "properties": {
                 "filter": {
                   "type": "object",
-                  "description": "Which users and which days to report on.",
                   "properties": {
                     "fromDate": {
                       "type": "string",
-                      "description": "First day to include, YYYY-MM-DD in the company's time zone (inclusive).",
+                      "description": "First day, inclusive (company time zone).",
                       "format": "date"
                     },
                     "toDate": {
                       "type": "string",
-                      "description": "Day to stop at, YYYY-MM-DD in the company's time zone (exclusive; may not be later than today).",
+                      "description": "Day to stop at, exclusive (company time zone); not after today.",
                       "format": "date"
                     },
                     "userIds": {
                       "type": "array",
-                      "description": "Limit the report to these Gong user ids (from list_all_gong_users); omit for everyone with activity.",
+                      "description": "Only these users (list_all_gong_users); omitted, everyone with activity.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -7607,7 +7602,7 @@ extension BundledIntegrations {
                 },
                 "aggregationPeriod": {
                   "type": "string",
-                  "description": "Size of each bucket. Weeks start on Monday.",
+                  "description": "Weeks start on Monday.",
                   "enum": [
                     "DAY",
                     "WEEK",
@@ -7618,7 +7613,7 @@ extension BundledIntegrations {
                 },
                 "cursor": {
                   "type": "string",
-                  "description": "Paging token. Leave it out on the first request; when a response carries records.cursor, repeat the same request with that value here to get the next page. No records.cursor in the response means the last page was reached."
+                  "description": "Leave out at first; for the next page repeat the request with the response's records.cursor here (none: last page)."
                 }
               },
               "required": [
@@ -7668,7 +7663,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/meetings",
           "summary": "Create a Gong meeting",
-          "description": "Creates a Gong meeting for a calendar event your system is scheduling, so Gong can record it. The organizer must be a Gong user (404 otherwise); their consent-page settings apply. Returns meetingId, meetingUrl (the join link to put in the invitation) and additionalInvitees (addresses, such as Gong's assistant, to add to the invite). This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Creates a Gong meeting for a calendar event your system schedules, so Gong can record it. The organizer must be a Gong user (404 otherwise); their consent-page settings apply. Returns meetingId, meetingUrl (the join link for the invitation) and additionalInvitees (addresses, such as Gong's assistant, to add to the invite). Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:create"
           ],
@@ -7680,51 +7675,44 @@ extension BundledIntegrations {
               "properties": {
                 "startTime": {
                   "type": "string",
-                  "description": "Meeting start, ISO 8601 (e.g. 2024-06-03T15:00:00Z).",
                   "format": "date-time"
                 },
                 "endTime": {
                   "type": "string",
-                  "description": "Meeting end, ISO 8601.",
                   "format": "date-time"
                 },
                 "title": {
-                  "type": "string",
-                  "description": "Meeting title."
+                  "type": "string"
                 },
                 "invitees": {
                   "type": "array",
-                  "description": "People invited besides the organizer. Include Gong's recording assistant address if you want Gong to record.",
+                  "description": "Besides the organizer; include Gong's recording assistant address for Gong to record.",
                   "items": {
                     "type": "object",
-                    "description": "One invitee.",
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
+                        "description": "Optional in Gong's schema; give it when known."
                       },
                       "displayName": {
-                        "type": "string",
-                        "description": "Name shown for the invitee."
+                        "type": "string"
                       },
                       "firstName": {
-                        "type": "string",
-                        "description": "Invitee's first name, if known."
+                        "type": "string"
                       },
                       "lastName": {
-                        "type": "string",
-                        "description": "Invitee's last name, if known."
+                        "type": "string"
                       }
                     }
                   }
                 },
                 "externalId": {
                   "type": "string",
-                  "description": "The meeting's id in your own system, for cross-reference."
+                  "description": "Your system's id for the meeting."
                 },
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user organizing the meeting; their consent settings are used."
+                  "description": "A Gong user; their consent settings apply."
                 }
               },
               "required": [
@@ -7758,7 +7746,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/meetings/{meetingId}",
           "summary": "Update a Gong meeting",
-          "description": "Replaces the time, title and invitee list of a meeting created with create_a_gong_meeting. Send the full new state (startTime, endTime, invitees, organizerEmail are required). `id` is the meetingId returned at creation. Returns {requestId, meetingId}; 404 when the meeting does not exist. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Replaces the time, title and invitees of a meeting made with create_a_gong_meeting; send the full new state. Returns {requestId, meetingId}; 404: no such meeting. Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:update"
           ],
@@ -7767,7 +7755,7 @@ extension BundledIntegrations {
               "name": "meetingId",
               "in": "path",
               "required": true,
-              "description": "Gong meeting id returned by create_a_gong_meeting (digits).",
+              "description": "The meetingId create_a_gong_meeting returned.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -7782,51 +7770,44 @@ extension BundledIntegrations {
               "properties": {
                 "startTime": {
                   "type": "string",
-                  "description": "Meeting start, ISO 8601 (e.g. 2024-06-03T15:00:00Z).",
                   "format": "date-time"
                 },
                 "endTime": {
                   "type": "string",
-                  "description": "Meeting end, ISO 8601.",
                   "format": "date-time"
                 },
                 "title": {
-                  "type": "string",
-                  "description": "Meeting title."
+                  "type": "string"
                 },
                 "invitees": {
                   "type": "array",
-                  "description": "People invited besides the organizer. Include Gong's recording assistant address if you want Gong to record.",
+                  "description": "Besides the organizer; include Gong's recording assistant address for Gong to record.",
                   "items": {
                     "type": "object",
-                    "description": "One invitee.",
                     "properties": {
                       "email": {
                         "type": "string",
-                        "description": "Invitee's email address (optional in Gong's schema; give it whenever it is known)."
+                        "description": "Optional in Gong's schema; give it when known."
                       },
                       "displayName": {
-                        "type": "string",
-                        "description": "Name shown for the invitee."
+                        "type": "string"
                       },
                       "firstName": {
-                        "type": "string",
-                        "description": "Invitee's first name, if known."
+                        "type": "string"
                       },
                       "lastName": {
-                        "type": "string",
-                        "description": "Invitee's last name, if known."
+                        "type": "string"
                       }
                     }
                   }
                 },
                 "externalId": {
                   "type": "string",
-                  "description": "The meeting's id in your own system, for cross-reference."
+                  "description": "Your system's id for the meeting."
                 },
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who organized the meeting."
+                  "description": "The organizer, a Gong user."
                 }
               },
               "required": [
@@ -7863,7 +7844,7 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/meetings/{meetingId}",
           "summary": "Delete a Gong meeting",
-          "description": "Deletes a Gong meeting created with create_a_gong_meeting. `id` is its meetingId; organizerEmail, when given, must be the organizer's address (sent in the request body). 404 when no meeting matches. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "Deletes a meeting made with create_a_gong_meeting. 404: no such meeting. Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:user:delete"
           ],
@@ -7872,7 +7853,7 @@ extension BundledIntegrations {
               "name": "meetingId",
               "in": "path",
               "required": true,
-              "description": "Gong meeting id (digits).",
+              "description": "The meetingId create_a_gong_meeting returned.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -7887,7 +7868,7 @@ extension BundledIntegrations {
               "properties": {
                 "organizerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who organized the meeting (optional in Gong's schema)."
+                  "description": "The organizer's address, if given (optional in Gong's schema)."
                 }
               }
             }
@@ -7916,7 +7897,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/meetings/integration/status",
           "summary": "Check users' Gong meeting setup",
-          "description": "Checks, for up to 100 email addresses, whether each is a Gong user and correctly set up for Gong meetings. Each result item: email, exists, valid and, when something is wrong, userFacingError plus fixUrl and helpUrl to resolve it. Run it before create_a_gong_meeting when unsure. Read-only despite POST. This endpoint is in limited release: a 403 means it is not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
+          "description": "For up to 100 addresses, whether each is a Gong user set up for Gong meetings: email, exists, valid and, when wrong, userFacingError, fixUrl, helpUrl. Run it before create_a_gong_meeting when unsure. Limited release: 403 means not enabled for the company (ask the Gong CSM); 409 can mean the consent page feature is off.",
           "scopes": [
             "api:meetings:integration:status"
           ],
@@ -7928,10 +7909,9 @@ extension BundledIntegrations {
               "properties": {
                 "emails": {
                   "type": "array",
-                  "description": "Email addresses of the users to check (at most 100). Optional in Gong's schema; only the addresses given are checked.",
+                  "description": "Users to check. Optional in Gong's schema; only the given addresses are checked.",
                   "items": {
-                    "type": "string",
-                    "description": "An email address."
+                    "type": "string"
                   },
                   "minItems": 1,
                   "maxItems": 100
@@ -7969,7 +7949,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/customer-engagement/content/viewed",
           "summary": "Report that content was viewed",
-          "description": "Records on Gong's activity timeline that someone outside the company opened content you track — a proposal, contract, deck or page. Needs reportingSystem, eventTimestamp, contentId, contentUrl and contentTitle; add the viewer and crmContext so Gong attaches it to the right account or deal. Gong now prefers create_a_gong_digital_interaction for new integrations. Returns {requestId, integrationId}. Reporting the same eventId twice is refused with 409, so a retry cannot duplicate the event.",
+          "description": "Puts on Gong's activity timeline that someone outside the company opened content you track (proposal, contract, deck, page). Add viewer and crmContext so Gong attaches it to the right account or deal. Gong prefers create_a_gong_digital_interaction for new integrations. Returns {requestId, integrationId}. The same eventId twice is refused with 409, so a retry cannot duplicate the event.",
           "scopes": [
             "api:engagement-data:write"
           ],
@@ -7981,27 +7961,24 @@ extension BundledIntegrations {
               "properties": {
                 "reportingSystem": {
                   "type": "string",
-                  "description": "A stable identifier you choose for the system sending these events; use the same value for every event from that system."
+                  "description": "Your stable name for the sending system, the same for all its events."
                 },
                 "eventTimestamp": {
                   "type": "string",
-                  "description": "When the event happened, ISO 8601 with offset or Z (e.g. 2024-05-14T16:05:00Z).",
                   "format": "date-time"
                 },
                 "eventId": {
                   "type": "string",
-                  "description": "The event's own id in the reporting system. Gong uses it to reject a repeat of an already reported event (409)."
+                  "description": "Your id for the event; a repeat is refused with 409."
                 },
                 "crmContext": {
                   "type": "array",
-                  "description": "CRM records (account, opportunity, …) the event belongs to, so Gong can place it on the right timeline.",
+                  "description": "CRM records (account, opportunity…) whose timeline gets the event.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -8011,14 +7988,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -8029,7 +8003,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -8046,22 +8020,19 @@ extension BundledIntegrations {
                 },
                 "contentProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe the content item.",
+                  "description": "Typed properties of the content.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8079,22 +8050,19 @@ extension BundledIntegrations {
                 },
                 "eventProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe this particular event.",
+                  "description": "Typed properties of this event.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8112,15 +8080,14 @@ extension BundledIntegrations {
                 },
                 "userAgent": {
                   "type": "string",
-                  "description": "Browser User-Agent string, for browser-based interactions."
+                  "description": "For browser-based interactions."
                 },
                 "mobileAppId": {
                   "type": "string",
-                  "description": "Bundle identifier or package name, for interactions made in a mobile app."
+                  "description": "Bundle id or package name, for mobile-app interactions."
                 },
                 "agentPlatform": {
                   "type": "string",
-                  "description": "Operating system the interaction happened on.",
                   "enum": [
                     "Windows",
                     "Linux",
@@ -8131,38 +8098,32 @@ extension BundledIntegrations {
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to file the event under; when omitted Gong picks one by its usual placement rules. Ids come from list_all_gong_workspaces.",
+                  "description": "From list_all_gong_workspaces; omitted, Gong places the event.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "nonCompanyParticipants": {
                   "type": "array",
-                  "description": "Other external people involved in the event.",
+                  "description": "Other external people involved.",
                   "items": {
                     "type": "object",
-                    "description": "An external participant.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -8172,14 +8133,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -8190,7 +8148,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -8210,54 +8168,48 @@ extension BundledIntegrations {
                 },
                 "contentId": {
                   "type": "string",
-                  "description": "Id of the viewed content in the reporting system."
+                  "description": "The content's id in the reporting system."
                 },
                 "contentUrl": {
                   "type": "string",
                   "description": "URL the viewer opened."
                 },
                 "contentTitle": {
-                  "type": "string",
-                  "description": "Human-readable title of the content."
+                  "type": "string"
                 },
                 "viewActionTitle": {
                   "type": "string",
-                  "description": "Label for the action as it should read on the timeline, e.g. 'Proposal opened'."
+                  "description": "Timeline label, e.g. 'Proposal opened'."
                 },
                 "shareId": {
                   "type": "string",
-                  "description": "Id of the share this view came from, when one item can be shared several times."
+                  "description": "The share this view came from, when an item is shared several times."
                 },
                 "viewInfoUrl": {
                   "type": "string",
-                  "description": "Link to a page with more details about this view."
+                  "description": "Page with details of this view."
                 },
                 "viewer": {
                   "type": "object",
-                  "description": "The external person who viewed the content.",
+                  "description": "The external person who viewed it.",
                   "properties": {
                     "email": {
-                      "type": "string",
-                      "description": "The person's email address, when known."
+                      "type": "string"
                     },
                     "name": {
-                      "type": "string",
-                      "description": "The person's full name, when known."
+                      "type": "string"
                     },
                     "title": {
-                      "type": "string",
-                      "description": "The person's job title, when known."
+                      "type": "string"
                     },
                     "context": {
                       "type": "array",
-                      "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                      "description": "Their CRM records (e.g. a Salesforce Contact).",
                       "items": {
                         "type": "object",
-                        "description": "One external system and the records in it that this item relates to.",
                         "properties": {
                           "system": {
                             "type": "string",
-                            "description": "Which external system the records live in.",
                             "enum": [
                               "Salesforce",
                               "HubSpot",
@@ -8267,14 +8219,11 @@ extension BundledIntegrations {
                           },
                           "objects": {
                             "type": "array",
-                            "description": "Records inside that system.",
                             "items": {
                               "type": "object",
-                              "description": "A reference to one record in the external system.",
                               "properties": {
                                 "objectType": {
                                   "type": "string",
-                                  "description": "Kind of record.",
                                   "enum": [
                                     "Lead",
                                     "Contact",
@@ -8285,7 +8234,7 @@ extension BundledIntegrations {
                                 },
                                 "objectId": {
                                   "type": "string",
-                                  "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                  "description": "CRM id (Salesforce: 15 or 18 characters)."
                                 }
                               },
                               "required": [
@@ -8357,7 +8306,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/customer-engagement/content/shared",
           "summary": "Report that content was shared",
-          "description": "Records on Gong's activity timeline that a company user sent content to people outside the company (for example an AE sending a contract). Needs reportingSystem, eventTimestamp, contentId, contentUrl and contentTitle; add sharer, recipients (email required for each) and crmContext so Gong can attribute it. Returns {requestId, integrationId}. Reporting the same eventId twice is refused with 409, so a retry cannot duplicate the event.",
+          "description": "Puts on Gong's activity timeline that a company user sent content to people outside the company (e.g. an AE sending a contract). Add sharer, recipients and crmContext so Gong can attribute it. Returns {requestId, integrationId}. The same eventId twice is refused with 409, so a retry cannot duplicate the event.",
           "scopes": [
             "api:engagement-data:write"
           ],
@@ -8369,27 +8318,24 @@ extension BundledIntegrations {
               "properties": {
                 "reportingSystem": {
                   "type": "string",
-                  "description": "A stable identifier you choose for the system sending these events; use the same value for every event from that system."
+                  "description": "Your stable name for the sending system, the same for all its events."
                 },
                 "eventTimestamp": {
                   "type": "string",
-                  "description": "When the event happened, ISO 8601 with offset or Z (e.g. 2024-05-14T16:05:00Z).",
                   "format": "date-time"
                 },
                 "eventId": {
                   "type": "string",
-                  "description": "The event's own id in the reporting system. Gong uses it to reject a repeat of an already reported event (409)."
+                  "description": "Your id for the event; a repeat is refused with 409."
                 },
                 "crmContext": {
                   "type": "array",
-                  "description": "CRM records (account, opportunity, …) the event belongs to, so Gong can place it on the right timeline.",
+                  "description": "CRM records (account, opportunity…) whose timeline gets the event.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -8399,14 +8345,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -8417,7 +8360,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -8434,22 +8377,19 @@ extension BundledIntegrations {
                 },
                 "contentProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe the content item.",
+                  "description": "Typed properties of the content.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8467,22 +8407,19 @@ extension BundledIntegrations {
                 },
                 "eventProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe this particular event.",
+                  "description": "Typed properties of this event.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8500,15 +8437,14 @@ extension BundledIntegrations {
                 },
                 "userAgent": {
                   "type": "string",
-                  "description": "Browser User-Agent string, for browser-based interactions."
+                  "description": "For browser-based interactions."
                 },
                 "mobileAppId": {
                   "type": "string",
-                  "description": "Bundle identifier or package name, for interactions made in a mobile app."
+                  "description": "Bundle id or package name, for mobile-app interactions."
                 },
                 "agentPlatform": {
                   "type": "string",
-                  "description": "Operating system the interaction happened on.",
                   "enum": [
                     "Windows",
                     "Linux",
@@ -8519,38 +8455,32 @@ extension BundledIntegrations {
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to file the event under; when omitted Gong picks one by its usual placement rules. Ids come from list_all_gong_workspaces.",
+                  "description": "From list_all_gong_workspaces; omitted, Gong places the event.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "nonCompanyParticipants": {
                   "type": "array",
-                  "description": "Other external people involved in the event.",
+                  "description": "Other external people involved.",
                   "items": {
                     "type": "object",
-                    "description": "An external participant.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -8560,14 +8490,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -8578,7 +8505,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -8598,84 +8525,74 @@ extension BundledIntegrations {
                 },
                 "contentId": {
                   "type": "string",
-                  "description": "Id of the shared content in the reporting system."
+                  "description": "The content's id in the reporting system."
                 },
                 "contentUrl": {
-                  "type": "string",
-                  "description": "URL of the shared content."
+                  "type": "string"
                 },
                 "contentTitle": {
-                  "type": "string",
-                  "description": "Human-readable title of the content."
+                  "type": "string"
                 },
                 "shareId": {
                   "type": "string",
-                  "description": "Id of this share, when one item can be shared several times."
+                  "description": "Id of this share, when an item is shared several times."
                 },
                 "shareInfoUrl": {
                   "type": "string",
-                  "description": "Link to a page with more details about this share."
+                  "description": "Page with details of this share."
                 },
                 "actionName": {
                   "type": "string",
-                  "description": "Label for the action on the timeline, e.g. 'Contract sent'."
+                  "description": "Timeline label, e.g. 'Contract sent'."
                 },
                 "sharingMessageSubject": {
                   "type": "string",
-                  "description": "Subject line of the message the content was sent with."
+                  "description": "Subject of the message it was sent with."
                 },
                 "sharingMessageBody": {
                   "type": "string",
-                  "description": "Body of that message; HTML is allowed and cleaned up for display."
+                  "description": "That message's body; HTML is cleaned up for display."
                 },
                 "sharer": {
                   "type": "object",
-                  "description": "The company user who shared the content.",
+                  "description": "The company user who shared it.",
                   "properties": {
                     "id": {
                       "type": "string",
-                      "description": "The sharer's Gong user id, if known.",
+                      "description": "Gong user id, if known.",
                       "pattern": "^[0-9]{1,20}$"
                     },
                     "email": {
-                      "type": "string",
-                      "description": "The sharer's email address."
+                      "type": "string"
                     },
                     "name": {
-                      "type": "string",
-                      "description": "The sharer's name."
+                      "type": "string"
                     }
                   }
                 },
                 "recipients": {
                   "type": "array",
-                  "description": "People the content was sent to; email is required for each.",
+                  "description": "Email is required for each.",
                   "items": {
                     "type": "object",
-                    "description": "A recipient.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -8685,14 +8602,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -8703,7 +8617,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -8771,7 +8685,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/customer-engagement/action",
           "summary": "Report a custom engagement action",
-          "description": "Records on Gong's activity timeline an action by someone outside the company that is neither a view nor a share — a contract signed, a form submitted, a trial started. Only reportingSystem and eventTimestamp are required; describe the action with actionName, the person with actor and the deal/account with crmContext. Returns {requestId, integrationId}. Reporting the same eventId twice is refused with 409, so a retry cannot duplicate the event.",
+          "description": "Puts on Gong's activity timeline an action by someone outside the company that is neither a view nor a share: a contract signed, a form submitted, a trial started. Describe it with actionName, the person with actor, the deal/account with crmContext. Returns {requestId, integrationId}. The same eventId twice is refused with 409, so a retry cannot duplicate the event.",
           "scopes": [
             "api:engagement-data:write"
           ],
@@ -8783,27 +8697,24 @@ extension BundledIntegrations {
               "properties": {
                 "reportingSystem": {
                   "type": "string",
-                  "description": "A stable identifier you choose for the system sending these events; use the same value for every event from that system."
+                  "description": "Your stable name for the sending system, the same for all its events."
                 },
                 "eventTimestamp": {
                   "type": "string",
-                  "description": "When the event happened, ISO 8601 with offset or Z (e.g. 2024-05-14T16:05:00Z).",
                   "format": "date-time"
                 },
                 "eventId": {
                   "type": "string",
-                  "description": "The event's own id in the reporting system. Gong uses it to reject a repeat of an already reported event (409)."
+                  "description": "Your id for the event; a repeat is refused with 409."
                 },
                 "crmContext": {
                   "type": "array",
-                  "description": "CRM records (account, opportunity, …) the event belongs to, so Gong can place it on the right timeline.",
+                  "description": "CRM records (account, opportunity…) whose timeline gets the event.",
                   "items": {
                     "type": "object",
-                    "description": "One external system and the records in it that this item relates to.",
                     "properties": {
                       "system": {
                         "type": "string",
-                        "description": "Which external system the records live in.",
                         "enum": [
                           "Salesforce",
                           "HubSpot",
@@ -8813,14 +8724,11 @@ extension BundledIntegrations {
                       },
                       "objects": {
                         "type": "array",
-                        "description": "Records inside that system.",
                         "items": {
                           "type": "object",
-                          "description": "A reference to one record in the external system.",
                           "properties": {
                             "objectType": {
                               "type": "string",
-                              "description": "Kind of record.",
                               "enum": [
                                 "Opportunity",
                                 "Account",
@@ -8831,7 +8739,7 @@ extension BundledIntegrations {
                             },
                             "objectId": {
                               "type": "string",
-                              "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                              "description": "CRM id (Salesforce: 15 or 18 characters)."
                             }
                           },
                           "required": [
@@ -8848,22 +8756,19 @@ extension BundledIntegrations {
                 },
                 "contentProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe the content item.",
+                  "description": "Typed properties of the content.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8881,22 +8786,19 @@ extension BundledIntegrations {
                 },
                 "eventProperties": {
                   "type": "array",
-                  "description": "Extra typed properties that describe this particular event.",
+                  "description": "Typed properties of this event.",
                   "items": {
                     "type": "object",
-                    "description": "One named, typed value.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Name of the property."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "The value written as text; it must match dataType (a number such as 3.14, an ISO 8601 date-time, or a full URL)."
+                        "description": "As text matching dataType (e.g. 3.14, an ISO 8601 date-time, a full URL)."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "How Gong should interpret value.",
                         "enum": [
                           "string",
                           "number",
@@ -8914,15 +8816,14 @@ extension BundledIntegrations {
                 },
                 "userAgent": {
                   "type": "string",
-                  "description": "Browser User-Agent string, for browser-based interactions."
+                  "description": "For browser-based interactions."
                 },
                 "mobileAppId": {
                   "type": "string",
-                  "description": "Bundle identifier or package name, for interactions made in a mobile app."
+                  "description": "Bundle id or package name, for mobile-app interactions."
                 },
                 "agentPlatform": {
                   "type": "string",
-                  "description": "Operating system the interaction happened on.",
                   "enum": [
                     "Windows",
                     "Linux",
@@ -8933,38 +8834,32 @@ extension BundledIntegrations {
                 },
                 "workspaceId": {
                   "type": "string",
-                  "description": "Workspace to file the event under; when omitted Gong picks one by its usual placement rules. Ids come from list_all_gong_workspaces.",
+                  "description": "From list_all_gong_workspaces; omitted, Gong places the event.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "nonCompanyParticipants": {
                   "type": "array",
-                  "description": "Other external people involved in the event.",
+                  "description": "Other external people involved.",
                   "items": {
                     "type": "object",
-                    "description": "An external participant.",
                     "properties": {
                       "email": {
-                        "type": "string",
-                        "description": "The person's email address, when known."
+                        "type": "string"
                       },
                       "name": {
-                        "type": "string",
-                        "description": "The person's full name, when known."
+                        "type": "string"
                       },
                       "title": {
-                        "type": "string",
-                        "description": "The person's job title, when known."
+                        "type": "string"
                       },
                       "context": {
                         "type": "array",
-                        "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                        "description": "Their CRM records (e.g. a Salesforce Contact).",
                         "items": {
                           "type": "object",
-                          "description": "One external system and the records in it that this item relates to.",
                           "properties": {
                             "system": {
                               "type": "string",
-                              "description": "Which external system the records live in.",
                               "enum": [
                                 "Salesforce",
                                 "HubSpot",
@@ -8974,14 +8869,11 @@ extension BundledIntegrations {
                             },
                             "objects": {
                               "type": "array",
-                              "description": "Records inside that system.",
                               "items": {
                                 "type": "object",
-                                "description": "A reference to one record in the external system.",
                                 "properties": {
                                   "objectType": {
                                     "type": "string",
-                                    "description": "Kind of record.",
                                     "enum": [
                                       "Lead",
                                       "Contact",
@@ -8992,7 +8884,7 @@ extension BundledIntegrations {
                                   },
                                   "objectId": {
                                     "type": "string",
-                                    "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                    "description": "CRM id (Salesforce: 15 or 18 characters)."
                                   }
                                 },
                                 "required": [
@@ -9012,50 +8904,43 @@ extension BundledIntegrations {
                 },
                 "contentId": {
                   "type": "string",
-                  "description": "Id of the content involved, if any."
+                  "description": "Content involved, if any."
                 },
                 "contentUrl": {
-                  "type": "string",
-                  "description": "URL of the content involved, if any."
+                  "type": "string"
                 },
                 "contentTitle": {
-                  "type": "string",
-                  "description": "Title of the content involved, if any."
+                  "type": "string"
                 },
                 "actionName": {
                   "type": "string",
-                  "description": "What happened, as it should read on the timeline, e.g. 'Contract signed'."
+                  "description": "Timeline label, e.g. 'Contract signed'."
                 },
                 "eventInfoUrl": {
                   "type": "string",
-                  "description": "Link to a page with more details about the event."
+                  "description": "Page with details of the event."
                 },
                 "actor": {
                   "type": "object",
-                  "description": "The external person who performed the action.",
+                  "description": "The external person who acted.",
                   "properties": {
                     "email": {
-                      "type": "string",
-                      "description": "The person's email address, when known."
+                      "type": "string"
                     },
                     "name": {
-                      "type": "string",
-                      "description": "The person's full name, when known."
+                      "type": "string"
                     },
                     "title": {
-                      "type": "string",
-                      "description": "The person's job title, when known."
+                      "type": "string"
                     },
                     "context": {
                       "type": "array",
-                      "description": "CRM records that represent this person (for example their Salesforce Contact).",
+                      "description": "Their CRM records (e.g. a Salesforce Contact).",
                       "items": {
                         "type": "object",
-                        "description": "One external system and the records in it that this item relates to.",
                         "properties": {
                           "system": {
                             "type": "string",
-                            "description": "Which external system the records live in.",
                             "enum": [
                               "Salesforce",
                               "HubSpot",
@@ -9065,14 +8950,11 @@ extension BundledIntegrations {
                           },
                           "objects": {
                             "type": "array",
-                            "description": "Records inside that system.",
                             "items": {
                               "type": "object",
-                              "description": "A reference to one record in the external system.",
                               "properties": {
                                 "objectType": {
                                   "type": "string",
-                                  "description": "Kind of record.",
                                   "enum": [
                                     "Lead",
                                     "Contact",
@@ -9083,7 +8965,7 @@ extension BundledIntegrations {
                                 },
                                 "objectId": {
                                   "type": "string",
-                                  "description": "The record's id in the external system (Salesforce ids may be 15- or 18-character)."
+                                  "description": "CRM id (Salesforce: 15 or 18 characters)."
                                 }
                               },
                               "required": [
@@ -9149,7 +9031,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/digital-interaction",
           "summary": "Report a digital interaction",
-          "description": "Sends Gong one digital interaction — a page view, link click, video watched, survey answered, course step reached — so it appears on the account/deal timeline. Required: eventId (your unique id; Gong de-duplicates on it), timestamp, eventType (free text such as 'page viewed'), content (contentTitle at least) and person. Gong matches the person to CRM records by email, phone or personBusinessContext, and to a company by company.domain or CRM ids; for an anonymous visitor give person.personId and company.domain. Returns {requestId}.",
+          "description": "Sends Gong one digital interaction (page view, link click, video watched, survey answered, course step) for the account/deal timeline. Gong de-duplicates on eventId. Gong matches the person to CRM records by email, phone or personBusinessContext, and the company by company.domain or CRM ids; for an anonymous visitor give person.personId and company.domain. Returns {requestId}.",
           "scopes": [
             "api:digital-interactions:write"
           ],
@@ -9161,28 +9043,26 @@ extension BundledIntegrations {
               "properties": {
                 "eventId": {
                   "type": "string",
-                  "description": "Your unique id for the event; used to drop duplicates."
+                  "description": "Your unique id for the event."
                 },
                 "timestamp": {
                   "type": "string",
-                  "description": "When the interaction happened, ISO 8601.",
                   "format": "date-time"
                 },
                 "eventType": {
                   "type": "string",
-                  "description": "What the person did, in your words, e.g. 'link clicked', 'page viewed', 'webinar attended'."
+                  "description": "In your words, e.g. 'link clicked', 'page viewed', 'webinar attended'."
                 },
                 "sourceSystemName": {
                   "type": "string",
-                  "description": "Name of the system the event comes from (your product, or the partner when sent through an iPaaS)."
+                  "description": "The sending system (your product, or the partner via an iPaaS)."
                 },
                 "sessionId": {
                   "type": "string",
-                  "description": "Session id that ties related events together."
+                  "description": "Ties related events together."
                 },
                 "device": {
                   "type": "string",
-                  "description": "Device type used.",
                   "enum": [
                     "MOBILE",
                     "PC"
@@ -9190,39 +9070,34 @@ extension BundledIntegrations {
                 },
                 "content": {
                   "type": "object",
-                  "description": "The content the person interacted with.",
                   "properties": {
                     "contentId": {
                       "type": "string",
-                      "description": "The content's id in your system."
+                      "description": "Its id in your system."
                     },
                     "contentTitle": {
-                      "type": "string",
-                      "description": "Title of the content."
+                      "type": "string"
                     },
                     "contentLabel": {
                       "type": "array",
-                      "description": "Tags describing the content.",
+                      "description": "Tags.",
                       "items": {
-                        "type": "string",
-                        "description": "A tag."
+                        "type": "string"
                       }
                     },
                     "contentUrl": {
-                      "type": "string",
-                      "description": "URL of the content."
+                      "type": "string"
                     },
                     "contentAdditionalInfoUrl": {
                       "type": "string",
-                      "description": "Link to more details, such as an analysis of the interaction."
+                      "description": "More details, e.g. an analysis of the interaction."
                     },
                     "numericContentDetails": {
                       "type": "object",
                       "description": "A numeric result, e.g. an NPS score or percent of a video watched.",
                       "properties": {
                         "value": {
-                          "type": "integer",
-                          "description": "The measured value."
+                          "type": "integer"
                         },
                         "rangeFrom": {
                           "type": "integer",
@@ -9234,7 +9109,6 @@ extension BundledIntegrations {
                         },
                         "numericType": {
                           "type": "string",
-                          "description": "What the number is.",
                           "enum": [
                             "PERCENTAGE",
                             "NPS",
@@ -9250,18 +9124,17 @@ extension BundledIntegrations {
                     },
                     "stepContentDetails": {
                       "type": "object",
-                      "description": "Progress through a multi-step process, e.g. onboarding or shipment tracking.",
+                      "description": "Progress through a multi-step process (onboarding, shipment).",
                       "properties": {
                         "value": {
                           "type": "string",
-                          "description": "The step the person is at."
+                          "description": "The current step."
                         },
                         "availableSteps": {
                           "type": "array",
-                          "description": "All steps of the process, in order.",
+                          "description": "All steps, in order.",
                           "items": {
-                            "type": "string",
-                            "description": "A step."
+                            "type": "string"
                           }
                         }
                       },
@@ -9272,15 +9145,14 @@ extension BundledIntegrations {
                     },
                     "searchObjectDetails": {
                       "type": "object",
-                      "description": "What the person searched for or compared (intent data).",
+                      "description": "What the person searched or compared (intent data).",
                       "properties": {
                         "name": {
                           "type": "string",
-                          "description": "Name of the vendor, product or category searched."
+                          "description": "Vendor, product or category searched."
                         },
                         "objectType": {
                           "type": "string",
-                          "description": "Kind of thing searched.",
                           "enum": [
                             "VENDOR",
                             "PRODUCT",
@@ -9289,7 +9161,7 @@ extension BundledIntegrations {
                         },
                         "domain": {
                           "type": "string",
-                          "description": "Web domain of that entity."
+                          "description": "Its web domain."
                         },
                         "objectId": {
                           "type": "string",
@@ -9308,22 +9180,19 @@ extension BundledIntegrations {
                     },
                     "contentCustomFields": {
                       "type": "array",
-                      "description": "Extra data about the content.",
                       "items": {
                         "type": "object",
-                        "description": "One custom name/value pair.",
                         "properties": {
                           "name": {
-                            "type": "string",
-                            "description": "Custom field name."
+                            "type": "string"
                           },
                           "value": {
                             "type": "string",
-                            "description": "Custom field value as text."
+                            "description": "As text."
                           },
                           "dataType": {
                             "type": "string",
-                            "description": "Type of the value; STRING when omitted. DATE is ISO 8601, DURATION is in seconds.",
+                            "description": "Default STRING; DATE is ISO 8601, DURATION seconds.",
                             "enum": [
                               "STRING",
                               "NUMBER",
@@ -9347,43 +9216,39 @@ extension BundledIntegrations {
                 },
                 "person": {
                   "type": "object",
-                  "description": "Who performed the interaction.",
+                  "description": "Who interacted.",
                   "properties": {
                     "name": {
-                      "type": "string",
-                      "description": "Full name."
+                      "type": "string"
                     },
                     "email": {
                       "type": "string",
-                      "description": "Email address; used to find the matching CRM contact/lead."
+                      "description": "Used to find the CRM contact/lead."
                     },
                     "phoneNumber": {
                       "type": "string",
-                      "description": "Phone number; also used for matching."
+                      "description": "Also used for matching."
                     },
                     "personId": {
                       "type": "string",
-                      "description": "The person's id in your system; required for anonymous visitors (no name, email, phone or CRM context)."
+                      "description": "Your id for the person; required for anonymous visitors (no name, email, phone or CRM context)."
                     },
                     "personBusinessContext": {
                       "type": "object",
-                      "description": "The person's CRM record.",
+                      "description": "Their CRM record.",
                       "properties": {
                         "objectType": {
                           "type": "string",
-                          "description": "CRM record type.",
                           "enum": [
                             "CONTACT",
                             "LEAD"
                           ]
                         },
                         "objectId": {
-                          "type": "string",
-                          "description": "CRM record id."
+                          "type": "string"
                         },
                         "systemName": {
-                          "type": "string",
-                          "description": "Name of the CRM."
+                          "type": "string"
                         }
                       },
                       "required": [
@@ -9393,64 +9258,57 @@ extension BundledIntegrations {
                     },
                     "location": {
                       "type": "object",
-                      "description": "Where the person is.",
                       "properties": {
                         "country": {
                           "type": "string",
-                          "description": "Country, ISO 3166 code when possible."
+                          "description": "ISO 3166 code when possible."
                         },
                         "state": {
                           "type": "string",
-                          "description": "State, ISO 3166-2 code when possible."
+                          "description": "ISO 3166-2 code when possible."
                         },
                         "region": {
                           "type": "string",
-                          "description": "Region, ISO 3166-2 code when possible."
+                          "description": "ISO 3166-2 code when possible."
                         },
                         "city": {
-                          "type": "string",
-                          "description": "City."
+                          "type": "string"
                         }
                       }
                     },
                     "company": {
                       "type": "object",
-                      "description": "The person's company; give at least domain or a CRM account/opportunity.",
+                      "description": "Give at least domain or a CRM account/opportunity.",
                       "properties": {
                         "companyId": {
                           "type": "string",
-                          "description": "Company id in your system."
+                          "description": "Its id in your system."
                         },
                         "name": {
-                          "type": "string",
-                          "description": "Company name."
+                          "type": "string"
                         },
                         "domain": {
                           "type": "string",
-                          "description": "Company web domain, e.g. acme.com; required for anonymous visitors."
+                          "description": "E.g. acme.com; required for anonymous visitors."
                         },
                         "companyBusinessContexts": {
                           "type": "array",
-                          "description": "The company's CRM records.",
+                          "description": "Its CRM records.",
                           "items": {
                             "type": "object",
-                            "description": "One CRM record.",
                             "properties": {
                               "objectType": {
                                 "type": "string",
-                                "description": "CRM record type.",
                                 "enum": [
                                   "ACCOUNT",
                                   "OPPORTUNITY"
                                 ]
                               },
                               "objectId": {
-                                "type": "string",
-                                "description": "CRM record id."
+                                "type": "string"
                               },
                               "systemName": {
-                                "type": "string",
-                                "description": "Name of the CRM."
+                                "type": "string"
                               }
                             },
                             "required": [
@@ -9463,22 +9321,19 @@ extension BundledIntegrations {
                     },
                     "personCustomFields": {
                       "type": "array",
-                      "description": "Extra data about the person.",
                       "items": {
                         "type": "object",
-                        "description": "One custom name/value pair.",
                         "properties": {
                           "name": {
-                            "type": "string",
-                            "description": "Custom field name."
+                            "type": "string"
                           },
                           "value": {
                             "type": "string",
-                            "description": "Custom field value as text."
+                            "description": "As text."
                           },
                           "dataType": {
                             "type": "string",
-                            "description": "Type of the value; STRING when omitted. DATE is ISO 8601, DURATION is in seconds.",
+                            "description": "Default STRING; DATE is ISO 8601, DURATION seconds.",
                             "enum": [
                               "STRING",
                               "NUMBER",
@@ -9502,19 +9357,17 @@ extension BundledIntegrations {
                   "description": "Extra data about the event.",
                   "items": {
                     "type": "object",
-                    "description": "One custom name/value pair.",
                     "properties": {
                       "name": {
-                        "type": "string",
-                        "description": "Custom field name."
+                        "type": "string"
                       },
                       "value": {
                         "type": "string",
-                        "description": "Custom field value as text."
+                        "description": "As text."
                       },
                       "dataType": {
                         "type": "string",
-                        "description": "Type of the value; STRING when omitted. DATE is ISO 8601, DURATION is in seconds.",
+                        "description": "Default STRING; DATE is ISO 8601, DURATION seconds.",
                         "enum": [
                           "STRING",
                           "NUMBER",
@@ -9580,7 +9433,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/integrations",
           "summary": "Show the generic CRM integration",
-          "description": "Returns the generic CRM integration registered with create_a_gong_crm_integration: a list (at most one item, as Gong allows only one) of {integrationId, name, ownerEmail}. The integrationId is what every other CRM tool needs. An empty list means none is registered.",
+          "description": "The generic CRM integration made with create_a_gong_crm_integration: at most one item (Gong allows one) {integrationId, name, ownerEmail}. Every other CRM tool needs the integrationId. Empty: none registered.",
           "scopes": [
             "api:crm:integrations:read"
           ],
@@ -9599,7 +9452,7 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/crm/integrations",
           "summary": "Register a generic CRM integration",
-          "description": "Registers a generic CRM integration so CRM data can be pushed into Gong through the API. Only one CRM integration can exist, and that includes Gong's native ones (Salesforce, HubSpot …): if one is active the call fails with 409 and the old one must be deleted first (delete_a_gong_crm_integration_by_id). Returns {requestId, integrationId}; keep the id.",
+          "description": "Registers a generic CRM integration so CRM data can be pushed into Gong by API. Only one CRM integration may exist, native ones (Salesforce, HubSpot…) included: if one is active this fails with 409 and it must be deleted first (delete_a_gong_crm_integration_by_id). Returns {requestId, integrationId}; keep the id.",
           "scopes": [
             "api:crm:integration:register"
           ],
@@ -9611,11 +9464,11 @@ extension BundledIntegrations {
               "properties": {
                 "ownerEmail": {
                   "type": "string",
-                  "description": "Email of the person responsible for the integration."
+                  "description": "The person responsible for it."
                 },
                 "name": {
                   "type": "string",
-                  "description": "A name for the integration, e.g. 'Acme CRM production'."
+                  "description": "E.g. 'Acme CRM production'."
                 }
               },
               "required": [
@@ -9638,8 +9491,8 @@ extension BundledIntegrations {
           "http": "DELETE",
           "path": "/v2/crm/integrations",
           "summary": "Delete the generic CRM integration",
-          "description": "Deletes a generic CRM integration together with every CRM object pushed through it (accounts, contacts, deals, leads, users). Irreversible. Runs asynchronously: the answer (201, {requestId, clientRequestId}) only means the request was accepted. Pick a fresh clientRequestId yourself (reusing one gives 409) and keep it.",
-          "async": "Deletion is queued and can take up to 24 hours. Poll get_single_gong_crm_request_status_by_id with the same integrationId and clientRequestId until status is DONE (everything removed) or FAILED; PENDING and IN_PROGRESS mean keep waiting — poll sparingly, minutes apart.",
+          "description": "Deletes a generic CRM integration with every CRM object pushed through it (accounts, contacts, deals, leads, users). Irreversible. Choose a fresh clientRequestId (a used one gives 409) and keep it.",
+          "async": "The answer (201, {requestId, clientRequestId}) means queued; deletion can take up to 24 hours. Poll get_single_gong_crm_request_status_by_id with the same integrationId and clientRequestId, minutes apart, until DONE (all removed) or FAILED; PENDING and IN_PROGRESS mean wait.",
           "scopes": [
             "api:crm:integration:delete"
           ],
@@ -9648,7 +9501,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the integration to delete (digits).",
+              "description": "The integration to delete.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9658,7 +9511,7 @@ extension BundledIntegrations {
               "name": "clientRequestId",
               "in": "query",
               "required": true,
-              "description": "An id you invent for this request (letters, digits, dashes, underscores); needed to check progress and must not have been used before.",
+              "description": "Your new id for this request (letters, digits, - and _), to check its progress.",
               "schema": {
                 "type": "string",
                 "pattern": "^[A-Za-z0-9_-]+$"
@@ -9689,7 +9542,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/entity-schema",
           "summary": "Get the CRM field schema",
-          "description": "Returns the field schema Gong holds for one CRM object type of the generic integration, or for all types when objectType is omitted. The result's objectTypeToSelectedFields maps each type (ACCOUNT, …) to its fields {name, label, type, isDeleted, referenceTo, orderedValueList, lastModified}. Read this before changing the schema with create_a_gong_crm_entity_schema, which needs the complete field list.",
+          "description": "The field schema Gong holds for one CRM object type of the generic integration, or all types: objectTypeToSelectedFields maps each type to fields {name, label, type, isDeleted, referenceTo, orderedValueList, lastModified}. Read it before create_a_gong_crm_entity_schema, which needs the complete list.",
           "scopes": [
             "api:crm:schema"
           ],
@@ -9698,7 +9551,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9708,7 +9561,7 @@ extension BundledIntegrations {
               "name": "objectType",
               "in": "query",
               "required": false,
-              "description": "CRM object type (case-sensitive). Omit to get every type.",
+              "description": "Case-sensitive; omitted, every type.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -9734,7 +9587,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/crm/entity-schema",
           "summary": "Upload the CRM field schema",
-          "description": "Sets the list of fields Gong stores and shows for one CRM object type. CRM values for fields not in the schema are ignored, so update it whenever your CRM fields change, before uploading data. The upload is the complete desired schema: include every field you want to keep — leaving out previously sent fields is rejected, and a field is removed only by sending it with isDeleted true, which also deletes its data. Changing a field's type creates a new field and drops the old values; changing the label is harmless. The argument `body` is the array of field definitions. Returns {requestId}.",
+          "description": "Sets the fields Gong stores and shows for one CRM object type; values of fields not in it are ignored, so update it before uploading data whenever your CRM fields change. Send the complete schema: leaving out a field sent before is refused, and a field is removed only by sending it with isDeleted true, which deletes its data too. Changing a field's type creates a new field and drops the old values; a label change is harmless. `body` is the array of field definitions. Returns {requestId}.",
           "scopes": [
             "api:crm:schema"
           ],
@@ -9745,7 +9598,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9755,7 +9608,7 @@ extension BundledIntegrations {
               "name": "objectType",
               "in": "query",
               "required": true,
-              "description": "The CRM object type this schema is for (case-sensitive).",
+              "description": "Case-sensitive.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -9775,19 +9628,18 @@ extension BundledIntegrations {
               "description": "Every field the object type should have.",
               "items": {
                 "type": "object",
-                "description": "One field definition.",
                 "properties": {
                   "uniqueName": {
                     "type": "string",
-                    "description": "The field's unique (API) name in your CRM."
+                    "description": "The field's API name in your CRM."
                   },
                   "label": {
                     "type": "string",
-                    "description": "The label Gong shows for the field."
+                    "description": "Shown in Gong."
                   },
                   "type": {
                     "type": "string",
-                    "description": "Field type. Values are sent as: BOOLEAN true/false; DATE 'YYYY-MM-DD'; DATETIME ISO 8601 without milliseconds; NUMBER/PERCENT (0-100)/CURRENCY numbers; PICKLIST one of orderedValueList; REFERENCE the id of another object; ID, STRING, URL, PHONENUMBER, EMAILADDRESS strings; STRINGARRAY a list of strings.",
+                    "description": "Values are sent as: BOOLEAN true/false; DATE 'YYYY-MM-DD'; DATETIME ISO 8601 without milliseconds; NUMBER, PERCENT (0-100), CURRENCY numbers; PICKLIST one of orderedValueList; REFERENCE another object's id; STRINGARRAY a list of strings; the rest strings.",
                     "enum": [
                       "DATE",
                       "DATETIME",
@@ -9807,16 +9659,16 @@ extension BundledIntegrations {
                   },
                   "lastModified": {
                     "type": "string",
-                    "description": "When the field definition last changed, ISO 8601 without milliseconds (e.g. 2024-05-01T08:00:00Z).",
+                    "description": "ISO 8601 without milliseconds.",
                     "format": "date-time"
                   },
                   "isDeleted": {
                     "type": "boolean",
-                    "description": "Set true to remove the field from the schema — this also erases its values on every object."
+                    "description": "true removes the field, erasing its values on every object."
                   },
                   "referenceTo": {
                     "type": "string",
-                    "description": "For REFERENCE fields: the object type it points to.",
+                    "description": "For REFERENCE: the type it points to.",
                     "enum": [
                       "ACCOUNT",
                       "CONTACT",
@@ -9827,10 +9679,9 @@ extension BundledIntegrations {
                   },
                   "orderedValueList": {
                     "type": "array",
-                    "description": "For PICKLIST fields: the allowed values, in display order.",
+                    "description": "For PICKLIST: allowed values in display order.",
                     "items": {
-                      "type": "string",
-                      "description": "A picklist value."
+                      "type": "string"
                     }
                   }
                 },
@@ -9893,7 +9744,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/entities",
           "summary": "Look up uploaded CRM objects",
-          "description": "Reads back up to 100 CRM objects of one type by their CRM ids, to verify that an upload was processed as intended (Gong intends this for integration development, not for production reads). Only the first 100 ids are answered. The single result item holds crmObjectsMap: CRM id → the object's field values, or null when the object is not in Gong. The ids are sent as repeated objectsCrmIds query parameters, as Gong's OpenAPI document declares; Gong's prose also mentions a JSON body, which a GET cannot carry here — if Gong answers 400 about missing ids, that is the reason.",
+          "description": "Reads back up to 100 uploaded CRM objects of one type by CRM id, to check an upload (meant for integration development, not production reads). The one result item holds crmObjectsMap: CRM id → field values, or null when not in Gong. The ids go as repeated objectsCrmIds query parameters as Gong's OpenAPI declares; Gong's prose mentions a JSON body, which a GET cannot carry: a 400 about missing ids is that.",
           "scopes": [
             "api:crm:get-objects"
           ],
@@ -9902,7 +9753,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -9912,7 +9763,6 @@ extension BundledIntegrations {
               "name": "objectType",
               "in": "query",
               "required": true,
-              "description": "Type of the objects requested.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -9927,12 +9777,11 @@ extension BundledIntegrations {
               "name": "objectsCrmIds",
               "in": "query",
               "required": true,
-              "description": "CRM ids of the objects to fetch (at most 100 are answered).",
+              "description": "Only the first 100 are answered.",
               "schema": {
                 "type": "array",
                 "items": {
-                  "type": "string",
-                  "description": "A CRM object id."
+                  "type": "string"
                 },
                 "minItems": 1,
                 "maxItems": 100
@@ -9961,18 +9810,18 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/crm/entities",
           "summary": "Upload CRM objects from a file (asynchronous)",
-          "description": "Uploads a file of CRM objects (accounts, contacts, deals, leads, users or stages) into a generic CRM integration: one JSON object per line (LDJSON), up to 200 MB, each line one object with the fields its entity schema defines (crm_entity_schemas). Gong processes the file later: a success here means accepted, not done. Choose a clientRequestId, then check the outcome with get_single_gong_crm_request_status_by_id using the same integrationId and clientRequestId until it says DONE or FAILED (FAILED lists the bad lines).",
+          "description": "Uploads a file of CRM objects (accounts, contacts, deals, leads, users or stages) into a generic CRM integration: LDJSON, one object per line with the fields its entity schema defines, up to 200 MB. Choose a clientRequestId to check the outcome with.",
           "scopes": [
             "api:crm:upload"
           ],
           "idempotent": false,
-          "async": "Check it with get_single_gong_crm_request_status_by_id (integrationId and clientRequestId) until DONE or FAILED.",
+          "async": "Gong processes the file later: poll get_single_gong_crm_request_status_by_id (integrationId, clientRequestId) until DONE or FAILED (FAILED lists the bad lines).",
           "parameters": [
             {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, from list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10000,7 +9849,7 @@ extension BundledIntegrations {
               "name": "clientRequestId",
               "in": "query",
               "required": true,
-              "description": "Your own id for this upload (letters, digits, - and _), unique per integration; you use it to check the status.",
+              "description": "Your id for this upload (letters, digits, - and _), unique per integration.",
               "schema": {
                 "type": "string"
               }
@@ -10017,7 +9866,7 @@ extension BundledIntegrations {
               "properties": {
                 "dataFile": {
                   "type": "string",
-                  "description": "The LDJSON file of CRM objects (one JSON object per line)."
+                  "description": "The LDJSON file (one JSON object per line)."
                 }
               },
               "required": [
@@ -10051,7 +9900,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/crm/request-status",
           "summary": "Check an asynchronous CRM request",
-          "description": "Reports how far an asynchronous CRM request has got: the deletion started by delete_a_gong_crm_integration_by_id, or a CRM object file upload (POST /v2/crm/entities, done outside conduit). Identify it by integrationId plus the clientRequestId you chose when starting it. status is PENDING (queued), IN_PROGRESS, DONE (every object processed) or FAILED; with FAILED, errors lists up to 20 {line, description} problems (line 0 = a general error about the whole file), and totalErrorCount/totalSuccessCount give the counts. Poll every few minutes, not in a tight loop — each poll uses the daily quota.",
+          "description": "Progress of an asynchronous CRM request (delete_a_gong_crm_integration_by_id or gong_crm_entities_upload), by integrationId and the clientRequestId chosen when starting it. status: PENDING (queued), IN_PROGRESS, DONE (all processed) or FAILED, then errors lists up to 20 {line, description} (line 0: about the whole file), with totalErrorCount/totalSuccessCount. Poll minutes apart: each poll counts against the daily quota.",
           "scopes": [
             "api:crm:upload"
           ],
@@ -10060,7 +9909,7 @@ extension BundledIntegrations {
               "name": "integrationId",
               "in": "query",
               "required": true,
-              "description": "Id of the generic CRM integration, as returned by create_a_gong_crm_integration or list_all_gong_crm_integrations (digits).",
+              "description": "From list_all_gong_crm_integrations or create_a_gong_crm_integration.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10070,7 +9919,7 @@ extension BundledIntegrations {
               "name": "clientRequestId",
               "in": "query",
               "required": true,
-              "description": "The clientRequestId you sent when starting the asynchronous request.",
+              "description": "As sent when starting the request.",
               "schema": {
                 "type": "string"
               }
@@ -10100,7 +9949,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/data-privacy/data-for-email-address",
           "summary": "Find data referencing an email address",
-          "description": "Finds what Gong stores that mentions an email address: the matching email messages (id, from, sentTime, mailbox, messageHash), calls (id, status, external system links), meetings (id), CRM records (customerData: system and objects) and customerEngagement events (eventType, timestamp, contentId, contentUrl, reportingSystem, eventName). Use it for data-subject access requests and to preview what delete_a_gong_data_privacy_email_address_by_id would erase.",
+          "description": "What Gong stores that mentions an email address: emails (id, from, sentTime, mailbox, messageHash), calls (id, status, external links), meetings, CRM records (customerData) and customerEngagement events. For data-subject access requests and to preview delete_a_gong_data_privacy_email_address_by_id.",
           "scopes": [
             "api:data-privacy:read"
           ],
@@ -10109,7 +9958,6 @@ extension BundledIntegrations {
               "name": "emailAddress",
               "in": "query",
               "required": true,
-              "description": "The email address to look up.",
               "schema": {
                 "type": "string",
                 "format": "email"
@@ -10129,8 +9977,8 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/data-privacy/erase-data-for-email-address",
           "summary": "Erase all data for an email address",
-          "description": "Permanently deletes from Gong every call and email message that references the address (as sender, recipient, attendee, speaker, lead or contact) and the leads/contacts that have it. Irreversible and broad: whole calls disappear for everyone, so confirm with the user and preview with get_single_gong_data_privacy_email_address_by_id first. Delete the person from the CRM and email systems beforehand, or Gong will import the data again. The address is passed as a query parameter; there is no request body. Returns {requestId}.",
-          "async": "Erasure is queued and finishes hours later; the immediate answer only confirms acceptance. There is no status endpoint: check afterwards with get_single_gong_data_privacy_email_address_by_id — it should no longer list the calls, emails or records. If the deletion fails (Gong blocks abnormally large deletions), Gong support has to be contacted.",
+          "description": "Permanently deletes every call and email message referencing the address (sender, recipient, attendee, speaker, lead or contact) and the leads/contacts with it. Irreversible and broad: whole calls disappear for everyone; confirm with the user and preview with get_single_gong_data_privacy_email_address_by_id first. Remove the person from the CRM and email systems beforehand, or Gong imports the data again. Returns {requestId}.",
+          "async": "Erasure finishes hours later and has no status endpoint: check with get_single_gong_data_privacy_email_address_by_id that the calls, emails and records are gone. If it fails (Gong blocks abnormally large deletions), Gong support must be contacted.",
           "scopes": [
             "api:data-privacy:delete"
           ],
@@ -10140,7 +9988,7 @@ extension BundledIntegrations {
               "name": "emailAddress",
               "in": "query",
               "required": true,
-              "description": "The email address whose data is to be erased.",
+              "description": "The address whose data is erased.",
               "schema": {
                 "type": "string",
                 "format": "email"
@@ -10170,7 +10018,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/data-privacy/data-for-phone-number",
           "summary": "Find data referencing a phone number",
-          "description": "Finds the leads and contacts with a phone number and what is linked to them: the matching email messages (id, from, sentTime, mailbox, messageHash), calls (id, status, external system links), meetings (id), CRM records (customerData: system and objects), plus suppliedPhoneNumber, matchingPhoneNumbers (the stored forms that matched) and emailAddresses of those people. Use it for data-subject access requests and to preview delete_a_gong_data_privacy_phone_number_by_id.",
+          "description": "The leads and contacts with a phone number and what links to them: emails (id, from, sentTime, mailbox, messageHash), calls (id, status, external links), meetings, CRM records (customerData), plus suppliedPhoneNumber, matchingPhoneNumbers (stored forms that matched) and their emailAddresses. For data-subject access requests and to preview delete_a_gong_data_privacy_phone_number_by_id.",
           "scopes": [
             "api:data-privacy:read"
           ],
@@ -10179,7 +10027,7 @@ extension BundledIntegrations {
               "name": "phoneNumber",
               "in": "query",
               "required": true,
-              "description": "Phone number in international form: + and country code, then the number; spaces, dashes and brackets are ignored (e.g. +1 425 555 2671 or +14255552671).",
+              "description": "International form: + and country code; spaces, dashes, brackets ignored (e.g. +1 425 555 2671).",
               "schema": {
                 "type": "string",
                 "pattern": "^\\+"
@@ -10199,8 +10047,8 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/data-privacy/erase-data-for-phone-number",
           "summary": "Erase all data for a phone number",
-          "description": "Permanently deletes from Gong the leads and contacts whose phone or mobile number matches, the email messages sent to or from them, and every call they appear in. Irreversible: confirm with the user and preview with get_single_gong_data_privacy_phone_number_by_id first; remove the person from the CRM and email systems beforehand so the data is not re-imported. The number is passed as a query parameter; there is no request body. Returns {requestId}.",
-          "async": "Erasure is queued and finishes hours later; the immediate answer only confirms acceptance. There is no status endpoint: check afterwards with get_single_gong_data_privacy_phone_number_by_id — it should no longer list the calls, emails or records. If the deletion fails (Gong blocks abnormally large deletions), Gong support has to be contacted.",
+          "description": "Permanently deletes the leads and contacts whose phone or mobile number matches, the emails to or from them and every call they appear in. Irreversible: confirm with the user and preview with get_single_gong_data_privacy_phone_number_by_id first; remove the person from the CRM and email systems beforehand so nothing is re-imported. Returns {requestId}.",
+          "async": "Erasure finishes hours later and has no status endpoint: check with get_single_gong_data_privacy_phone_number_by_id that the calls, emails and records are gone. If it fails (Gong blocks abnormally large deletions), Gong support must be contacted.",
           "scopes": [
             "api:data-privacy:delete"
           ],
@@ -10210,7 +10058,7 @@ extension BundledIntegrations {
               "name": "phoneNumber",
               "in": "query",
               "required": true,
-              "description": "Phone number in international form: + and country code, then the number; spaces, dashes and brackets are ignored (e.g. +1 425 555 2671 or +14255552671).",
+              "description": "International form: + and country code; spaces, dashes, brackets ignored (e.g. +1 425 555 2671).",
               "schema": {
                 "type": "string",
                 "pattern": "^\\+"
@@ -10241,7 +10089,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/workspaces",
           "summary": "List workspaces",
-          "description": "Lists the company's workspaces as {id, name, description}. Many tools take an optional workspaceId to narrow results; get the ids here. Small and cheap — call it once and reuse the answer.",
+          "description": "The company's workspaces {id, name, description}: the ids many tools take as workspaceId. Small: call once and reuse.",
           "scopes": [
             "api:workspaces:read"
           ],
@@ -10270,7 +10118,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/settings/trackers",
           "summary": "List keyword trackers",
-          "description": "Returns the keyword tracker definitions, in one workspace or all: trackerId, trackerName, workspaceId, languageKeywords (language, keywords, includeRelatedForms), affiliation (whose speech counts), partOfQuestion, saidAt/saidAtInterval/saidAtUnit (where in the call), saidInTopics, saidInCallParts, filterQuery, and who created/updated it when. Use it to understand tracker names that show up in list_all_gong_calls_extensive results. Smart (AI) trackers are not included.",
+          "description": "Keyword tracker definitions: trackerId, trackerName, workspaceId, languageKeywords, affiliation (whose speech counts), partOfQuestion, saidAt/saidAtInterval/saidAtUnit, saidInTopics, saidInCallParts, filterQuery, created/updated. Explains tracker names in list_all_gong_calls_extensive. Smart (AI) trackers are not included.",
           "scopes": [
             "api:settings:trackers:read"
           ],
@@ -10279,7 +10127,7 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only trackers of this workspace; omit for all workspaces. 404 if the workspace does not exist.",
+              "description": "Omitted: all workspaces. 404 if it does not exist.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10317,7 +10165,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/settings/scorecards",
           "summary": "List scorecard definitions",
-          "description": "Returns every scorecard template: scorecardId, scorecardName, workspaceId, enabled, created/updated, updaterUserId and questions (questionId, questionRevisionId, questionText, questionType, isOverall, answerGuide, minRange/maxRange, answerOptions). Use it to read the questions behind the answers returned by list_all_gong_answered_scorecards.",
+          "description": "Scorecard templates: scorecardId, scorecardName, workspaceId, enabled, created/updated, updaterUserId, questions (questionId, questionRevisionId, questionText, questionType, isOverall, answerGuide, minRange/maxRange, answerOptions): the questions behind list_all_gong_answered_scorecards.",
           "scopes": [
             "api:settings:scorecards:read"
           ],
@@ -10346,7 +10194,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/integration-settings",
           "summary": "Set allowed origins for embedded Gong components",
-          "description": "Registers the web origins (e.g. per-tenant sub-domains such as https://acme.partner.example) that may host Gong's embeddable components in an iFrame, per integration type: EMAIL_COMPOSER, ACCOUNT_PAGES or DIALER. Meant for partners embedding Gong in their product. Returns {requestId, integrationId}; 409 when the setting was already made.",
+          "description": "Registers the web origins (e.g. per-tenant https://acme.partner.example) allowed to frame Gong's embeddable components, per integration type, for partners embedding Gong. Returns {requestId, integrationId}; 409 when already set.",
           "scopes": [
             "api:integration-settings:write"
           ],
@@ -10358,14 +10206,12 @@ extension BundledIntegrations {
               "properties": {
                 "integrationTypeSettings": {
                   "type": "array",
-                  "description": "Origins to allow, one item per integration type and origin.",
+                  "description": "One item per integration type and origin.",
                   "items": {
                     "type": "object",
-                    "description": "One allowed origin.",
                     "properties": {
                       "integrationType": {
                         "type": "string",
-                        "description": "Which embedded Gong component the origin is for.",
                         "enum": [
                           "EMAIL_COMPOSER",
                           "ACCOUNT_PAGES",
@@ -10374,7 +10220,7 @@ extension BundledIntegrations {
                       },
                       "allowedOrigin": {
                         "type": "string",
-                        "description": "A full origin (scheme + host, optional port) allowed to frame the component, e.g. https://acme.partner.example."
+                        "description": "Scheme + host, optional port, e.g. https://acme.partner.example."
                       }
                     },
                     "required": [
@@ -10418,13 +10264,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/all-permission-profiles",
           "summary": "List permission profiles of a workspace",
-          "description": "Lists every permission profile of a workspace in alphabetical order; each item is a profile: id, name, description, the access scopes (callsAccess, libraryFolderAccess, dealsAccess, forecastPermissions, coachingAccess, insightsAccess, usageAccess, emailsAccess — each a permissionLevel plus teamLeadIds) and some thirty true/false capabilities (scoreCalls, downloadCallMedia, deleteCalls, …). Workspace ids come from list_all_gong_workspaces. Gong's reference names no OAuth scope for this endpoint.",
+          "description": "A workspace's permission profiles, alphabetically; each is a profile: id, name, description, access scopes (callsAccess, libraryFolderAccess, dealsAccess, forecastPermissions, coachingAccess, insightsAccess, usageAccess, emailsAccess: each permissionLevel and teamLeadIds) and some thirty capability booleans (scoreCalls, downloadCallMedia, deleteCalls…). No OAuth scope documented.",
           "parameters": [
             {
               "name": "workspaceId",
               "in": "query",
               "required": true,
-              "description": "Workspace whose profiles to list (required).",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10448,13 +10294,13 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/permission-profile",
           "summary": "Get one permission profile",
-          "description": "Fetches one permission profile by its id (the profileId argument; ids from list_all_gong_permission_profiles). The `profile` object is a profile: id, name, description, the access scopes (callsAccess, libraryFolderAccess, dealsAccess, forecastPermissions, coachingAccess, insightsAccess, usageAccess, emailsAccess — each a permissionLevel plus teamLeadIds) and some thirty true/false capabilities (scoreCalls, downloadCallMedia, deleteCalls, …). Gong's reference names no OAuth scope for this endpoint.",
+          "description": "One permission profile (the `profile` object: as in list_all_gong_permission_profiles). No OAuth scope documented.",
           "parameters": [
             {
               "name": "profileId",
               "in": "query",
               "required": true,
-              "description": "Permission profile id (digits).",
+              "description": "From list_all_gong_permission_profiles.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10474,13 +10320,13 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/permission-profile",
           "summary": "Create a permission profile",
-          "description": "Creates a permission profile in a workspace. Give a name and the access levels and capabilities to grant; anything left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the created profile (including its new id). Gong's reference names no OAuth scope for this endpoint.",
+          "description": "Creates a permission profile in a workspace; what is left out takes Gong's default. Library options other than permissionLevel need a permissionLevel other than none. Returns the profile with its new id. No OAuth scope documented.",
           "parameters": [
             {
               "name": "workspaceId",
               "in": "query",
               "required": true,
-              "description": "Workspace to create the profile in.",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10495,19 +10341,18 @@ extension BundledIntegrations {
               "properties": {
                 "name": {
                   "type": "string",
-                  "description": "Display name of the permission profile (optional in Gong's schema; a profile is easier to find with one)."
+                  "description": "Optional in Gong's schema; give one to find it."
                 },
                 "description": {
-                  "type": "string",
-                  "description": "Free-text explanation of what the profile is for."
+                  "type": "string"
                 },
                 "callsAccess": {
                   "type": "object",
-                  "description": "Which users' calls holders of this profile can see.",
+                  "description": "Whose calls are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10518,10 +10363,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10534,7 +10378,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Library folders visible to the profile: none, all, or only the ones listed in libraryFolderIds.",
+                      "description": "specific-folders: only libraryFolderIds.",
                       "enum": [
                         "none",
                         "all",
@@ -10543,39 +10387,35 @@ extension BundledIntegrations {
                     },
                     "libraryFolderIds": {
                       "type": "array",
-                      "description": "Library folder ids, used with specific-folders (see list_all_gong_library_folders).",
+                      "description": "With specific-folders (list_all_gong_library_folders).",
                       "items": {
                         "type": "string",
-                        "description": "A library folder id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "managePublicFolder": {
-                      "type": "boolean",
-                      "description": "May manage the public folder (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageStreams": {
-                      "type": "boolean",
-                      "description": "May manage streams (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageFolderCalls": {
                       "type": "boolean",
-                      "description": "May add calls to folders and archive them (requires a permissionLevel other than none)."
+                      "description": "May add calls to folders and archive them."
                     },
                     "shareFoldersAndStreams": {
-                      "type": "boolean",
-                      "description": "May share folders and streams with teammates (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     }
                   }
                 },
                 "dealsAccess": {
                   "type": "object",
-                  "description": "Which users' deals are visible.",
+                  "description": "Whose deals are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10586,10 +10426,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10598,7 +10437,6 @@ extension BundledIntegrations {
                 },
                 "forecastPermissions": {
                   "type": "object",
-                  "description": "Forecast rights.",
                   "properties": {
                     "forecastAccess": {
                       "type": "object",
@@ -10606,7 +10444,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10617,10 +10455,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10633,7 +10470,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10644,10 +10481,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10660,7 +10496,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -10671,10 +10507,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -10689,7 +10524,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10700,10 +10535,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10716,7 +10550,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10727,10 +10561,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10743,7 +10576,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10754,10 +10587,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10770,7 +10602,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -10781,10 +10613,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -10792,136 +10623,116 @@ extension BundledIntegrations {
                   }
                 },
                 "scoreCalls": {
-                  "type": "boolean",
-                  "description": "May fill in scorecards on calls."
+                  "type": "boolean"
                 },
                 "downloadCallMedia": {
-                  "type": "boolean",
-                  "description": "May download call recordings."
+                  "type": "boolean"
                 },
                 "shareCallsWithCustomers": {
-                  "type": "boolean",
-                  "description": "May share calls with people outside the company."
+                  "type": "boolean"
                 },
                 "manuallyScheduleAndUploadCalls": {
-                  "type": "boolean",
-                  "description": "May schedule recordings and upload calls by hand."
+                  "type": "boolean"
                 },
                 "privateCalls": {
                   "type": "boolean",
-                  "description": "May mark their own calls private."
+                  "description": "May mark own calls private."
                 },
                 "deleteCalls": {
-                  "type": "boolean",
-                  "description": "May delete calls."
+                  "type": "boolean"
                 },
                 "trimCalls": {
-                  "type": "boolean",
-                  "description": "May trim calls."
+                  "type": "boolean"
                 },
                 "listenInCalls": {
-                  "type": "boolean",
-                  "description": "May listen in to calls."
+                  "type": "boolean"
                 },
                 "deleteEmails": {
-                  "type": "boolean",
-                  "description": "May delete emails."
+                  "type": "boolean"
                 },
                 "callsAndSearch": {
                   "type": "boolean",
-                  "description": "May open the calls pages and search."
+                  "description": "Calls pages and search."
                 },
                 "library": {
                   "type": "boolean",
-                  "description": "May open the library pages."
+                  "description": "Library pages."
                 },
                 "deals": {
                   "type": "boolean",
-                  "description": "May open the deals pages."
+                  "description": "Deals pages."
                 },
                 "createEditAndDeleteDealsBoards": {
-                  "type": "boolean",
-                  "description": "May create, edit and delete deal boards."
+                  "type": "boolean"
                 },
                 "dealsInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit deals inline."
+                  "type": "boolean"
                 },
                 "account": {
                   "type": "boolean",
-                  "description": "May open account pages."
+                  "description": "Account pages."
                 },
                 "coaching": {
                   "type": "boolean",
-                  "description": "May open coaching pages."
+                  "description": "Coaching pages."
                 },
                 "usage": {
                   "type": "boolean",
-                  "description": "May open usage pages."
+                  "description": "Usage pages."
                 },
                 "teamStats": {
                   "type": "boolean",
-                  "description": "May open the team stats page."
+                  "description": "Team stats page."
                 },
                 "initiatives": {
                   "type": "boolean",
-                  "description": "May open the initiatives page."
+                  "description": "Initiatives page."
                 },
                 "market": {
                   "type": "boolean",
-                  "description": "May open the market page."
+                  "description": "Market page."
                 },
                 "activity": {
                   "type": "boolean",
-                  "description": "May open activity pages."
+                  "description": "Activity pages."
                 },
                 "forecast": {
                   "type": "boolean",
-                  "description": "May open forecast pages."
+                  "description": "Forecast pages."
                 },
                 "forecastManage": {
                   "type": "boolean",
-                  "description": "May manage forecast boards and upload targets."
+                  "description": "May manage forecast boards, upload targets."
                 },
                 "engageManageCompanyTemplates": {
-                  "type": "boolean",
-                  "description": "May manage company-wide email templates in Engage."
+                  "type": "boolean"
                 },
                 "engageManageCompanySequences": {
-                  "type": "boolean",
-                  "description": "May manage company-wide sequences in Engage."
+                  "type": "boolean"
                 },
                 "engageSnoozeFlowToDosForOthers": {
-                  "type": "boolean",
-                  "description": "May snooze flow to-dos on behalf of others."
+                  "type": "boolean"
                 },
                 "manageGeneralBusinessSettings": {
-                  "type": "boolean",
-                  "description": "May change general business settings."
+                  "type": "boolean"
                 },
                 "manageScorecards": {
-                  "type": "boolean",
-                  "description": "May manage scorecard definitions."
+                  "type": "boolean"
                 },
                 "exportCallsAndCoachingDataToCSV": {
-                  "type": "boolean",
-                  "description": "May export calls and coaching data as CSV."
+                  "type": "boolean"
                 },
                 "crmDataInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit CRM data inline."
+                  "type": "boolean"
                 },
                 "crmDataImport": {
-                  "type": "boolean",
-                  "description": "May import CRM data."
+                  "type": "boolean"
                 },
                 "viewRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May view revenue analytics dashboards."
+                  "type": "boolean"
                 },
                 "manageRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May manage revenue analytics."
+                  "type": "boolean"
                 }
               }
             }
@@ -10956,13 +10767,13 @@ extension BundledIntegrations {
           "http": "PUT",
           "path": "/v2/permission-profile",
           "summary": "Update a permission profile",
-          "description": "Changes an existing permission profile, identified by the profileId argument. Read it first with get_single_gong_permission_profile_by_id and send the settings you want it to have; it affects every user on the profile (list them with list_all_gong_permission_profile_users). Returns the updated profile. Gong's reference names no OAuth scope for this endpoint.",
+          "description": "Changes a permission profile: read it with get_single_gong_permission_profile_by_id, send the settings it should have. Affects every user on it (list_all_gong_permission_profile_users). Returns the profile. No OAuth scope documented.",
           "parameters": [
             {
               "name": "profileId",
               "in": "query",
               "required": true,
-              "description": "Id of the profile to change.",
+              "description": "The profile to change.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -10976,20 +10787,18 @@ extension BundledIntegrations {
               "type": "object",
               "properties": {
                 "name": {
-                  "type": "string",
-                  "description": "Display name of the permission profile."
+                  "type": "string"
                 },
                 "description": {
-                  "type": "string",
-                  "description": "Free-text explanation of what the profile is for."
+                  "type": "string"
                 },
                 "callsAccess": {
                   "type": "object",
-                  "description": "Which users' calls holders of this profile can see.",
+                  "description": "Whose calls are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -11000,10 +10809,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -11016,7 +10824,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Library folders visible to the profile: none, all, or only the ones listed in libraryFolderIds.",
+                      "description": "specific-folders: only libraryFolderIds.",
                       "enum": [
                         "none",
                         "all",
@@ -11025,39 +10833,35 @@ extension BundledIntegrations {
                     },
                     "libraryFolderIds": {
                       "type": "array",
-                      "description": "Library folder ids, used with specific-folders (see list_all_gong_library_folders).",
+                      "description": "With specific-folders (list_all_gong_library_folders).",
                       "items": {
                         "type": "string",
-                        "description": "A library folder id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
                     },
                     "managePublicFolder": {
-                      "type": "boolean",
-                      "description": "May manage the public folder (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageStreams": {
-                      "type": "boolean",
-                      "description": "May manage streams (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     },
                     "manageFolderCalls": {
                       "type": "boolean",
-                      "description": "May add calls to folders and archive them (requires a permissionLevel other than none)."
+                      "description": "May add calls to folders and archive them."
                     },
                     "shareFoldersAndStreams": {
-                      "type": "boolean",
-                      "description": "May share folders and streams with teammates (requires a permissionLevel other than none)."
+                      "type": "boolean"
                     }
                   }
                 },
                 "dealsAccess": {
                   "type": "object",
-                  "description": "Which users' deals are visible.",
+                  "description": "Whose deals are visible.",
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -11068,10 +10872,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -11080,7 +10883,6 @@ extension BundledIntegrations {
                 },
                 "forecastPermissions": {
                   "type": "object",
-                  "description": "Forecast rights.",
                   "properties": {
                     "forecastAccess": {
                       "type": "object",
@@ -11088,7 +10890,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -11099,10 +10901,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -11115,7 +10916,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -11126,10 +10927,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -11142,7 +10942,7 @@ extension BundledIntegrations {
                       "properties": {
                         "permissionLevel": {
                           "type": "string",
-                          "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                          "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                           "enum": [
                             "all",
                             "managers-team",
@@ -11153,10 +10953,9 @@ extension BundledIntegrations {
                         },
                         "teamLeadIds": {
                           "type": "array",
-                          "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                          "description": "Managers (user ids) whose teams are visible, with managers-team.",
                           "items": {
                             "type": "string",
-                            "description": "A Gong user id.",
                             "pattern": "^[0-9]{1,20}$"
                           },
                           "uniqueItems": true
@@ -11171,7 +10970,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -11182,10 +10981,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -11198,7 +10996,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -11209,10 +11007,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -11225,7 +11022,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -11236,10 +11033,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -11252,7 +11048,7 @@ extension BundledIntegrations {
                   "properties": {
                     "permissionLevel": {
                       "type": "string",
-                      "description": "Whose data this profile may see: all, the team of chosen managers (managers-team), people reporting to the user (report-to-them), only the user's own (own), or none.",
+                      "description": "managers-team: the teams of teamLeadIds; report-to-them: the user's reports; own: only the user's.",
                       "enum": [
                         "all",
                         "managers-team",
@@ -11263,10 +11059,9 @@ extension BundledIntegrations {
                     },
                     "teamLeadIds": {
                       "type": "array",
-                      "description": "Gong user ids of the managers whose teams are visible; used with permissionLevel managers-team.",
+                      "description": "Managers (user ids) whose teams are visible, with managers-team.",
                       "items": {
                         "type": "string",
-                        "description": "A Gong user id.",
                         "pattern": "^[0-9]{1,20}$"
                       },
                       "uniqueItems": true
@@ -11274,136 +11069,116 @@ extension BundledIntegrations {
                   }
                 },
                 "scoreCalls": {
-                  "type": "boolean",
-                  "description": "May fill in scorecards on calls."
+                  "type": "boolean"
                 },
                 "downloadCallMedia": {
-                  "type": "boolean",
-                  "description": "May download call recordings."
+                  "type": "boolean"
                 },
                 "shareCallsWithCustomers": {
-                  "type": "boolean",
-                  "description": "May share calls with people outside the company."
+                  "type": "boolean"
                 },
                 "manuallyScheduleAndUploadCalls": {
-                  "type": "boolean",
-                  "description": "May schedule recordings and upload calls by hand."
+                  "type": "boolean"
                 },
                 "privateCalls": {
                   "type": "boolean",
-                  "description": "May mark their own calls private."
+                  "description": "May mark own calls private."
                 },
                 "deleteCalls": {
-                  "type": "boolean",
-                  "description": "May delete calls."
+                  "type": "boolean"
                 },
                 "trimCalls": {
-                  "type": "boolean",
-                  "description": "May trim calls."
+                  "type": "boolean"
                 },
                 "listenInCalls": {
-                  "type": "boolean",
-                  "description": "May listen in to calls."
+                  "type": "boolean"
                 },
                 "deleteEmails": {
-                  "type": "boolean",
-                  "description": "May delete emails."
+                  "type": "boolean"
                 },
                 "callsAndSearch": {
                   "type": "boolean",
-                  "description": "May open the calls pages and search."
+                  "description": "Calls pages and search."
                 },
                 "library": {
                   "type": "boolean",
-                  "description": "May open the library pages."
+                  "description": "Library pages."
                 },
                 "deals": {
                   "type": "boolean",
-                  "description": "May open the deals pages."
+                  "description": "Deals pages."
                 },
                 "createEditAndDeleteDealsBoards": {
-                  "type": "boolean",
-                  "description": "May create, edit and delete deal boards."
+                  "type": "boolean"
                 },
                 "dealsInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit deals inline."
+                  "type": "boolean"
                 },
                 "account": {
                   "type": "boolean",
-                  "description": "May open account pages."
+                  "description": "Account pages."
                 },
                 "coaching": {
                   "type": "boolean",
-                  "description": "May open coaching pages."
+                  "description": "Coaching pages."
                 },
                 "usage": {
                   "type": "boolean",
-                  "description": "May open usage pages."
+                  "description": "Usage pages."
                 },
                 "teamStats": {
                   "type": "boolean",
-                  "description": "May open the team stats page."
+                  "description": "Team stats page."
                 },
                 "initiatives": {
                   "type": "boolean",
-                  "description": "May open the initiatives page."
+                  "description": "Initiatives page."
                 },
                 "market": {
                   "type": "boolean",
-                  "description": "May open the market page."
+                  "description": "Market page."
                 },
                 "activity": {
                   "type": "boolean",
-                  "description": "May open activity pages."
+                  "description": "Activity pages."
                 },
                 "forecast": {
                   "type": "boolean",
-                  "description": "May open forecast pages."
+                  "description": "Forecast pages."
                 },
                 "forecastManage": {
                   "type": "boolean",
-                  "description": "May manage forecast boards and upload targets."
+                  "description": "May manage forecast boards, upload targets."
                 },
                 "engageManageCompanyTemplates": {
-                  "type": "boolean",
-                  "description": "May manage company-wide email templates in Engage."
+                  "type": "boolean"
                 },
                 "engageManageCompanySequences": {
-                  "type": "boolean",
-                  "description": "May manage company-wide sequences in Engage."
+                  "type": "boolean"
                 },
                 "engageSnoozeFlowToDosForOthers": {
-                  "type": "boolean",
-                  "description": "May snooze flow to-dos on behalf of others."
+                  "type": "boolean"
                 },
                 "manageGeneralBusinessSettings": {
-                  "type": "boolean",
-                  "description": "May change general business settings."
+                  "type": "boolean"
                 },
                 "manageScorecards": {
-                  "type": "boolean",
-                  "description": "May manage scorecard definitions."
+                  "type": "boolean"
                 },
                 "exportCallsAndCoachingDataToCSV": {
-                  "type": "boolean",
-                  "description": "May export calls and coaching data as CSV."
+                  "type": "boolean"
                 },
                 "crmDataInlineEditing": {
-                  "type": "boolean",
-                  "description": "May edit CRM data inline."
+                  "type": "boolean"
                 },
                 "crmDataImport": {
-                  "type": "boolean",
-                  "description": "May import CRM data."
+                  "type": "boolean"
                 },
                 "viewRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May view revenue analytics dashboards."
+                  "type": "boolean"
                 },
                 "manageRevenueAnalytics": {
-                  "type": "boolean",
-                  "description": "May manage revenue analytics."
+                  "type": "boolean"
                 }
               }
             }
@@ -11439,7 +11214,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/permission-profile/users",
           "summary": "List users on a permission profile",
-          "description": "Lists the users whose permissions come from the given profile, as {id, fullName, emailAddress}.",
+          "description": "Users whose permissions come from a profile: {id, fullName, emailAddress}.",
           "scopes": [
             "api:users:read"
           ],
@@ -11448,7 +11223,7 @@ extension BundledIntegrations {
               "name": "profileId",
               "in": "query",
               "required": true,
-              "description": "Permission profile id (from list_all_gong_permission_profiles).",
+              "description": "From list_all_gong_permission_profiles.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11482,7 +11257,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/library/folders",
           "summary": "List library folders",
-          "description": "Lists the public call-library folders as {id, name, parentFolderId, createdBy, updated}; private and archived folders are never returned. Use parentFolderId to rebuild the tree and the id with list_all_gong_library_folder_calls.",
+          "description": "Public call-library folders {id, name, parentFolderId, createdBy, updated}; private and archived folders never appear. parentFolderId gives the tree; ids go to list_all_gong_library_folder_calls.",
           "scopes": [
             "api:library:read"
           ],
@@ -11491,7 +11266,6 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only folders of this workspace.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11530,7 +11304,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/library/folder-content",
           "summary": "List calls in a library folder",
-          "description": "Lists the calls saved in one library folder — typically best-practice examples for onboarding and coaching. Each item: id (a call id usable with the call tools), title, note left by whoever added it, addedBy, created, url and snippet {fromSec, toSec} when only part of the call was saved.",
+          "description": "Calls saved in a library folder, typically best-practice examples. Items: id (a call id), title, note, addedBy, created, url, and snippet {fromSec, toSec} when only part was saved.",
           "scopes": [
             "api:library:read"
           ],
@@ -11539,7 +11313,7 @@ extension BundledIntegrations {
               "name": "folderId",
               "in": "query",
               "required": false,
-              "description": "Library folder id (from list_all_gong_library_folders). Optional in Gong's schema, but Gong describes this endpoint as listing the calls of a given folder, so pass one.",
+              "description": "From list_all_gong_library_folders. Optional in Gong's schema, but the endpoint lists a given folder's calls, so pass one.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11573,7 +11347,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/flows",
           "summary": "List Engage flows",
-          "description": "Lists the Engage flows visible to one user: all company flows, plus that user's personal flows and the flows shared with them. Each item: id, name, folderId, folderName, visibility (Company, Personal, Shared), creationDate, exclusive. Use the id with create_a_gong_flow_prospect_assignment.",
+          "description": "Engage flows visible to one user: company flows plus their personal and shared ones. Items: id, name, folderId, folderName, visibility (Company, Personal, Shared), creationDate, exclusive. The id goes to create_a_gong_flow_prospect_assignment.",
           "scopes": [
             "api:flows:read"
           ],
@@ -11582,7 +11356,7 @@ extension BundledIntegrations {
               "name": "flowOwnerEmail",
               "in": "query",
               "required": true,
-              "description": "Gong user, by email, whose own flows and flows shared with them are added to the company flows.",
+              "description": "The Gong user whose own and shared flows are added.",
               "schema": {
                 "type": "string",
                 "format": "email"
@@ -11592,7 +11366,6 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": false,
-              "description": "Only flows of this workspace.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11629,7 +11402,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/flows/prospects",
           "summary": "List flows assigned to prospects",
-          "description": "For a set of CRM contact or lead ids, returns the Engage flows they are assigned to, one item per assignment: flowId, flowName, crmProspectId, flowInstanceId, flowInstanceOwnerEmail/FullName, flowInstanceCreateDate, flowInstanceStatus (Running, Pending, Paused), workspaceId, exclusive. Read-only despite POST.",
+          "description": "The Engage flows CRM contacts or leads are in, one item per assignment: flowId, flowName, crmProspectId, flowInstanceId, flowInstanceOwnerEmail/FullName, flowInstanceCreateDate, flowInstanceStatus (Running, Pending, Paused), workspaceId, exclusive.",
           "scopes": [
             "api:flows:read"
           ],
@@ -11641,10 +11414,9 @@ extension BundledIntegrations {
               "properties": {
                 "crmProspectsIds": {
                   "type": "array",
-                  "description": "CRM ids of the contacts or leads.",
+                  "description": "CRM contact or lead ids.",
                   "items": {
-                    "type": "string",
-                    "description": "A CRM contact or lead id."
+                    "type": "string"
                   },
                   "minItems": 1,
                   "uniqueItems": true
@@ -11685,7 +11457,7 @@ extension BundledIntegrations {
           "http": "POST",
           "path": "/v2/flows/prospects/assign",
           "summary": "Assign prospects to an Engage flow",
-          "description": "Adds up to 200 CRM contacts or leads to an Engage flow (flowId from list_all_gong_flows); the Gong user named by flowInstanceOwnerEmail owns the resulting to-dos. The result lists prospectsAssigned (flowId, flowName, crmProspectId, flowInstanceId, flowInstanceOwnerEmail/FullName, flowInstanceCreateDate, flowInstanceStatus (Running, Pending, Paused), workspaceId, exclusive) and prospectsNotAssigned {crmProspectId, errorCode InvalidArgument/InvalidState/UnexpectedError, errorMessage}; a partly failed request still returns 200, so check the second list.",
+          "description": "Adds up to 200 CRM contacts or leads to an Engage flow (flowId from list_all_gong_flows); the Gong user flowInstanceOwnerEmail owns the to-dos. Returns prospectsAssigned (as in list_all_gong_prospect_flows) and prospectsNotAssigned {crmProspectId, errorCode, errorMessage}: a partly failed request still answers 200, so check the second list.",
           "scopes": [
             "api:flows:write"
           ],
@@ -11697,10 +11469,9 @@ extension BundledIntegrations {
               "properties": {
                 "crmProspectsIds": {
                   "type": "array",
-                  "description": "CRM ids of the contacts or leads to add (at most 200).",
+                  "description": "CRM contact or lead ids.",
                   "items": {
-                    "type": "string",
-                    "description": "A CRM contact or lead id."
+                    "type": "string"
                   },
                   "minItems": 1,
                   "maxItems": 200,
@@ -11708,12 +11479,11 @@ extension BundledIntegrations {
                 },
                 "flowId": {
                   "type": "string",
-                  "description": "The Engage flow to add them to.",
                   "pattern": "^[0-9]{1,20}$"
                 },
                 "flowInstanceOwnerEmail": {
                   "type": "string",
-                  "description": "Email of the Gong user who will own the flow's to-dos.",
+                  "description": "The Gong user who owns the flow's to-dos.",
                   "format": "email"
                 }
               },
@@ -11751,7 +11521,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/coaching",
           "summary": "Coaching metrics of a manager",
-          "description": "Returns coaching metrics for one manager in one workspace over a period: coachingData items with the manager (id, emailAddress, firstName, lastName, title) and directReportsMetrics — per direct report, the report's identity and a metrics object with the coaching figures Gong tracks (feedback, listened calls, scorecards and similar). Use it to see how much coaching each rep receives.",
+          "description": "Coaching received by one manager's direct reports in a workspace over a period: coachingData with the manager (id, emailAddress, firstName, lastName, title) and directReportsMetrics, per report their identity and coaching figures (feedback, listened calls, scorecards…).",
           "scopes": [
             "api:coaching:read"
           ],
@@ -11760,7 +11530,7 @@ extension BundledIntegrations {
               "name": "workspace-id",
               "in": "query",
               "required": true,
-              "description": "Workspace id (from list_all_gong_workspaces).",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11770,7 +11540,7 @@ extension BundledIntegrations {
               "name": "manager-id",
               "in": "query",
               "required": true,
-              "description": "Gong user id of the manager.",
+              "description": "The manager's Gong user id.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11780,7 +11550,7 @@ extension BundledIntegrations {
               "name": "from",
               "in": "query",
               "required": true,
-              "description": "Start of the period, ISO 8601 (e.g. 2024-04-01T00:00:00Z).",
+              "description": "Period start, e.g. 2024-04-01T00:00:00Z.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11790,7 +11560,7 @@ extension BundledIntegrations {
               "name": "to",
               "in": "query",
               "required": true,
-              "description": "End of the period, ISO 8601.",
+              "description": "Period end.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11827,7 +11597,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/logs",
           "summary": "List audit log entries",
-          "description": "Returns audit log entries of one type from fromDateTime on: AccessLog (sign-ins and access), UserActivityLog (actions in Gong), UserCallPlay (who played which call), ExternallySharedCallAccess and ExternallySharedCallPlay (outsiders opening or playing shared calls). Each entry: userId, userEmailAddress, userFullName, the impersonator fields when a Gong employee acted as the user, eventTime and logRecord (fields that vary by log type). 404 means no entries in the period.",
+          "description": "Audit log entries of one type from fromDateTime on: AccessLog (sign-ins, access), UserActivityLog (actions in Gong), UserCallPlay (who played which call), ExternallySharedCallAccess/Play (outsiders opening or playing shared calls). Items: userId, userEmailAddress, userFullName, impersonator fields when a Gong employee acted as the user, eventTime, logRecord (varies by type). 404: no entries in the period.",
           "scopes": [
             "api:logs:read"
           ],
@@ -11836,7 +11606,6 @@ extension BundledIntegrations {
               "name": "logType",
               "in": "query",
               "required": true,
-              "description": "Which log to read.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -11852,7 +11621,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": true,
-              "description": "Start of the period, ISO 8601 (inclusive).",
+              "description": "Inclusive.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11862,7 +11631,7 @@ extension BundledIntegrations {
               "name": "toDateTime",
               "in": "query",
               "required": false,
-              "description": "End of the period, ISO 8601; omit for up to the latest entry.",
+              "description": "Omitted: up to the latest entry.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11909,7 +11678,7 @@ extension BundledIntegrations {
           "http": "GET",
           "path": "/v2/entities/get-brief",
           "summary": "Generate an AI brief for a CRM record",
-          "description": "COSTS GONG CREDITS: every call generates a new AI brief and is charged to the company's Gong credit balance, so only call it when the user actually wants a brief, never speculatively or in loops, and reuse a brief you already have. Produces the brief named by briefName (a brief template configured in the company's Gong, e.g. an account or deal summary) for one CRM record — crmEntityType plus its CRM id — covering the interactions in timePeriod. With timePeriod CUSTOM_RANGE also give fromDateTime and toDateTime. The whole response is returned as the single result item (the generated brief text and its metadata).",
+          "description": "COSTS GONG CREDITS: every call generates a new AI brief and is charged to the company's credit balance, so only when the user wants a brief, never speculatively or in loops; reuse a brief you have. Generates the brief template briefName (e.g. an account or deal summary) for one CRM record (crmEntityType and its CRM id) over timePeriod. The result item is the whole response (brief text and metadata).",
           "idempotent": false,
           "scopes": [
             "api:ai-briefer:read"
@@ -11919,7 +11688,7 @@ extension BundledIntegrations {
               "name": "workspaceId",
               "in": "query",
               "required": true,
-              "description": "Workspace the record belongs to (from list_all_gong_workspaces).",
+              "description": "From list_all_gong_workspaces.",
               "schema": {
                 "type": "string",
                 "pattern": "^[0-9]{1,20}$"
@@ -11929,7 +11698,7 @@ extension BundledIntegrations {
               "name": "briefName",
               "in": "query",
               "required": true,
-              "description": "Name of the brief template to generate, exactly as configured in Gong.",
+              "description": "The brief template's name, exactly as configured in Gong.",
               "schema": {
                 "type": "string"
               }
@@ -11938,7 +11707,6 @@ extension BundledIntegrations {
               "name": "crmEntityType",
               "in": "query",
               "required": true,
-              "description": "Kind of CRM record the brief is about.",
               "schema": {
                 "type": "string",
                 "enum": [
@@ -11953,7 +11721,7 @@ extension BundledIntegrations {
               "name": "crmEntityId",
               "in": "query",
               "required": true,
-              "description": "The record's id in the CRM (e.g. a Salesforce Account or Opportunity id).",
+              "description": "The record's CRM id (e.g. a Salesforce Account or Opportunity id).",
               "schema": {
                 "type": "string"
               }
@@ -11962,7 +11730,7 @@ extension BundledIntegrations {
               "name": "timePeriod",
               "in": "query",
               "required": true,
-              "description": "Which interactions to consider. Known values: LAST_7DAYS, LAST_30DAYS, LAST_90DAYS, LAST_YEAR, THIS_WEEK, THIS_MONTH, THIS_QUARTER, THIS_YEAR, CUSTOM_RANGE; Gong's list is open-ended, so another value Gong accepts may be passed as is. CUSTOM_RANGE requires fromDateTime and toDateTime.",
+              "description": "Known values: LAST_7DAYS, LAST_30DAYS, LAST_90DAYS, LAST_YEAR, THIS_WEEK, THIS_MONTH, THIS_QUARTER, THIS_YEAR, CUSTOM_RANGE (needs fromDateTime and toDateTime); Gong's list is open, so another value it accepts may be passed.",
               "schema": {
                 "type": "string",
                 "examples": [
@@ -11982,7 +11750,7 @@ extension BundledIntegrations {
               "name": "fromDateTime",
               "in": "query",
               "required": false,
-              "description": "With CUSTOM_RANGE: start of the range, ISO 8601.",
+              "description": "With CUSTOM_RANGE: range start.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -11992,7 +11760,7 @@ extension BundledIntegrations {
               "name": "toDateTime",
               "in": "query",
               "required": false,
-              "description": "With CUSTOM_RANGE: end of the range, ISO 8601.",
+              "description": "With CUSTOM_RANGE: range end.",
               "schema": {
                 "type": "string",
                 "format": "date-time"
@@ -12028,6 +11796,342 @@ extension BundledIntegrations {
             }
           ]
         }
+      }
+    }
+  },
+  "unified": {
+    "$comment": "How Gong answers the unified meeting and user tools (Docs/definition-format.md, Unified tools).",
+    "meetings": {
+      "list": {
+        "call": "calls_extensive.list",
+        "arguments": {
+          "filter": {},
+          "contentSelector": {
+            "exposedFields": {
+              "parties": true,
+              "content": {
+                "topics": true
+              }
+            }
+          }
+        },
+        "window": {
+          "from": "filter.fromDateTime",
+          "to": "filter.toDateTime",
+          "lookback_days": 3650
+        },
+        "filters": {
+          "user_id": {
+            "argument": "filter.primaryUserIds",
+            "as_array": true
+          }
+        },
+        "empty_statuses": [
+          404
+        ],
+        "records": "result",
+        "fields": {
+          "id": "metaData.id",
+          "title": "metaData.title",
+          "start_time": {
+            "path": "metaData.started",
+            "time": "iso"
+          },
+          "end_time": {
+            "sum": [
+              "metaData.started",
+              "metaData.duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "metaData.duration",
+            "whole": true
+          },
+          "type": "metaData.direction",
+          "meeting_url": "metaData.meetingUrl",
+          "audio_recording_url": "media.audioUrl",
+          "video_recording_url": "media.videoUrl",
+          "topics": {
+            "each": "content.topics",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "parties",
+            "fields": {
+              "id": {
+                "first": [
+                  "userId",
+                  "id"
+                ]
+              },
+              "name": "name",
+              "email": "emailAddress",
+              "is_host": {
+                "equals": [
+                  "userId",
+                  "^.metaData.primaryUserId"
+                ]
+              },
+              "type": {
+                "path": "affiliation",
+                "map": {
+                  "Internal": "user",
+                  "External": "guest"
+                }
+              }
+            }
+          },
+          "source_url": "metaData.url"
+        },
+        "note": "Gong: read from POST /v2/calls/extensive with parties and topics (scope api:calls:read:extensive), one call per Gong page of about 100 calls. user_id is the call's primary user. status, created_at and updated_at are null (Gong's calls have none), company is null (parties carry none), type is Gong's direction (Conference, Inbound, Outbound); recording links come only from get_single_meeting_by_id.",
+        "examples": [
+          {
+            "arguments": {
+              "attendee_email": "lee.cfo@acme.example",
+              "limit": 1
+            },
+            "description": "The latest meeting with one attendee."
+          },
+          {
+            "arguments": {
+              "start_time_from": "2024-05-01T00:00:00Z",
+              "start_time_to": "2024-05-08T00:00:00Z",
+              "limit": 5
+            },
+            "description": "Meetings of one week, newest first."
+          }
+        ]
+      },
+      "get": {
+        "call": "calls_extensive.list",
+        "arguments": {
+          "filter": {
+            "callIds": [
+              "{id}"
+            ]
+          },
+          "contentSelector": {
+            "exposedFields": {
+              "parties": true,
+              "media": true,
+              "content": {
+                "topics": true
+              }
+            }
+          }
+        },
+        "records": "result",
+        "fields": {
+          "id": "metaData.id",
+          "title": "metaData.title",
+          "start_time": {
+            "path": "metaData.started",
+            "time": "iso"
+          },
+          "end_time": {
+            "sum": [
+              "metaData.started",
+              "metaData.duration"
+            ],
+            "time": "epoch_seconds"
+          },
+          "duration": {
+            "path": "metaData.duration",
+            "whole": true
+          },
+          "type": "metaData.direction",
+          "meeting_url": "metaData.meetingUrl",
+          "audio_recording_url": "media.audioUrl",
+          "video_recording_url": "media.videoUrl",
+          "topics": {
+            "each": "content.topics",
+            "item": "name"
+          },
+          "attendees": {
+            "each": "parties",
+            "fields": {
+              "id": {
+                "first": [
+                  "userId",
+                  "id"
+                ]
+              },
+              "name": "name",
+              "email": "emailAddress",
+              "is_host": {
+                "equals": [
+                  "userId",
+                  "^.metaData.primaryUserId"
+                ]
+              },
+              "type": {
+                "path": "affiliation",
+                "map": {
+                  "Internal": "user",
+                  "External": "guest"
+                }
+              }
+            }
+          },
+          "source_url": "metaData.url"
+        },
+        "note": "Gong: one POST /v2/calls/extensive call with parties, topics and media; the recording links need the scope api:calls:read:media-url and expire after 8 hours.",
+        "examples": [
+          {
+            "arguments": {
+              "id": "7782342274025937895"
+            },
+            "description": "One meeting with its attendees, topics and recording link."
+          }
+        ]
+      },
+      "transcript": {
+        "call": "calls_transcripts.create",
+        "arguments": {
+          "filter": {
+            "callIds": [
+              "{id}"
+            ]
+          }
+        },
+        "empty_statuses": [
+          404
+        ],
+        "records": [
+          "callTranscripts",
+          "transcript",
+          "sentences"
+        ],
+        "joins": {
+          "parties": {
+            "call": "calls_extensive.list",
+            "arguments": {
+              "filter": {
+                "callIds": [
+                  "{id}"
+                ]
+              },
+              "contentSelector": {
+                "exposedFields": {
+                  "parties": true
+                }
+              }
+            },
+            "records": [
+              "result",
+              "parties"
+            ],
+            "key": "speakerId",
+            "optional": true
+          }
+        },
+        "fields": {
+          "speaker_id": "^.speakerId",
+          "speaker_name": {
+            "lookup": "parties",
+            "key": "^.speakerId",
+            "item": "name"
+          },
+          "speaker_email": {
+            "lookup": "parties",
+            "key": "^.speakerId",
+            "item": "emailAddress"
+          },
+          "speaker_type": {
+            "lookup": "parties",
+            "key": "^.speakerId",
+            "item": "affiliation",
+            "map": {
+              "Internal": "user",
+              "External": "guest"
+            },
+            "other": "unknown"
+          },
+          "start_time": {
+            "path": "start",
+            "unit": "ms"
+          },
+          "end_time": {
+            "path": "end",
+            "unit": "ms"
+          },
+          "text": "text"
+        },
+        "note": "Gong: POST /v2/calls/transcript (scope api:calls:read:transcript), one segment per sentence; speakers are named from the call's parties (a second call, POST /v2/calls/extensive).",
+        "examples": [
+          {
+            "arguments": {
+              "id": "7782342274025937895"
+            },
+            "description": "Who said what, and when."
+          }
+        ]
+      }
+    },
+    "users": {
+      "list": {
+        "call": "users.list",
+        "records": "result",
+        "fields": {
+          "id": "id",
+          "name": {
+            "concat": [
+              "firstName",
+              "lastName"
+            ],
+            "separator": " "
+          },
+          "email": "emailAddress",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created",
+            "time": "iso"
+          }
+        },
+        "note": "Gong: GET /v2/users (scope api:users:read).",
+        "examples": [
+          {
+            "arguments": {
+              "limit": 10
+            },
+            "description": "The first ten users."
+          }
+        ]
+      },
+      "get": {
+        "call": "users.get",
+        "arguments": {
+          "id": "{id}"
+        },
+        "records": "user",
+        "fields": {
+          "id": "id",
+          "name": {
+            "concat": [
+              "firstName",
+              "lastName"
+            ],
+            "separator": " "
+          },
+          "email": "emailAddress",
+          "title": "title",
+          "active": "active",
+          "created_at": {
+            "path": "created",
+            "time": "iso"
+          }
+        },
+        "note": "Gong: GET /v2/users/{id} (scope api:users:read).",
+        "examples": [
+          {
+            "arguments": {
+              "id": "234599484848423"
+            },
+            "description": "One user."
+          }
+        ]
       }
     }
   }

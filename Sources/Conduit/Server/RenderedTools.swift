@@ -105,22 +105,27 @@ package enum ToolRendering {
 /// Only what is sent is rewritten: conduit validates arguments against the full schema.
 enum SchemaSharing {
     /// Sub-schemas smaller than this stay inline: a reference would save too little.
-    static let minimumSize = 200
+    /// (Gong's terse permission level, 193 bytes, repeats nine times in a profile.)
+    static let minimumSize = 150
 
     static func shared(_ schema: JSONObject) -> JSONObject {
         guard schema["$defs"] == nil else { return schema }
         var counts: [String: Int] = [:]
-        forEachSubschema(of: schema) { sub in
-            let key = JSONValue.object(sub).jsonString
-            if key.utf8.count >= minimumSize { counts[key, default: 0] += 1 }
-            return true
+        func count(_ schema: JSONObject) {
+            _ = schema.mappingSubschemas { sub in
+                let key = JSONValue.object(sub).jsonString
+                if key.utf8.count >= minimumSize { counts[key, default: 0] += 1 }
+                count(sub)
+                return sub
+            }
         }
+        count(schema)
         let repeated = counts.filter { $0.value > 1 }
         guard !repeated.isEmpty else { return schema }
         var names: [String: String] = [:]
         var definitions = JSONObject()
         func rewrite(_ schema: JSONObject) -> JSONObject {
-            mapSubschemas(of: schema) { sub in
+            schema.mappingSubschemas { sub in
                 let key = JSONValue.object(sub).jsonString
                 guard repeated[key] != nil else { return rewrite(sub) }
                 let name: String
@@ -137,37 +142,5 @@ enum SchemaSharing {
         var result = rewrite(schema)
         result["$defs"] = .object(definitions)
         return result
-    }
-
-    /// The places in a schema that hold schemas: each property, `items`,
-    /// `additionalProperties`, and the members of `anyOf`, `oneOf` and `allOf`.
-    private static func forEachSubschema(of schema: JSONObject, _ visit: (JSONObject) -> Bool) {
-        _ = mapSubschemas(of: schema) { sub in
-            if visit(sub) { forEachSubschema(of: sub, visit) }
-            return sub
-        }
-    }
-
-    private static func mapSubschemas(of schema: JSONObject, _ transform: (JSONObject) -> JSONObject) -> JSONObject {
-        var out = schema
-        if case .object(let properties)? = schema["properties"] {
-            var mapped = JSONObject()
-            for (name, value) in properties {
-                if case .object(let sub) = value { mapped[name] = .object(transform(sub)) } else { mapped[name] = value }
-            }
-            out["properties"] = .object(mapped)
-        }
-        for key in ["items", "additionalProperties"] {
-            if case .object(let sub)? = schema[key] { out[key] = .object(transform(sub)) }
-        }
-        for key in ["anyOf", "oneOf", "allOf"] {
-            if case .array(let members)? = schema[key] {
-                out[key] = .array(members.map { member in
-                    if case .object(let sub) = member { return .object(transform(sub)) }
-                    return member
-                })
-            }
-        }
-        return out
     }
 }

@@ -27,6 +27,14 @@ package enum ArgumentValidator {
         return problems
     }
 
+    /// What is wrong with one value against a schema (types, enums, bounds, required
+    /// fields, patterns), each problem naming `path`.
+    package static func problems(of value: JSONValue, schema: JSONObject, at path: String) -> [String] {
+        var problems: [String] = []
+        check(value, against: schema, at: path, into: &problems)
+        return problems
+    }
+
     private static func check(_ value: JSONValue, against schema: JSONObject, at path: String, into problems: inout [String]) {
         let allowed = allowedTypes(schema)
         if !allowed.isEmpty && !allowed.contains(where: { matches(value, type: $0) }) {

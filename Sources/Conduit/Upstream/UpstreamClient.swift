@@ -69,11 +69,29 @@ package final class UpstreamClient: Sendable {
         }
     }
 
-    private func perform(_ tool: Tool, arguments given: JSONObject, context: CallContext) async throws(ToolCallError) -> ToolCallResult {
+    /// A call made on behalf of another tool (the unified tools): the same request, auth
+    /// and retries, with the whole answer inline rather than cut to a page or a file.
+    func fetch(_ tool: Tool, arguments: JSONObject, context: CallContext) async -> ToolCallResult {
+        do {
+            return try await perform(tool, arguments: arguments, context: context, inline: true)
+        } catch {
+            return .failure(error, integration: definition.title)
+        }
+    }
+
+    private func perform(
+        _ tool: Tool, arguments given: JSONObject, context: CallContext, inline: Bool = false
+    ) async throws(ToolCallError) -> ToolCallResult {
         let (arguments, readings) = ArgumentReader.read(given, for: tool)
         let problems = ArgumentValidator.problems(in: arguments, schema: tool.inputSchema)
         if !problems.isEmpty { throw .invalidArguments(problems + readings.map { "(conduit \($0))" }) }
         guard let authenticator else { throw .missingCredentials(missingCredentials ?? "missing credentials") }
+        if let operation = tool.unified, let spec = definition.unified?.operations[operation] {
+            var result = await UnifiedRunner(client: self, definition: definition, tool: tool, operation: operation, spec: spec, context: context)
+                .run(arguments)
+            result.noteArgumentReadings(readings)
+            return result
+        }
 
         var position: RequestBuilder.PagePosition?
         var limit: Int?
@@ -115,7 +133,7 @@ package final class UpstreamClient: Sendable {
         var received = response.response
         // An upstream that echoes the request (headers, form body) must not carry a credential into the result.
         if let cleaned = SecretRedactor.shared.redactIfNeeded(received.body) { received.body = cleaned }
-        var interpreter = ResponseInterpreter(definition: definition, tool: tool, store: store)
+        var interpreter = ResponseInterpreter(definition: definition, tool: tool, store: inline ? nil : store)
         if case .array(let fields)? = arguments["response_fields"] { interpreter.fields = FieldSelection(fields.compactMap(\.stringValue)) }
         var result = interpreter.interpret(received, position: position, limit: limit)
         result.noteArgumentReadings(readings)

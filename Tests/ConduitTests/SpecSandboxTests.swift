@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+@testable import Conduit
+
+@Suite struct SpecSandboxTests {
+    private let widget: JSONObject = [
+        "type": "object", "required": ["name"],
+        "properties": ["id": ["type": "integer"], "name": ["type": "string"], "size": ["type": "integer", "minimum": 1], "color": ["type": "string", "enum": ["red", "blue"]]],
+    ]
+
+    private func sandbox() -> SpecSandbox {
+        let key = SpecOperation.Parameter(name: "X-Api-Key", location: .header, isRequired: true, schema: ["type": "string"])
+        return SpecSandbox(operations: [
+            SpecOperation(
+                method: "GET", path: "/widgets",
+                parameters: [.init(name: "limit", location: .query, isRequired: false, schema: ["type": "integer"]),
+                             .init(name: "color", location: .query, isRequired: false, schema: ["type": "string", "enum": ["red", "blue"]])],
+                success: .init(status: 200, mediaType: "application/json", example: ["data": [["id": 1, "name": "Sprocket"]], "has_more": false]),
+                credentialCarriers: [key]),
+            SpecOperation(
+                method: "POST", path: "/widgets", body: .init(isRequired: true, mediaTypes: ["application/json"], schema: widget),
+                success: .init(status: 201, mediaType: "application/json", schema: widget), badRequestStatus: 422, credentialCarriers: [key]),
+            SpecOperation(
+                method: "GET", path: "/widgets/{id}", parameters: [.init(name: "id", location: .path, isRequired: true, schema: ["type": "integer"])],
+                success: .init(status: 200, mediaType: "application/json", schema: widget), credentialCarriers: [key]),
+            SpecOperation(method: "GET", path: "/widgets/search", success: .init(status: 200, mediaType: "application/json", example: ["search": true])),
+            SpecOperation(
+                method: "DELETE", path: "/widgets/{id}", parameters: [.init(name: "id", location: .path, isRequired: true, schema: ["type": "integer"])],
+                success: .init(status: 204, mediaType: nil), credentialCarriers: [key]),
+            SpecOperation(method: "GET", path: "/widgets/{id}/photo", success: .init(status: 200, mediaType: "image/png")),
+        ], basePath: "/v2")
+    }
+
+    private func send(_ sandbox: SpecSandbox, _ method: String, _ target: String, body: JSONValue? = nil, key: Bool = true) throws -> (Int, JSONValue?) {
+        var headers: [String: String] = key ? ["x-api-key": "k"] : [:]
+        if body != nil { headers["content-type"] = "application/json" }
+        let response = sandbox.respond(to: SandboxRequest(method: method, target: target, headers: headers, body: body?.jsonBytes ?? []))
+        return (response.status, response.body.isEmpty ? nil : try? JSONValue.parse(response.body))
+    }
+
+    @Test func documentedAnswersComeFromExamplesAndSchemas() throws {
+        let stand = sandbox()
+        let (status, list) = try send(stand, "GET", "/v2/widgets?limit=5")
+        #expect(status == 200 && list?["data"]?.arrayValue?.first?["name"] == "Sprocket")
+        let (_, one) = try send(stand, "GET", "/v2/widgets/7")
+        #expect(one == ["id": 7, "name": "string", "size": 1, "color": "red"])
+        #expect(try send(stand, "GET", "/v2/widgets/search", key: false).1 == ["search": true], "a literal segment wins over {id}")
+        let photo = stand.respond(to: SandboxRequest(method: "GET", target: "/v2/widgets/1/photo"))
+        #expect(photo.status == 200 && photo.headers.contains { $0.name == "Content-Type" && $0.value == "image/png" })
+    }
+
+    @Test func requestsTheDocumentRefusesAreRefusedWithItsStatus() throws {
+        let stand = sandbox()
+        #expect(try send(stand, "GET", "/v2/widgets", key: false).0 == 401)
+        let (status, answer) = try send(stand, "GET", "/v2/widgets?limit=ten&color=green")
+        #expect(status == 400)
+        let said = answer?["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(said.contains { $0.contains("\"limit\" must be an integer") } && said.contains { $0.contains("\"color\" must be one of red, blue") })
+        #expect(try send(stand, "GET", "/v2/widgets/abc").0 == 400)
+        #expect(try send(stand, "POST", "/v2/widgets", body: ["size": 0]).0 == 422)
+        #expect(try send(stand, "POST", "/v2/widgets").0 == 422, "a required body")
+        #expect(try send(stand, "PATCH", "/v2/widgets/1").0 == 405)
+        #expect(try send(stand, "GET", "/v2/gadgets").0 == 404)
+    }
+
+    @Test func whatACallCreatesChangesOrDeletesStays() throws {
+        let stand = sandbox()
+        let (status, created) = try send(stand, "POST", "/v2/widgets", body: ["name": "Cog", "color": "blue"])
+        #expect(status == 201 && created?["name"] == "Cog")
+        let id = try #require(created?["id"]?.intValue)
+        #expect(try send(stand, "GET", "/v2/widgets/\(id)").1?["color"] == "blue")
+        #expect(try send(stand, "GET", "/v2/widgets").1?["data"]?.arrayValue?.first?["name"] == "Cog")
+        #expect(try send(stand, "DELETE", "/v2/widgets/\(id)").0 == 204)
+        #expect(try send(stand, "GET", "/v2/widgets/\(id)").0 == 404)
+    }
+
+    @Test func schemaExamplesFollowFormatsAndEndOnRecursion() {
+        var node: JSONObject = ["type": "object", "properties": ["when": ["type": "string", "format": "date-time"], "mail": ["type": "string", "format": "email"]]]
+        let made = SchemaExample.make(from: node)
+        #expect(made == ["when": "2025-01-15T09:30:00Z", "mail": "someone@example.com"])
+        // A self-similar schema nested deeper than the limit still ends.
+        var deep: JSONObject = ["type": "object", "properties": [:]]
+        for _ in 0..<20 { deep = ["type": "object", "properties": ["child": .object(deep)]] }
+        var depth = 0
+        var cursor: JSONValue? = SchemaExample.make(from: deep)
+        while let next = cursor?["child"] {
+            depth += 1
+            cursor = next
+        }
+        #expect(depth <= 6)
+        #expect(SchemaExample.make(from: ["oneOf": [["type": "integer"], ["type": "string"]]]) == 1)
+        #expect(SchemaExample.make(from: ["type": ["null", "boolean"]]) == true)
+    }
+}
