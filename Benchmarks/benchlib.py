@@ -89,6 +89,27 @@ MODERN_META = {
 # -- the loopback upstream -------------------------------------------------------------
 
 
+# The OpenAPI rows' stand-in answer: a repository record of GitHub's size and shape.
+OPENAPI_PREFIX = "/openapi-bench"
+OPENAPI_BODY = json.dumps({
+    "id": 1296269, "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5", "name": "Hello-World", "full_name": "octocat/Hello-World",
+    "private": False, "description": "This your first repo!", "fork": False, "homepage": "https://github.com",
+    "owner": {"login": "octocat", "id": 1, "type": "User", "site_admin": False,
+              **{f"{k}_url": f"https://api.github.com/users/octocat/{k}" for k in ("followers", "following", "gists", "starred",
+                                                                                       "subscriptions", "organizations", "repos", "events")}},
+    **{f"{k}_url": f"https://api.github.com/repos/octocat/Hello-World/{k}" for k in (
+        "archive", "assignees", "blobs", "branches", "collaborators", "comments", "commits", "compare", "contents", "contributors",
+        "deployments", "downloads", "events", "forks", "git_commits", "git_refs", "git_tags", "hooks", "issue_comment", "issue_events",
+        "issues", "keys", "labels", "languages", "merges", "milestones", "notifications", "pulls", "releases", "stargazers", "statuses",
+        "subscribers", "subscription", "tags", "teams", "trees")},
+    "language": None, "forks_count": 9, "stargazers_count": 80, "watchers_count": 80, "size": 108, "default_branch": "master",
+    "open_issues_count": 0, "topics": ["octocat", "atom", "electron", "api"], "has_issues": True, "has_projects": True,
+    "has_wiki": True, "has_pages": False, "has_downloads": True, "archived": False, "disabled": False, "visibility": "public",
+    "pushed_at": "2011-01-26T19:06:43Z", "created_at": "2011-01-26T19:01:12Z", "updated_at": "2011-01-26T19:14:43Z",
+    "permissions": {"admin": False, "push": False, "pull": True}, "license": {"key": "mit", "name": "MIT License", "spdx_id": "MIT"},
+}).encode()
+
+
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -120,6 +141,9 @@ def _handler(latency: float):
         def do_GET(self) -> None:
             if latency:
                 time.sleep(latency)
+            if self.path.startswith(OPENAPI_PREFIX + "/"):
+                # The OpenAPI rows: any GET under the prefix gets one fixed record.
+                return self._answer(200, OPENAPI_BODY, "application/json")
             if self.path.split("?")[0] == GONG_CALLS_PATH:
                 if self.headers.get("Authorization") != GONG_BASIC:
                     return self._answer(401, b'{"requestId": "x", "errors": ["Unauthorized"]}', "application/json")

@@ -45,7 +45,8 @@ enum CommandLineArguments {
         Options:
           --account FILE     the account file (default: $CONDUIT_ACCOUNT)
           --sandbox NAME     instead of an account: \(Sandbox.names.joined(separator: ", ")) against conduit's built-in
-                             offline stand-in of that API, with made-up sample data
+                             offline stand-in of that API, with made-up sample data; or the path of an
+                             OpenAPI document, against a stand-in built from the document
           --args JSON        the tool's arguments as one JSON object, or @FILE to read them from a file
           --log-level LEVEL  stderr diagnostics: debug, info, notice, warning, error (default: warning)
           --json             print tools as the JSON objects tools/list returns
@@ -73,7 +74,8 @@ enum CommandLineArguments {
 
                 Options:
                   --account FILE     the account file (default: $CONDUIT_ACCOUNT)
-                  --sandbox NAME     serve a built-in offline stand-in instead (\(sandboxes))
+                  --sandbox NAME     serve a built-in offline stand-in instead (\(sandboxes)),
+                                     or the stand-in of an OpenAPI document (its path)
                   --log-level LEVEL  debug, info, notice, warning, error or off (default: warning)
 
                 Example (a client's configuration runs this):
@@ -88,7 +90,8 @@ enum CommandLineArguments {
 
                 Options:
                   --account FILE     the account file (default: $CONDUIT_ACCOUNT)
-                  --sandbox NAME     the tools of a built-in sandbox (\(sandboxes))
+                  --sandbox NAME     the tools of a built-in sandbox (\(sandboxes)) or of an
+                                     OpenAPI document's stand-in (its path)
                   --json             print the JSON objects tools/list returns
 
                 Examples:
@@ -106,7 +109,8 @@ enum CommandLineArguments {
                 Options:
                   --args JSON        the arguments as one JSON object, or @FILE to read it from a file
                   --account FILE     the account file (default: $CONDUIT_ACCOUNT)
-                  --sandbox NAME     call a built-in offline stand-in instead (\(sandboxes))
+                  --sandbox NAME     call a built-in offline stand-in instead (\(sandboxes)),
+                                     or the stand-in of an OpenAPI document (its path)
 
                 Examples:
                   conduit call list_all_chorus_conversations --sandbox chorus --args '{"limit": 3}'

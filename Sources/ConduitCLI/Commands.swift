@@ -61,10 +61,12 @@ enum Commands {
     static func prepare(account: String?, sandbox: String?, environment: [String: String]) throws -> ServerConfiguration {
         guard let sandbox else { return try Startup.prepare(accountPath: account, environment: environment) }
         if account != nil { throw UsageError(message: "--account and --sandbox cannot be combined: a sandbox brings its own made-up account") }
-        guard Sandbox.names.contains(sandbox) else {
-            throw UsageError(message: "there is no sandbox named '\(sandbox)' (sandboxes: \(Sandbox.names.joined(separator: ", ")))")
+        if Sandbox.names.contains(sandbox) { return try Startup.prepareSandbox(sandbox).configuration }
+        guard FileManager.default.fileExists(atPath: sandbox) else {
+            throw UsageError(
+                message: "there is no sandbox named '\(sandbox)' (sandboxes: \(Sandbox.names.joined(separator: ", ")); or name an OpenAPI document to run its stand-in)")
         }
-        return try Startup.prepareSandbox(sandbox).configuration
+        return try Startup.prepareSpecSandbox(sandbox).configuration
     }
 
     /// Speaks MCP until stdin closes; never returns.
@@ -131,7 +133,7 @@ enum Commands {
             if let tool = tools.first(where: { $0.kind == .list && !$0.method.examples.isEmpty }) ?? tools.first(where: { !$0.method.examples.isEmpty }) {
                 print("Try: \(exampleCommand(tool, arguments: tool.method.examples[0].arguments, configuration: configuration, accountPath: nil))")
             }
-            print("One tool's arguments and examples: conduit tools TOOL --sandbox \(configuration.definition.name)")
+            print("One tool's arguments and examples: conduit tools TOOL --sandbox \(configuration.sandboxFlag)")
         }
     }
 
@@ -142,7 +144,7 @@ enum Commands {
         let arguments: JSONObject = discovery ? ["name": .string(tool.name), "arguments": .object(arguments)] : arguments
         var command = "conduit call \(discovery ? DiscoveryTools.callName : tool.name)"
         if configuration.isSandbox {
-            command += " --sandbox \(configuration.definition.name)"
+            command += " --sandbox \(configuration.sandboxFlag)"
         } else if let accountPath {
             command += " --account \(shellQuoted(accountPath))"
         }
@@ -208,7 +210,7 @@ enum Commands {
     static func unknownToolMessage(_ name: String, configuration: ServerConfiguration) -> String {
         let close = DiscoveryTools(catalog: configuration.catalog).suggestions(for: name)
         let hint = close.isEmpty ? "" : " (did you mean \(close.map { "'\($0)'" }.joined(separator: " or "))?)"
-        return "unknown tool '\(name)'\(hint); 'conduit tools\(configuration.isSandbox ? " --sandbox \(configuration.definition.name)" : "")' lists them"
+        return "unknown tool '\(name)'\(hint); 'conduit tools\(configuration.isSandbox ? " --sandbox \(configuration.sandboxFlag)" : "")' lists them"
     }
 
     /// `--args`: inline JSON, or `@FILE` naming a file that holds it. Absent means `{}`.

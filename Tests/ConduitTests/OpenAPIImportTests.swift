@@ -616,3 +616,92 @@ struct Failure: Error, CustomStringConvertible {
         #expect(words.structured["matches"]?.arrayValue?.first?["operation_id"] == "uploadPhoto")
     }
 }
+
+@Suite struct OpenAPIFidelityTests {
+    private static let document = """
+        openapi: 3.0.3
+        info: {title: Repo API, version: "1"}
+        servers: [{url: "https://api.repo.test"}]
+        components:
+          securitySchemes:
+            key: {type: apiKey, in: header, name: X-Key}
+        security: [{key: []}]
+        paths:
+          /repos:
+            post:
+              summary: Create a repository
+              requestBody:
+                content:
+                  application/json:
+                    schema: {type: object, required: [name], properties: {name: {type: string}, private: {type: boolean}}}
+              responses: {"201": {description: Created, content: {application/json: {schema: {type: object, properties: {id: {type: integer}, name: {type: string}}}}}}}
+          /repos/{id}:
+            patch:
+              summary: Change a repository
+              parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+              requestBody:
+                content:
+                  application/json:
+                    schema: {type: object, required: [name], properties: {name: {type: string}}}
+              responses: {"200": {description: Changed}}
+            get:
+              summary: Get a repository
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: integer}}
+                - {name: token, in: query, required: true, schema: {type: string}}
+                - {name: login_type, in: query, schema: {type: string, enum: [0, 1, 99]}}
+              responses: {"200": {description: The repository, content: {application/json: {example: {id: 7, name: seven}}}}}
+          /repos/{base}...{head}:
+            get:
+              summary: Compare two refs
+              parameters:
+                - {name: base, in: path, required: true, schema: {type: string}}
+                - {name: head, in: path, required: true, schema: {type: string}}
+              responses: {"200": {description: The comparison, content: {application/json: {example: {ahead_by: 1}}}}}
+        """
+
+    @Test func aPostWhoseSchemaRequiresFieldsRequiresThemAPatchDoesNot() throws {
+        let (imported, loaded) = try OpenAPIFixtures.load(path: try OpenAPIFixtures.write(Self.document))
+        #expect(try loaded.tool("create_a_repo_repo").requiredArguments == ["name"])
+        #expect(try loaded.tool("update_a_repo_repo_by_id").requiredArguments == ["id"])
+        #expect(imported.report.rendered().contains("1 POST/PUT/DELETE bodies taken as required"))
+    }
+
+    @Test func aStringEnumOfNumbersListsStrings() throws {
+        let (_, loaded) = try OpenAPIFixtures.load(path: try OpenAPIFixtures.write(Self.document))
+        let tool = try loaded.tool("get_single_repo_repo_by_id")
+        #expect(tool.argument("login_type")?["enum"] == ["0", "1", "99"])
+        #expect(!tool.argumentNames.contains("token"), "a token parameter is the account's credential")
+    }
+
+    @Test func theStandInFromTheDocumentChecksWhatConduitSends() throws {
+        let path = try OpenAPIFixtures.write(Self.document)
+        let document = try OpenAPIDocument(path: path)
+        let carriers = [SpecOperation.Parameter(name: "X-Key", location: .header, isRequired: true, schema: [:])]
+        let stand = SpecSandbox(operations: SpecSandbox.operations(of: document, carriers: carriers))
+        func send(_ method: String, _ target: String, _ body: JSONValue? = nil, key: Bool = true) -> (Int, JSONValue?) {
+            var headers: [String: String] = key ? ["x-key": "k"] : [:]
+            if body != nil { headers["content-type"] = "application/json" }
+            let answer = stand.respond(to: SandboxRequest(method: method, target: target, headers: headers, body: body?.jsonBytes ?? []))
+            return (answer.status, try? JSONValue.parse(answer.body))
+        }
+        // The token parameter is satisfied by the account's credential, as conduit sends it.
+        #expect(send("GET", "/repos/7").1 == ["id": 7, "name": "seven"])
+        #expect(send("GET", "/repos/7", key: false).0 == 401)
+        #expect(send("POST", "/repos", ["private": true]).0 == 400)
+        let created = send("POST", "/repos", ["name": "mine"])
+        #expect(created.0 == 201 && created.1?["name"] == "mine")
+        #expect(send("PATCH", "/repos/7", ["private": true]).0 == 200, "a PATCH sends only what changes")
+        #expect(send("GET", "/repos/main...topic").1 == ["ahead_by": 1], "two placeholders in one segment")
+        #expect(send("GET", "/repos/...topic").0 == 400, "no base: it is read as /repos/{id}, and that id is no integer")
+    }
+
+    @Test func segmentTemplatesWithSeveralPlaceholdersMatch() {
+        #expect(SpecSandbox.match(segment: "{base}...{head}", "main...feature/x") == ["base": "main", "head": "feature/x"])
+        #expect(SpecSandbox.match(segment: "thumbnail.{extension}", "thumbnail.png") == ["extension": "png"])
+        #expect(SpecSandbox.match(segment: "thumbnail.{extension}", "thumbnail.") == nil)
+        #expect(SpecSandbox.match(segment: "{id}", "42") == ["id": "42"])
+        #expect(SpecSandbox.match(segment: "v{major}.{minor}", "v1.2") == ["major": "1", "minor": "2"])
+        #expect(SpecSandbox.match(segment: "v{major}.{minor}", "x1.2") == nil)
+    }
+}

@@ -11,6 +11,10 @@ package struct ServerConfiguration: Sendable {
     package let isSandbox: Bool
     /// What importing the account's OpenAPI document did, when it names one.
     package var importReport: OpenAPIImportReport?
+    /// What `--sandbox` was given, for commands conduit suggests: the integration's name,
+    /// or the path of the OpenAPI document the stand-in was built from.
+    package var sandboxArgument: String?
+    package var sandboxFlag: String { sandboxArgument ?? definition.name }
 
     /// `auth` is the scheme already chosen for this account, if the caller has chosen it.
     package init(
@@ -32,7 +36,11 @@ package struct ServerConfiguration: Sendable {
 
     /// One sentence saying what a sandbox is, for instructions and command-line notes.
     package var sandboxNotice: String {
-        "SANDBOX: this is conduit's built-in offline stand-in for the \(definition.title) API, filled with made-up sample data; no real \(definition.title) account is reached, and changes last only until this conduit process exits."
+        let api = definition.title.hasSuffix(" API") ? definition.title : "\(definition.title) API"
+        let data = sandboxArgument == nil
+            ? "filled with made-up sample data"
+            : "built from its OpenAPI document (answers are the document's examples, or made from its schemas)"
+        return "SANDBOX: this is conduit's built-in offline stand-in for the \(api), \(data); no real \(definition.title) account is reached, and changes last only until this conduit process exits."
     }
 
     /// `serverInfo` for a revision (`title` exists from 2025-06-18).

@@ -120,6 +120,48 @@ package enum Startup {
         }
     }
 
+    /// `--sandbox SPEC`: imports an OpenAPI document and serves it against a stand-in built
+    /// from the same document (its examples and schemas), with made-up credentials.
+    package static func prepareSpecSandbox(_ path: String) throws(Failure) -> (configuration: ServerConfiguration, sandbox: RunningSandbox) {
+        let imported: OpenAPIImport
+        let document: OpenAPIDocument
+        do {
+            imported = try OpenAPIImporter.importDocument(at: path)
+            document = try OpenAPIDocument(path: path)
+        } catch {
+            throw Failure(error.problems)
+        }
+        var definition = imported.loaded.definition
+        // The stand-in hands out tokens itself: a document's token URL would leave the machine.
+        definition.auth = definition.auth.map { scheme in
+            guard case .oauth2ClientCredentials(_, let id, let secret, let scope) = scheme else { return scheme }
+            return .oauth2ClientCredentials(tokenPath: SpecSandbox.tokenPath, clientID: id, clientSecret: secret, scope: scope)
+        }
+        var credentials: [String: String] = [:]
+        for credential in definition.credentials { credentials[credential.name] = "sandbox-\(credential.name)" }
+        let auth = Authenticator.chooseScheme(definition, credentials: credentials)
+        let carriers = (try? auth.get()).map(SpecSandbox.carriers(of:)) ?? []
+        let sandbox: RunningSandbox
+        do {
+            sandbox = try Sandbox.start(
+                name: definition.name, spec: SpecSandbox(operations: SpecSandbox.operations(of: document, carriers: carriers)), credentials: credentials)
+        } catch {
+            throw Failure([error.description])
+        }
+        var account = sandbox.account
+        account.integration = path
+        do {
+            let catalog = try ToolCatalog(tools: imported.loaded.tools, settings: account.settings, source: account.source)
+            var configuration = ServerConfiguration(definition: definition, account: account, catalog: catalog, isSandbox: true, auth: auth)
+            configuration.importReport = imported.report
+            configuration.sandboxArgument = path
+            return (configuration, sandbox)
+        } catch {
+            sandbox.stop()
+            throw Failure([error.description])
+        }
+    }
+
     /// Compares two strings in time that depends only on their length.
     package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let left = Array(a.utf8)

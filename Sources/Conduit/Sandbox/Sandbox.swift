@@ -86,6 +86,11 @@ package enum Sandbox {
         return try stand.start()
     }
 
+    /// `--sandbox SPEC`: the stand-in of an imported API, built from its document.
+    package static func start(name: String, spec vendor: SpecSandbox, credentials: [String: String]) throws(SandboxError) -> RunningSandbox {
+        try RunningSandbox(name: name, vendor: vendor, credentials: credentials)
+    }
+
     /// Which origin of a sandbox a request reached.
     package enum Origin: String, Sendable { case api, storage }
 

@@ -84,7 +84,8 @@ package final class SpecSandbox: SandboxVendor {
     }
 
     private static func specificity(_ path: String) -> [Int] {
-        path.split(separator: "/").map { $0.hasPrefix("{") ? 0 : 1 }
+        // Literal 2, a literal with placeholders in it (`thumbnail.{ext}`) 1, a placeholder 0.
+        path.split(separator: "/").map { !$0.contains("{") ? 2 : $0.hasPrefix("{") && $0.hasSuffix("}") && $0.dropFirst().firstIndex(of: "{") == nil ? 0 : 1 }
     }
 
     private static func segments(_ path: String) -> [Substring] {
@@ -103,8 +104,13 @@ package final class SpecSandbox: SandboxVendor {
             var values: [String: String] = [:]
             var matched = true
             for (part, value) in zip(template, given) {
-                if part.hasPrefix("{") && part.hasSuffix("}") {
-                    values[String(part.dropFirst().dropLast())] = String(value).percentDecoded ?? String(value)
+                let decoded = String(value).percentDecoded ?? String(value)
+                if part.contains("{") {
+                    guard let found = Self.match(segment: part, decoded) else {
+                        matched = false
+                        break
+                    }
+                    values.merge(found) { first, _ in first }
                 } else if part != value {
                     matched = false
                     break
@@ -117,6 +123,38 @@ package final class SpecSandbox: SandboxVendor {
         return (nil, [:], pathMatched)
     }
 
+    /// The placeholder values of one path segment against its template: `{id}` takes the
+    /// whole segment, `thumbnail.{extension}` or `{base}...{head}` the text between the
+    /// literal parts (each placeholder at least one character, the last one the rest).
+    static func match(segment template: Substring, _ value: String) -> [String: String]? {
+        var parts: [(literal: String, name: String?)] = []
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            parts.append((String(rest[..<open]), String(rest[rest.index(after: open)..<close])))
+            rest = rest[rest.index(after: close)...]
+        }
+        parts.append((String(rest), nil))
+        var values: [String: String] = [:]
+        var remaining = value[...]
+        for (index, part) in parts.enumerated() {
+            guard remaining.hasPrefix(part.literal) else { return nil }
+            remaining = remaining.dropFirst(part.literal.count)
+            guard let name = part.name else { continue }
+            let next = parts[index + 1].literal
+            if next.isEmpty && index + 1 == parts.count - 1 {
+                values[name] = String(remaining)
+                remaining = remaining.dropFirst(remaining.count)
+            } else if !next.isEmpty, let range = remaining.dropFirst().firstRange(of: next) {
+                values[name] = String(remaining[..<range.lowerBound])
+                remaining = remaining[range.lowerBound...]
+            } else {
+                return nil
+            }
+            if values[name]?.isEmpty ?? true { return nil }
+        }
+        return remaining.isEmpty ? values : nil
+    }
+
     private static func problem(_ status: Int, _ message: String, problems: [String] = []) -> SandboxResponse {
         var body: JSONObject = ["error": .string(message), "status": .int(Int64(status))]
         if !problems.isEmpty { body["problems"] = .array(problems.map(JSONValue.string)) }
@@ -124,6 +162,10 @@ package final class SpecSandbox: SandboxVendor {
     }
 
     package func respond(to request: SandboxRequest) -> SandboxResponse {
+        if request.method == "POST", request.path == Self.tokenPath {
+            // OAuth2 client credentials: any client id and secret get a token for this process.
+            return .json(["access_token": "sandbox-access-token", "token_type": "Bearer", "expires_in": 3600])
+        }
         let routed = route(request)
         guard let operation = routed.operation else {
             return routed.pathMatched
@@ -149,7 +191,10 @@ package final class SpecSandbox: SandboxVendor {
             } else if let schema = spec.schema, (request.header("content-type") ?? "").contains("json") || spec.mediaTypes.allSatisfy({ $0.contains("json") }) {
                 if let parsed = try? JSONValue.parse(request.body) {
                     body = parsed
-                    problems += ArgumentValidator.problems(of: parsed, schema: schema, at: "body")
+                    // A PATCH sends the fields it changes: the schema's types hold, its required list does not.
+                    var checked = schema
+                    if operation.method == "PATCH" { checked["required"] = nil }
+                    problems += ArgumentValidator.problems(of: parsed, schema: checked, at: "body")
                 } else {
                     problems.append("the request body is not valid JSON")
                 }
@@ -202,11 +247,19 @@ package final class SpecSandbox: SandboxVendor {
 
     /// The collection a path belongs to, and the id it names: `/widgets/{id}` → (`/widgets`, id).
     private static func collection(of operation: SpecOperation, values: [String: String]) -> (path: String, id: String?) {
-        let parts = segments(operation.path)
-        if let last = parts.last, last.hasPrefix("{"), let id = values[String(last.dropFirst().dropLast())] {
-            return ("/" + parts.dropLast().joined(separator: "/"), id)
+        // With the path's values filled in: a widget deleted in one repository stays in another.
+        var parts = segments(operation.path).map(String.init)
+        var id: String?
+        if let last = parts.last, last.hasPrefix("{"), last.hasSuffix("}"), let value = values[String(last.dropFirst().dropLast())] {
+            id = value
+            parts.removeLast()
         }
-        return ("/" + parts.joined(separator: "/"), nil)
+        let filled = parts.map { part in
+            var text = part
+            for (name, value) in values { text = text.replacing("{\(name)}", with: value) }
+            return text
+        }
+        return ("/" + filled.joined(separator: "/"), id)
     }
 
     private func answer(_ operation: SpecOperation, request: SandboxRequest, values: [String: String], body: JSONValue?) -> SandboxResponse {
@@ -214,7 +267,7 @@ package final class SpecSandbox: SandboxVendor {
         var document = success.example ?? success.schema.map { SchemaExample.make(from: $0) } ?? .object([:])
         let (collection, id) = Self.collection(of: operation, values: values)
         switch (operation.method, id) {
-        case ("POST", nil), ("PUT", nil) where body != nil:
+        case (let method, nil) where method == "POST" || (method == "PUT" && body != nil):
             // Created: the answer holds what was sent, under a new id, and later reads see it.
             document = merged(document, with: body)
             let numeric = document["id"]?.intValue != nil

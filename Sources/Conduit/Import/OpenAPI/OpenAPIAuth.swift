@@ -18,6 +18,22 @@ struct OpenAPIAuth {
     /// OAuth2 scheme keys, whose requirements list scopes.
     var oauthSchemes: Set<String> = []
 
+    /// Why a documented parameter is not a tool argument, when it is one conduit's own
+    /// request carries: a protocol header, the security scheme's own key, or a token
+    /// parameter the account's credentials replace (Slack's `token` on every method).
+    enum Handled { case protocolHeader, scheme, tokenParameter }
+
+    func handles(_ parameter: OpenAPIParameter) -> Handled? {
+        let lower = parameter.name.lowercased()
+        if parameter.location == .header, ["accept", "content-type", "authorization"].contains(lower) { return .protocolHeader }
+        let key = parameter.location == .header ? "header:\(lower)" : "\(parameter.location.rawValue):\(parameter.name)"
+        if credentialParameters.contains(key) { return .scheme }
+        if parameter.location != .path, ["token", "access_token", "api_key", "apikey"].contains(lower), !auth.isEmpty, auth.last != ["type": "none"] {
+            return .tokenParameter
+        }
+        return nil
+    }
+
     init(document: OpenAPIDocument) {
         let root = document.root
         let schemes: [(key: String, node: OpenAPINode)]

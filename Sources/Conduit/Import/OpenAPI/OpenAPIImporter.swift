@@ -76,6 +76,8 @@ private struct ImportRun {
     var notes = OpenAPISchemaTranslator.Notes()
     var unusualStyles: [String] = []
     var credentialParametersLeftOut = 0
+    /// POST/PUT bodies whose schema requires fields, though the document leaves the body optional.
+    var bodiesTakenAsRequired = 0
     var cookieParametersLeftOut = 0
     var mediaTypeNotes: [String] = []
     var undocumentedPath: [String] = []
@@ -475,12 +477,12 @@ private struct ImportRun {
         var declaredPath: Set<String> = []
         for parameter in operation.parameters {
             let place = parameter.location.rawValue
-            if parameter.location == .header, ["accept", "content-type", "authorization"].contains(parameter.name.lowercased()) { continue }
-            let key = parameter.location == .header ? "header:\(parameter.name.lowercased())" : "\(place):\(parameter.name)"
-            if auth.credentialParameters.contains(key) { continue }
-            if parameter.location != .path, ["token", "access_token", "api_key", "apikey"].contains(parameter.name.lowercased()), !auth.auth.isEmpty, !(auth.auth.last == ["type": "none"]) {
+            switch auth.handles(parameter) {
+            case .protocolHeader, .scheme: continue
+            case .tokenParameter:
                 credentialParametersLeftOut += 1
                 continue
+            case nil: break
             }
             if parameter.location == .cookie {
                 cookieParametersLeftOut += 1
@@ -677,6 +679,7 @@ private struct ImportRun {
                 var flat: JSONObject = ["type": "object", "properties": .object(properties)]
                 if let required = schema["required"] { flat["required"] = required }
                 out["schema"] = .object(flat)
+                requireDocumentedFields(of: schema, body: body, operation: operation, in: &out)
                 return (out, renamed)
             }
         }
@@ -692,7 +695,19 @@ private struct ImportRun {
         if schema["description"] == nil, let text = body.description { schema["description"] = .string(translator.trim(text)) }
         if schema["properties"] != nil { out["flatten"] = false }
         out["schema"] = .object(schema)
+        requireDocumentedFields(of: schema, body: body, operation: operation, in: &out)
         return (out, [:])
+    }
+
+    /// Many documents (GitHub's among them) leave `requestBody.required` unset on a POST or
+    /// PUT (or DELETE) whose schema requires fields: the API refuses the call without them, so a model
+    /// must be told. Such a body is taken as required (a PATCH keeps its fields optional).
+    private mutating func requireDocumentedFields(of schema: JSONObject, body: OpenAPIBody, operation: OpenAPIOperation, in out: inout JSONObject) {
+        guard !body.isRequired, ["POST", "PUT", "DELETE"].contains(operation.method.uppercased()),
+            let required = schema["required"]?.arrayValue, !required.isEmpty
+        else { return }
+        out["required"] = true
+        bodiesTakenAsRequired += 1
     }
 
     /// A multipart or form body: an object whose fields become arguments (files, for
@@ -779,6 +794,9 @@ private struct ImportRun {
             list.append("\(credentialParametersLeftOut) token or key parameters left out: the account's credentials authenticate every call")
         }
         if cookieParametersLeftOut > 0 { list.append("\(cookieParametersLeftOut) cookie parameters left out (conduit sends none)") }
+        if bodiesTakenAsRequired > 0 {
+            list.append("\(bodiesTakenAsRequired) POST/PUT/DELETE bodies taken as required: their schema requires fields though the document leaves the body optional")
+        }
         for note in undocumentedPath { list.append("undeclared path parameter \(note) added as a string") }
         list += mediaTypeNotes
         report.simplifications += list

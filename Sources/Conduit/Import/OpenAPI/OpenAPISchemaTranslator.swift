@@ -296,6 +296,11 @@ struct OpenAPISchemaTranslator {
         if object["exclusiveMaximum"] == true, out["exclusiveMaximum"] != nil { out["maximum"] = nil }
         if out["type"] == nil, out["properties"] != nil { out["type"] = "object" }
         if out["type"] == nil, out["items"] != nil { out["type"] = "array" }
+        // A string whose enum lists numbers (Zoom's `login_type: [0, 1, 99]`): the values are
+        // what a model copies, so they take the declared type.
+        if out["type"] == "string", case .array(let options)? = out["enum"], options.contains(where: { $0.intValue != nil || $0.doubleValue != nil }) {
+            out["enum"] = .array(options.map { $0.stringValue == nil && !$0.isNull ? .string($0.jsonString) : $0 })
+        }
         if nullable, out["type"] != nil {
             notes.nullable += 1
             switch out["type"] {
