@@ -28,10 +28,12 @@ from benchlib import StdioServer, tool_call
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "shared" / "openapi-corpus"
 
-# Each document, and the GET operation whose call is timed, with the arguments it takes.
+# Each document, the GET operation whose call is timed, its arguments in conduit and in
+# FastMCP (conduit calls a get's single path identifier `id`), and the credential it needs.
 DOCUMENTS = [
-    ("GitHub", "github/api.github.com.json", "repos/get", {"owner": "octocat", "repo": "Hello-World"}, None),
-    ("Box", "box/openapi.json", "get_files_id", {"file_id": "12345"}, "access_token"),
+    ("GitHub", "github/api.github.com.json", "repos/get", {"owner": "octocat", "repo": "Hello-World"},
+     {"owner": "octocat", "repo": "Hello-World"}, None),
+    ("Box", "box/openapi.json", "get_files_id", {"id": "12345"}, {"file_id": "12345"}, "access_token"),
 ]
 CALLED = "bench_get"
 
@@ -98,7 +100,7 @@ def measure(binary: str, python: str | None, folder: str, upstream: str, runs: i
         return []
     base_url = upstream + benchlib.OPENAPI_PREFIX
     rows = []
-    for label, relative, operation, arguments, credential in DOCUMENTS:
+    for label, relative, operation, arguments, peer_arguments, credential in DOCUMENTS:
         document = CORPUS / relative
         if not document.is_file():
             notes.append(f"OpenAPI rows: {relative} missing from the corpus")
@@ -116,7 +118,7 @@ def measure(binary: str, python: str | None, folder: str, upstream: str, runs: i
         row["conduit import"] = statistics.median(imports)
 
         credentials = {credential: "bench"} if credential else {}
-        account = benchlib.write_account(folder, f"openapi-{label}", str(document), base_url, **({"credentials": credentials} if credentials else {}))
+        account = benchlib.write_account(folder, f"openapi-{label}", str(document), base_url, credentials=credentials)
         conduit = [binary, "serve", "--account", account]
         progress(f"{label}: conduit cold start x{runs}")
         row["conduit start"] = statistics.median(initialize_time(conduit, env(), runs))
@@ -150,7 +152,7 @@ def measure(binary: str, python: str | None, folder: str, upstream: str, runs: i
             tools, size = tools_of(peer, peer_env)
             row["peer tools"] = (len(tools), size, statistics.median(len(json.dumps(t, separators=(",", ":"))) for t in tools))
             progress(f"{label}: FastMCP {CALLED} x{count}")
-            times, failures = calls(peer, peer_env, CALLED, arguments, count)
+            times, failures = calls(peer, peer_env, CALLED, peer_arguments, count)
             row["peer call"] = statistics.median(times) - row["direct"]
             if failures:
                 notes.append(f"{label}: {failures} FastMCP calls failed")

@@ -705,3 +705,13 @@ struct Failure: Error, CustomStringConvertible {
         #expect(SpecSandbox.match(segment: "v{major}.{minor}", "x1.2") == nil)
     }
 }
+
+@Suite struct OpenAPITextTests {
+    @Test func markdownLinksReadAsTheirText() {
+        #expect(OpenAPIDocument.withoutLinkTargets("needs the `repo` [scope](https://docs.github.com/apps/scopes).") == "needs the `repo` scope.")
+        #expect(OpenAPIDocument.withoutLinkTargets("see [the guide](/rest/guides) and [x](#y)") == "see the guide and x")
+        #expect(OpenAPIDocument.withoutLinkTargets("an array [1, 2] (two) and [a](not a link)") == "an array [1, 2] (two) and [a](not a link)")
+        #expect(OpenAPIDocument.withoutLinkTargets("[[nested]](https://x.test) [") == "[[nested]](https://x.test) [", "not a plain link: left as written")
+        #expect(OpenAPIDocument.withoutLinkTargets("no links here") == "no links here")
+    }
+}

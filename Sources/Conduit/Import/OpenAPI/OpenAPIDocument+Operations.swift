@@ -169,7 +169,37 @@ extension OpenAPIDocument {
     /// Text that says something, or nil.
     static func text(_ value: String?) -> String? {
         guard let value, !value.allSatisfy(\.isWhitespace) else { return nil }
-        return value.trimmed
+        return withoutLinkTargets(value.trimmed)
+    }
+
+    /// Markdown links read as their text: `[scope](https://docs…)` becomes `scope`. A model
+    /// calls the API, not its documentation site, and GitHub's descriptions spend a sixth
+    /// of their bytes on such addresses.
+    static func withoutLinkTargets(_ text: String) -> String {
+        guard text.contains("](") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "[") {
+            out += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            guard let close = rest[afterOpen...].firstIndex(where: { $0 == "]" || $0 == "[" || $0 == "\n" }), rest[close] == "]",
+                rest[rest.index(after: close)...].hasPrefix("("),
+                let end = rest[close...].firstIndex(where: { $0 == ")" || $0 == " " || $0 == "\n" }), rest[end] == ")"
+            else {
+                out.append("[")
+                rest = rest[afterOpen...]
+                continue
+            }
+            let target = rest[rest.index(close, offsetBy: 2)..<end]
+            guard target.hasPrefix("http://") || target.hasPrefix("https://") || target.hasPrefix("/") || target.hasPrefix("#") else {
+                out.append("[")
+                rest = rest[afterOpen...]
+                continue
+            }
+            out += rest[afterOpen..<close]
+            rest = rest[rest.index(after: end)...]
+        }
+        return out + rest
     }
 
     private func media(_ node: OpenAPINode?) -> [OpenAPIMedia] {

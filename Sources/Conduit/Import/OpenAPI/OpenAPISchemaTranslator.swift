@@ -349,7 +349,7 @@ struct OpenAPISchemaTranslator {
 
     /// Text at most `limits.descriptionLength` characters long, cut after a sentence or word.
     mutating func trim(_ text: String) -> String {
-        let trimmed = text.trimmed
+        let trimmed = OpenAPIDocument.withoutLinkTargets(text.trimmed)
         guard trimmed.count > limits.descriptionLength else { return trimmed }
         notes.trimmedDescriptions += 1
         return Self.trim(trimmed, to: limits.descriptionLength)
