@@ -188,6 +188,23 @@ private struct Harness {
         }
     }
 
+    @Test func aGetMayStartFromTheListsFields() throws {
+        let text = meetingDefinition(extra: #"}, "get": {"call": "calls.list", "records": "result", "find": "id", "fields": {"$include": "meetings.list", "title": {"value": "replaced"}}"#)
+        let loaded = try DefinitionLoader.decode(Array(text.utf8), source: "acme.json")
+        let get = try #require(loaded.definition.unified?.operations[.getMeeting])
+        #expect(get.fields.map(\.name).sorted() == ["attendees", "id", "start_time", "title"])
+        let mapper = RecordMapper()
+        #expect(mapper.evaluate(try #require(get.fields.first { $0.name == "title" }?.expression), [["name": "x"]]) == "replaced")
+
+        let bad = meetingDefinition(extra: #"}, "get": {"call": "calls.list", "records": "result", "fields": {"$include": "users.list"}"#)
+        #expect {
+            try DefinitionLoader.decode(Array(bad.utf8), source: "acme.json")
+        } throws: { error in
+            "\(error)".contains("unified.meetings.get.fields.$include: must name an operation declared before this one")
+                && "\(error)".contains("unified.meetings.get.fields: must map id")
+        }
+    }
+
     @Test func theFiveToolsAreTaggedAndObeyTheFilters() throws {
         let loaded = try DefinitionLoader.decode(Array(meetingDefinition().utf8), source: "acme.json")
         let tool = try #require(loaded.tools.first { $0.name == "list_all_meetings" })

@@ -165,7 +165,7 @@ struct UnifiedMappingDecoder {
                     problem(path, "unknown operation (expected \(allowed.map { $0.split(separator: ".")[1] }.joined(separator: ", ")))")
                     continue
                 }
-                if let decoded = decodeOperation(operation, spec, path) { operations[operation] = decoded }
+                if let decoded = decodeOperation(operation, spec, path, earlier: operations) { operations[operation] = decoded }
             }
         }
         // A transcript names its meeting, and a meeting list is read one meeting at a time.
@@ -206,7 +206,9 @@ struct UnifiedMappingDecoder {
         }
     }
 
-    private mutating func decodeOperation(_ operation: UnifiedMapping.Operation, _ value: JSONValue, _ path: String) -> UnifiedOperation? {
+    private mutating func decodeOperation(
+        _ operation: UnifiedMapping.Operation, _ value: JSONValue, _ path: String, earlier: [UnifiedMapping.Operation: UnifiedOperation]
+    ) -> UnifiedOperation? {
         guard case .object(let spec) = value else {
             problem(path, "must be an object")
             return nil
@@ -267,7 +269,19 @@ struct UnifiedMappingDecoder {
         }
         let allowed = Self.fields(for: operation)
         if case .object(let fields)? = spec["fields"] {
-            for (name, expression) in fields {
+            // `"$include": "meetings.list"` starts from another operation's fields (declared
+            // before this one, reading the same kind of record); the fields given here add to
+            // them or replace them.
+            if let included = fields["$include"] {
+                if let name = included.stringValue, let other = UnifiedMapping.Operation(rawValue: name),
+                    Self.fields(for: other) == allowed, let source = earlier[other]
+                {
+                    operationValue.fields = source.fields.filter { field in fields[field.name] == nil }
+                } else {
+                    problem("\(path).fields.$include", "must name an operation declared before this one with the same fields (e.g. \"meetings.list\")")
+                }
+            }
+            for (name, expression) in fields where name != "$include" {
                 guard allowed.contains(name) else {
                     problem("\(path).fields.\(name)", "unknown field (expected \(allowed.joined(separator: ", ")))")
                     continue
@@ -276,7 +290,7 @@ struct UnifiedMappingDecoder {
                     operationValue.fields.append((name, decoded))
                 }
             }
-            if !fields.keys.contains("id") && operation != .meetingTranscript { problem("\(path).fields", "must map id") }
+            if !operationValue.fields.contains(where: { $0.name == "id" }) && operation != .meetingTranscript { problem("\(path).fields", "must map id") }
         } else {
             problem("\(path).fields", "missing: an object of unified field → expression")
         }

@@ -3842,58 +3842,7 @@ extension BundledIntegrations {
           }
         },
         "fields": {
-          "id": "engagement_id",
-          "title": "subject",
-          "start_time": {
-            "path": "date_time",
-            "time": "epoch_seconds"
-          },
-          "end_time": {
-            "sum": [
-              "date_time",
-              "duration"
-            ],
-            "time": "epoch_seconds"
-          },
-          "duration": {
-            "path": "duration",
-            "whole": true
-          },
-          "status": "processing_state",
-          "type": "engagement_type",
-          "topics": {
-            "each": "tracker_matches",
-            "item": "name"
-          },
-          "attendees": {
-            "each": "participants",
-            "fields": {
-              "id": {
-                "first": [
-                  "user_id",
-                  "person_id"
-                ],
-                "text": true
-              },
-              "name": "name",
-              "email": "email",
-              "is_host": {
-                "equals": [
-                  "user_id",
-                  "^.user_id"
-                ]
-              },
-              "type": {
-                "path": "type",
-                "map": {
-                  "rep": "user",
-                  "cust": "guest"
-                }
-              },
-              "company": "company_name"
-            }
-          },
-          "source_url": "url",
+          "$include": "meetings.list",
           "meeting_url": "$conversation.attributes.meeting.meeting_url",
           "created_at": {
             "path": "$conversation.attributes._created_at",
@@ -4022,29 +3971,7 @@ extension BundledIntegrations {
         "records": "result",
         "find": "id",
         "fields": {
-          "id": {
-            "path": "id",
-            "text": true
-          },
-          "name": {
-            "first": [
-              "name",
-              {
-                "concat": [
-                  "first_name",
-                  "last_name"
-                ],
-                "separator": " "
-              }
-            ]
-          },
-          "email": "email",
-          "title": "title",
-          "active": "active",
-          "created_at": {
-            "path": "created_on",
-            "time": "iso"
-          }
+          "$include": "users.list"
         },
         "note": "Chorus has no single-user endpoint: conduit reads GET /v3/users and picks the user.",
         "examples": [
@@ -11923,58 +11850,7 @@ extension BundledIntegrations {
         },
         "records": "result",
         "fields": {
-          "id": "metaData.id",
-          "title": "metaData.title",
-          "start_time": {
-            "path": "metaData.started",
-            "time": "iso"
-          },
-          "end_time": {
-            "sum": [
-              "metaData.started",
-              "metaData.duration"
-            ],
-            "time": "epoch_seconds"
-          },
-          "duration": {
-            "path": "metaData.duration",
-            "whole": true
-          },
-          "type": "metaData.direction",
-          "meeting_url": "metaData.meetingUrl",
-          "audio_recording_url": "media.audioUrl",
-          "video_recording_url": "media.videoUrl",
-          "topics": {
-            "each": "content.topics",
-            "item": "name"
-          },
-          "attendees": {
-            "each": "parties",
-            "fields": {
-              "id": {
-                "first": [
-                  "userId",
-                  "id"
-                ]
-              },
-              "name": "name",
-              "email": "emailAddress",
-              "is_host": {
-                "equals": [
-                  "userId",
-                  "^.metaData.primaryUserId"
-                ]
-              },
-              "type": {
-                "path": "affiliation",
-                "map": {
-                  "Internal": "user",
-                  "External": "guest"
-                }
-              }
-            }
-          },
-          "source_url": "metaData.url"
+          "$include": "meetings.list"
         },
         "note": "Gong: one POST /v2/calls/extensive call with parties, topics and media; the recording links need the scope api:calls:read:media-url and expire after 8 hours.",
         "examples": [
@@ -12107,21 +11983,7 @@ extension BundledIntegrations {
         },
         "records": "user",
         "fields": {
-          "id": "id",
-          "name": {
-            "concat": [
-              "firstName",
-              "lastName"
-            ],
-            "separator": " "
-          },
-          "email": "emailAddress",
-          "title": "title",
-          "active": "active",
-          "created_at": {
-            "path": "created",
-            "time": "iso"
-          }
+          "$include": "users.list"
         },
         "note": "Gong: GET /v2/users/{id} (scope api:users:read).",
         "examples": [
