@@ -34,6 +34,10 @@ enum UnifiedTools {
         let summary: String
         var text: String
         let group = operation.rawValue.hasPrefix("meetings") ? "meetings" : "users"
+        func takesID(_ description: String) {
+            properties["id"] = ["type": "string", "description": .string(description)]
+            required.append("id")
+        }
         switch operation {
         case .listMeetings:
             summary = "List meetings (unified)"
@@ -48,22 +52,19 @@ enum UnifiedTools {
             summary = "Get one meeting (unified)"
             text =
                 "One \(title) meeting as a unified Meeting record, with every field \(title) can give (null for the rest). id is a meeting id from list_all_meetings."
-            properties["id"] = ["type": "string", "description": "The meeting id (list_all_meetings)."]
-            required.append("id")
+            takesID("The meeting id (list_all_meetings).")
         case .meetingTranscript:
             summary = "Get a meeting's transcript (unified)"
             text =
                 "The transcript of one \(title) meeting as {meeting_id, segments, source}: each segment has speaker_id, speaker_name, speaker_email, speaker_type (user|guest|unknown), start_time and end_time (seconds from the start of the recording) and text, in spoken order."
-            properties["id"] = ["type": "string", "description": "The meeting id (list_all_meetings)."]
-            required.append("id")
+            takesID("The meeting id (list_all_meetings).")
         case .listUsers:
             summary = "List users (unified)"
             text = "The \(title) workspace's users as unified User records: id, name, email, title, active, created_at, source {integration, id, url}."
         case .getUser:
             summary = "Get one user (unified)"
             text = "One \(title) user as a unified User record. id is a user id from list_all_users (the user_id filter of list_all_meetings takes the same ids)."
-            properties["id"] = ["type": "string", "description": "The user id (list_all_users)."]
-            required.append("id")
+            takesID("The user id (list_all_users).")
         }
         text += " " + vendorNeutral
         if let note = spec.note { text += "\n\n" + note }
