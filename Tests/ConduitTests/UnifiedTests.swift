@@ -17,7 +17,9 @@ private func meetingDefinition(fields: String? = nil, extra: String = "") -> Str
                                  {"name": "until", "in": "query", "schema": {"type": "string"}},
                                  {"name": "host", "in": "query", "schema": {"type": "string"}}],
                   "pagination": {"style": "cursor", "cursor_param": "cursor", "next_cursor_path": "next"},
-                  "results_path": "calls"}}}},
+                  "results_path": "calls"},
+         "media": {"http": "GET", "path": "/media/{id}", "description": "A call's media link (refused: no scope).",
+                   "parameters": [{"name": "id", "in": "path", "schema": {"type": "string"}}]}}}},
      "unified": {"meetings": {"list": {
         "call": "calls.list", "window": {"from": "since", "to": "until", "lookback_days": 400},
         "filters": {"user_id": {"argument": "host"}},
@@ -53,6 +55,7 @@ private final class MeetingVendor: Sendable {
 
     func answer(_ request: SandboxRequest) -> SandboxResponse {
         requests.withLock { $0.append(request.target) }
+        if request.path.hasPrefix("/media/") { return .json(["error": "missing scope api:calls:read:media-url"], status: 403) }
         func query(_ name: String) -> String? { request.query.first { $0.name == name }?.value }
         func instant(_ name: String) -> Int? { query(name).flatMap(Timestamp.parse).map { Int($0.timeIntervalSince1970) } }
         var rows = meetings.sorted { ($0.at, $0.id) < ($1.at, $1.id) }
@@ -156,6 +159,28 @@ private struct Harness {
         let walked = try await harness.walk(["limit": 50, "start_time_to": .string(Timestamp.format(Date(timeIntervalSince1970: Double(harness.vendor.base + 390 * 86_400))))])
         #expect(walked.ids == harness.vendor.newestFirst())
         #expect(walked.pages.count > 5, "small pages: the limit of 50 was cut by size")
+    }
+
+    @Test func anOptionalJoinThatFailsLeavesItsFieldsNullAndARequiredOneFailsTheCall() async throws {
+        let vendor = MeetingVendor()
+        let server = try SandboxHTTPServer { vendor.answer($0) }
+        defer { server.stop() }
+        for optional in [true, false] {
+            let get = #"}, "get": {"call": "calls.list", "records": "result", "find": "id", "joins": {"media": {"call": "calls.media", "arguments": {"id": "{id}"}, "optional": \#(optional)}}, "fields": {"$include": "meetings.list", "video_recording_url": "$media.url"}"#
+            let loaded = try DefinitionLoader.decode(Array(meetingDefinition(extra: get).utf8), source: "acme.json")
+            let account = Account(integration: "acme.json", baseURL: "http://127.0.0.1:\(server.port)", credentials: ["token": "t0k"], source: "test")
+            let client = UpstreamClient(definition: loaded.definition, account: account, auth: Authenticator.chooseScheme(loaded.definition, credentials: account.credentials))
+            let tool = try #require(loaded.tools.first { $0.name == "get_single_meeting_by_id" })
+            // The newest meeting is on the vendor's last page: the get walks the list to find it.
+            let id = try #require(vendor.newestFirst().first)
+            let result = await client.call(tool, arguments: ["id": .string(id)], context: CallContext())
+            if optional {
+                #expect(!result.isError, "\(result.text)")
+                #expect(result.structured["id"] == .string(id) && result.structured["video_recording_url"] == .null)
+            } else {
+                #expect(result.isError && result.structured["error"]?["status"] == 403)
+            }
+        }
     }
 
     @Test func anAlteredCursorAndABadInstantAreRefused() async throws {

@@ -11777,8 +11777,6 @@ extension BundledIntegrations {
           },
           "type": "metaData.direction",
           "meeting_url": "metaData.meetingUrl",
-          "audio_recording_url": "media.audioUrl",
-          "video_recording_url": "media.videoUrl",
           "topics": {
             "each": "content.topics",
             "item": "name"
@@ -11841,7 +11839,6 @@ extension BundledIntegrations {
           "contentSelector": {
             "exposedFields": {
               "parties": true,
-              "media": true,
               "content": {
                 "topics": true
               }
@@ -11849,10 +11846,31 @@ extension BundledIntegrations {
           }
         },
         "records": "result",
-        "fields": {
-          "$include": "meetings.list"
+        "joins": {
+          "media": {
+            "call": "calls_extensive.list",
+            "arguments": {
+              "filter": {
+                "callIds": [
+                  "{id}"
+                ]
+              },
+              "contentSelector": {
+                "exposedFields": {
+                  "media": true
+                }
+              }
+            },
+            "records": "result",
+            "optional": true
+          }
         },
-        "note": "Gong: one POST /v2/calls/extensive call with parties, topics and media; the recording links need the scope api:calls:read:media-url and expire after 8 hours.",
+        "fields": {
+          "$include": "meetings.list",
+          "audio_recording_url": "$media.media.audioUrl",
+          "video_recording_url": "$media.media.videoUrl"
+        },
+        "note": "Gong: POST /v2/calls/extensive twice: the call with parties and topics, then its media links, which need the scope api:calls:read:media-url and expire after 8 hours. Without that scope the recording links are null and the rest is unchanged.",
         "examples": [
           {
             "arguments": {
