@@ -126,8 +126,8 @@ package enum Startup {
         let imported: OpenAPIImport
         let document: OpenAPIDocument
         do {
-            imported = try OpenAPIImporter.importDocument(at: path)
             document = try OpenAPIDocument(path: path)
+            imported = try OpenAPIImporter.importDocument(document)
         } catch {
             throw Failure(error.problems)
         }

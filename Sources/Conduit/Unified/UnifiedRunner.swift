@@ -53,17 +53,10 @@ struct UnifiedRunner {
 
     // MARK: Vendor calls
 
-    private func vendorTool(_ reference: MethodReference) -> Tool? {
-        guard let resource = definition.resources.first(where: { $0.name == reference.resource }),
-            let method = resource.methods.first(where: { $0.name == reference.method })
-        else { return nil }
-        return CatalogBuilder.makeTool(definition: definition, resource: resource, method: method, documentation: method.description ?? "")
-    }
-
     /// One call of a definition method; its structured answer, "nothing here", or the
     /// vendor's failure as that method's own tool would report it.
     private func fetch(_ reference: MethodReference, _ arguments: JSONObject, emptyStatuses: [Int] = []) async -> Fetched {
-        guard let vendor = vendorTool(reference) else {
+        guard let vendor = client.methodTool(reference) else {
             return .failed(.failure("The unified mapping names \(reference), which this definition does not have.", details: ["type": "invalid_definition"]))
         }
         let result = await client.fetch(vendor, arguments: arguments, context: context)
@@ -141,8 +134,7 @@ struct UnifiedRunner {
             fields["attendees"] = .array(attendees.map(Self.attendee))
         }
         if operation != .meetingTranscript {
-            var source: JSONObject = ["integration": .string(definition.name), "id": fields["id"] ?? .null, "url": fields["source_url"] ?? .null]
-            if source["url"] == nil { source["url"] = .null }
+            let source: JSONObject = ["integration": .string(definition.name), "id": fields["id"] ?? .null, "url": fields["source_url"] ?? .null]
             fields["source_url"] = nil
             fields["source"] = .object(source)
         } else if fields["speaker_type"]?.isNull ?? true {
@@ -191,14 +183,17 @@ struct UnifiedRunner {
     /// `{"result": [...], "next_cursor": ...}`, cut to what fits inline: the records shown
     /// are a prefix, and `resume` makes the cursor for the first one not shown.
     private func page(_ records: [JSONValue], more: String?, resume: (Int) -> String?) -> ToolCallResult {
-        let budget = client.store.settings.inlineLimitBytes
-        var shown = records
-        var next = more
-        while shown.count > 1, JSONValue.array(shown).jsonBytes.count + ResponseInterpreter.listEnvelopeAllowance > budget {
-            shown.removeLast()
-            next = resume(shown.count)
+        let budget = client.store.settings.inlineLimitBytes - ResponseInterpreter.listEnvelopeAllowance
+        // Each record measured once; the array adds a comma between records.
+        var used = 0
+        var fitting = 0
+        for record in records {
+            used += record.jsonBytes.count + (fitting > 0 ? 1 : 0)
+            if used > budget && fitting > 0 { break }
+            fitting += 1
         }
-        return ToolCallResult(structured: ["result": .array(shown), "next_cursor": next.map(JSONValue.string) ?? .null])
+        let next = fitting < records.count ? resume(fitting) : more
+        return ToolCallResult(structured: ["result": .array(Array(records.prefix(fitting))), "next_cursor": next.map(JSONValue.string) ?? .null])
     }
 
     // MARK: Meetings list
@@ -274,7 +269,7 @@ struct UnifiedRunner {
                 }
                 let mapper = RecordMapper()
                 for chain in RecordMapper.records(in: answer, levels: spec.records) {
-                    let record = shape(chain, mapper: mapper, arguments: [:])
+                    let record = shape(chain, mapper: mapper, arguments: arguments)
                     // A meeting without a start cannot be placed in time; say so rather than hide it.
                     guard let start = record["start_time"]?.stringValue.flatMap(Timestamp.parse)?.timeIntervalSince1970,
                         let id = record["id"].flatMap(RecordMapper.JoinData.keyText)
@@ -287,9 +282,7 @@ struct UnifiedRunner {
                     if let host, !Self.attendees(record).contains(where: { $0["is_host"] == true && $0["id"].flatMap(RecordMapper.JoinData.keyText) == host }) {
                         continue
                     }
-                    var kept = record
-                    if arguments["include_remote_data"] == true, let leaf = chain.last { kept["remote_data"] = leaf }
-                    found.append(Meeting(start: start, id: id, record: kept))
+                    found.append(Meeting(start: start, id: id, record: record))
                 }
                 vendorCursor = answer["next_cursor"]?.stringValue
                 if vendorCursor == nil {

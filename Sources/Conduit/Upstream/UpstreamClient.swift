@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -67,6 +68,20 @@ package final class UpstreamClient: Sendable {
         } catch {
             return .failure(error, integration: definition.title)
         }
+    }
+
+    /// The tools of the definition's own methods that other tools call (the unified
+    /// ones), whatever the account's filters show; each built once, on first use.
+    private let methodTools = Mutex<[String: Tool]>([:])
+
+    func methodTool(_ reference: MethodReference) -> Tool? {
+        if let built = methodTools.withLock({ $0[reference.description] }) { return built }
+        guard let resource = definition.resources.first(where: { $0.name == reference.resource }),
+            let method = resource.methods.first(where: { $0.name == reference.method })
+        else { return nil }
+        let tool = CatalogBuilder.makeTool(definition: definition, resource: resource, method: method, documentation: method.description ?? "")
+        methodTools.withLock { $0[reference.description] = tool }
+        return tool
     }
 
     /// A call made on behalf of another tool (the unified tools): the same request, auth

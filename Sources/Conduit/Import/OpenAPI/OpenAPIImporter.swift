@@ -31,7 +31,13 @@ package enum OpenAPIImporter {
     package static func importDocument(at path: String, options: OpenAPIImportOptions = OpenAPIImportOptions()) throws(OpenAPIImportError)
         -> OpenAPIImport
     {
-        let document = try OpenAPIDocument(path: path)
+        try importDocument(try OpenAPIDocument(path: path), options: options)
+    }
+
+    /// Imports a document already loaded (the sandbox reads the same document for its stand-in).
+    package static func importDocument(_ document: OpenAPIDocument, options: OpenAPIImportOptions = OpenAPIImportOptions())
+        throws(OpenAPIImportError) -> OpenAPIImport
+    {
         var run = ImportRun(document: document, options: options)
         return try run.run()
     }
@@ -40,9 +46,7 @@ package enum OpenAPIImporter {
     package static func importDocument(at path: String, content: JSONValue, options: OpenAPIImportOptions = OpenAPIImportOptions())
         throws(OpenAPIImportError) -> OpenAPIImport
     {
-        let document = try OpenAPIDocument(path: path, content: content)
-        var run = ImportRun(document: document, options: options)
-        return try run.run()
+        try importDocument(try OpenAPIDocument(path: path, content: content), options: options)
     }
 }
 
