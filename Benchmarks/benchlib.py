@@ -89,6 +89,17 @@ MODERN_META = {
 # -- the loopback upstream -------------------------------------------------------------
 
 
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    """A small, explicit environment for the servers under test."""
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    env.update(extra)
+    return env
+
+
 # The OpenAPI rows' stand-in answer: a repository record of GitHub's size and shape.
 OPENAPI_PREFIX = "/openapi-bench"
 OPENAPI_BODY = json.dumps({

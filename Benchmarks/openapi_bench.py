@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from benchlib import StdioServer, tool_call
+from benchlib import StdioServer, base_env, ms
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "shared" / "openapi-corpus"
@@ -36,16 +36,6 @@ DOCUMENTS = [
     ("Box", "box/openapi.json", "get_files_id", {"id": "12345"}, {"file_id": "12345"}, "access_token"),
 ]
 CALLED = "bench_get"
-
-
-def ms(seconds: float) -> float:
-    return seconds * 1000
-
-
-def env(**extra: str) -> dict[str, str]:
-    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    base.update(extra)
-    return base
 
 
 def initialize_time(argv: list[str], environment: dict[str, str], runs: int) -> list[float]:
@@ -121,8 +111,8 @@ def measure(binary: str, python: str | None, folder: str, upstream: str, runs: i
         account = benchlib.write_account(folder, f"openapi-{label}", str(document), base_url, credentials=credentials)
         conduit = [binary, "serve", "--account", account]
         progress(f"{label}: conduit cold start x{runs}")
-        row["conduit start"] = statistics.median(initialize_time(conduit, env(), runs))
-        tools, size = tools_of(conduit, env())
+        row["conduit start"] = statistics.median(initialize_time(conduit, base_env(), runs))
+        tools, size = tools_of(conduit, base_env())
         row["conduit tools"] = (len(tools), size, statistics.median(len(json.dumps(t, separators=(",", ":"))) for t in tools))
         name = next((t["name"] for t in tools if (t.get("_meta") or {}).get("conduit/operation_id") == operation), None)
         path = "/repos/octocat/Hello-World" if label == "GitHub" else "/files/12345"
@@ -130,7 +120,7 @@ def measure(binary: str, python: str | None, folder: str, upstream: str, runs: i
         row["direct"] = statistics.median(direct(upstream, benchlib.OPENAPI_PREFIX + path, count))
         if name:
             progress(f"{label}: conduit {name} x{count}")
-            times, failures = calls(conduit, env(), name, arguments, count)
+            times, failures = calls(conduit, base_env(), name, arguments, count)
             row["conduit call"] = statistics.median(times) - row["direct"]
             if failures:
                 notes.append(f"{label}: {failures} conduit calls failed")
@@ -139,7 +129,7 @@ def measure(binary: str, python: str | None, folder: str, upstream: str, runs: i
 
         if python:
             peer = [python, str(HERE / "fastmcp_openapi.py"), "serve", str(document), base_url, f"{operation}={CALLED}"]
-            peer_env = env(FASTMCP_LOG_LEVEL="WARNING", **({"BENCH_AUTHORIZATION": "Bearer bench"} if credential else {}))
+            peer_env = base_env(FASTMCP_LOG_LEVEL="WARNING", **({"BENCH_AUTHORIZATION": "Bearer bench"} if credential else {}))
             progress(f"{label}: FastMCP from_openapi x{peer_runs}")
             builds = []
             for _ in range(peer_runs):
@@ -184,7 +174,7 @@ def print_rows(table: Any, rows: list[dict[str, Any]], verdict: Any) -> None:
                   f"{peer_tools[0]}, {peer_tools[1] / 1024:.0f} KB" if peer_tools else "")
         table.row("tools/list bytes per tool, mean / median", f"{mean:.0f} / {per:.0f} B",
                   f"{peer_mean:.0f} / {peer_tools[2]:.0f} B" if peer_tools else "", ratio(peer_mean, mean),
-                  "<= 1/2 of peer", verdict(peer_mean is None or mean <= peer_mean / 2))
+                  "<= 1/2 of peer", verdict(mean <= peer_mean / 2) if peer_mean else "")
         if "conduit call" in row:
             table.row("one GET through the server, overhead over direct (median)", f"{row['conduit call']:.3f} ms",
                       f"{row['peer call']:.3f} ms" if "peer call" in row else "", ratio(row.get("peer call"), row["conduit call"]))

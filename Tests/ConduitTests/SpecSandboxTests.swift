@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func schemaExamplesFollowFormatsAndEndOnRecursion() {
-        var node: JSONObject = ["type": "object", "properties": ["when": ["type": "string", "format": "date-time"], "mail": ["type": "string", "format": "email"]]]
+        let node: JSONObject = ["type": "object", "properties": ["when": ["type": "string", "format": "date-time"], "mail": ["type": "string", "format": "email"]]]
         let made = SchemaExample.make(from: node)
         #expect(made == ["when": "2025-01-15T09:30:00Z", "mail": "someone@example.com"])
         // A self-similar schema nested deeper than the limit still ends.

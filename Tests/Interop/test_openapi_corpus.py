@@ -13,12 +13,12 @@ skip. Nothing of it is copied into the repository.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conduit_process import ConduitProcess
 from conftest import REPO_ROOT, base_env
 
 CORPUS = REPO_ROOT.parent / "shared" / "openapi-corpus"
@@ -65,26 +65,15 @@ def value_for(schema: Any, depth: int = 0) -> Any:
             "uri": "https://example.com/x", "uuid": "00000000-0000-4000-8000-000000000001"}.get(schema.get("format"), "12345")
 
 
-class Server:
-    def __init__(self, binary: Path, document: Path) -> None:
-        self.proc = subprocess.Popen([str(binary), "serve", "--sandbox", str(document)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=base_env())
-        self.next = 0
+def serve(binary: Path, document: Path) -> ConduitProcess:
+    return ConduitProcess([str(binary), "serve", "--sandbox", str(document)], base_env())
 
-    def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        self.next += 1
-        self.proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": self.next, "method": method, "params": params}) + "\n")
-        self.proc.stdin.flush()
-        while True:
-            line = self.proc.stdout.readline()
-            assert line, f"conduit closed stdout (exit {self.proc.poll()})"
-            message = json.loads(line)
-            if message.get("id") == self.next:
-                return message
 
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+def answer(server: ConduitProcess, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    # A large document is imported at start: the first answer may take a while.
+    response = server.call(method, params, timeout=120)
+    assert response is not None, f"no answer to {method}; stderr: {server.stderr[-2000:]}"
+    return response
 
 
 @pytest.mark.parametrize("relative", DOCUMENTS)
@@ -92,12 +81,11 @@ def test_every_tool_sends_what_the_document_accepts(relative: str, conduit_binar
     document = CORPUS / relative
     if not document.is_file():
         pytest.skip(f"no OpenAPI corpus at {CORPUS} (it sits beside the repository, not in it)")
-    server = Server(conduit_binary, document)
-    try:
-        answer = server.call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                            "clientInfo": {"name": "corpus", "version": "1"}})
-        assert "result" in answer, answer
-        tools = server.call("tools/list", {})["result"]["tools"]
+    with serve(conduit_binary, document) as server:
+        initialized = answer(server, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                                    "clientInfo": {"name": "corpus", "version": "1"}})
+        assert "result" in initialized, initialized
+        tools = answer(server, "tools/list", {})["result"]["tools"]
         assert tools, "no tools"
         sent, refused, ours = 0, [], 0
         # Deletes last, so nothing a later call names is gone.
@@ -107,7 +95,7 @@ def test_every_tool_sends_what_the_document_accepts(relative: str, conduit_binar
             if any("upload_roots" in (p.get("description") or "") for p in properties.values()):
                 continue  # uploads need a local file; tests/uploads cover them
             arguments = {name: value_for(properties[name]) for name in schema.get("required", []) if name in properties}
-            result = server.call("tools/call", {"name": tool["name"], "arguments": arguments})["result"]
+            result = answer(server, "tools/call", {"name": tool["name"], "arguments": arguments})["result"]
             error = (result.get("structuredContent") or {}).get("error") or {}
             if result.get("isError") and error.get("type") == "invalid_arguments":
                 ours += 1  # refused by conduit before sending: the document's own example or pattern
@@ -117,21 +105,18 @@ def test_every_tool_sends_what_the_document_accepts(relative: str, conduit_binar
                 refused.append(f"{tool['name']} {json.dumps(arguments)[:200]}: {error.get('status')} {(error.get('body') or error.get('message') or '')[:300]}")
         assert not refused, f"{len(refused)} of {sent} requests the document refuses:\n" + "\n".join(refused[:20])
         assert sent >= 0.9 * (sent + ours), f"only {sent} of {sent + ours} calls were sent"
-    finally:
-        server.close()
 
 
 def test_the_stand_in_of_the_example_document_keeps_what_calls_change(conduit_binary: Path) -> None:
     """`--sandbox SPEC` on the README's example: a book added is listed and read back in the
     same session, a deleted one is gone, and an argument of the wrong type never leaves."""
-    server = Server(conduit_binary, REPO_ROOT / "Examples" / "openapi" / "bookshop.yaml")
-    try:
-        server.call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
-        info = server.call("tools/list", {})["result"]["tools"]
+    with serve(conduit_binary, REPO_ROOT / "Examples" / "openapi" / "bookshop.yaml") as server:
+        answer(server, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+        info = answer(server, "tools/list", {})["result"]["tools"]
         assert {"list_all_bookshop_books", "create_a_bookshop_book", "get_single_bookshop_book_by_id"} <= {t["name"] for t in info}
 
         def call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-            return server.call("tools/call", {"name": name, "arguments": arguments})["result"]
+            return answer(server, "tools/call", {"name": name, "arguments": arguments})["result"]
 
         created = call("create_a_bookshop_book", {"title": "Dune", "author": "Frank Herbert", "price": 9.5})
         assert not created.get("isError"), created
@@ -146,5 +131,3 @@ def test_the_stand_in_of_the_example_document_keeps_what_calls_change(conduit_bi
         assert gone["isError"] and gone["structuredContent"]["error"]["status"] == 404
         wrong = call("create_a_bookshop_book", {"title": "X", "author": "Y", "price": "cheap"})
         assert wrong["isError"] and wrong["structuredContent"]["error"]["type"] == "invalid_arguments"
-    finally:
-        server.close()
