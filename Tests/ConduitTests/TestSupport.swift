@@ -159,3 +159,12 @@ func modernRequest(_ id: Int, _ method: String, params: JSONObject = [:], versio
     all["_meta"] = .object(meta)
     return ["jsonrpc": "2.0", "id": .int(Int64(id)), "method": .string(method), "params": .object(all)]
 }
+
+/// Runs long synchronous work (parsing the whole OpenAPI corpus, waiting for PyYAML) on a
+/// thread of its own. Held on one of the few cooperative threads (two on a two-core
+/// machine), it would stall every other test's async work for as long as it runs.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        startThread(named: "test-work") { continuation.resume(with: Result { try work() }) }
+    }
+}
