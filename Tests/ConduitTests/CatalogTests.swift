@@ -121,7 +121,7 @@ import Testing
             ("my-api.json: auth[0]: refers to credential \"token\", which \"credentials\" does not declare", {
                 $0["credentials"] = ["other": ["description": "x"]]
             }),
-            ("my-api.json: resources.widgets.methods.get.pagination: only list methods paginate", {
+            ("my-api.json: resources.widgets.methods.get.pagination: only list and custom methods page", {
                 setMethod(&$0, "widgets", "get", "pagination", ["style": "none"])
             }),
             ("my-api.json: resources.widgets.methods.list.pagination.style: must be cursor, page, offset, link or none", {

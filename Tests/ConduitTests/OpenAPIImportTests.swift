@@ -395,6 +395,55 @@ struct Failure: Error, CustomStringConvertible {
         #expect(imported.report.paging == ["cursor": 1, "last-id cursor": 1, "page": 1, "offset": 1, "link": 1])
     }
 
+    @Test func pagingShownOnlyByAnExampleIsRecognisedAndACustomReadThatPagesPagesLikeAList() throws {
+        let (imported, loaded) = try OpenAPIFixtures.load("chat.json")
+        let list = try loaded.tool("list_all_chat_channels")
+        #expect(list.method.pagination?.style == .cursor && list.method.pagination?.nextCursorPaths == [JSONPath("response_metadata.next_cursor")])
+        // Its only array is the records, whatever else the answer carries (`cache_ts`).
+        #expect(list.method.resultsPaths == [JSONPath("channels")])
+
+        let history = try loaded.tool("chat_channels_history")
+        #expect(history.kind == .custom && history.method.pages)
+        #expect(history.method.pagination?.maximumLimit == 200)
+        #expect(history.method.resultsPaths == [JSONPath("messages")], "found in the example: the schema is open")
+        #expect(history.argumentNames == ["channel", "limit", "next_cursor", "response_fields"])
+        #expect(history.outputSchema?["required"] == ["result", "next_cursor"])
+
+        // Nothing shows how replies page: its cursor stays an ordinary argument.
+        let replies = try loaded.tool("chat_channels_replies")
+        #expect(!replies.method.pages && replies.argumentNames == ["channel", "cursor"])
+        #expect(imported.report.paging == ["cursor": 1, "cursor (on a custom read)": 1])
+    }
+
+    @Test func aCustomReadThatPagesWalksEveryPageThroughItsOwnTool() async throws {
+        let messages = (1...7).map { "m\($0)" }
+        let server = try SandboxHTTPServer { request in
+            // Three to a page; the cursor is the index of the next message.
+            let start = Int(request.query.first { $0.name == "cursor" }?.value ?? "0") ?? 0
+            let size = Int(request.query.first { $0.name == "limit" }?.value ?? "3") ?? 3
+            let page = messages.dropFirst(start).prefix(size)
+            let next = start + page.count < messages.count ? String(start + page.count) : ""
+            return .json(["ok": true, "messages": .array(page.map { ["ts": .string($0)] }), "response_metadata": ["next_cursor": .string(next)]])
+        }
+        defer { server.stop() }
+        let (_, loaded) = try OpenAPIFixtures.load("chat.json")
+        let account = Account(integration: "chat.json", baseURL: "http://127.0.0.1:\(server.port)", credentials: ["access_token": "t"], source: "test")
+        let client = UpstreamClient(definition: loaded.definition, account: account, auth: Authenticator.chooseScheme(loaded.definition, credentials: account.credentials))
+        let tool = try loaded.tool("chat_channels_history")
+        var seen: [String] = []
+        var cursor: JSONValue?
+        for _ in 0..<10 {
+            var arguments: JSONObject = ["channel": "C1", "limit": 3]
+            if let cursor { arguments["next_cursor"] = cursor }
+            let result = await client.call(tool, arguments: arguments, context: CallContext())
+            #expect(!result.isError, "\(result.text)")
+            seen += (result.structured["result"]?.arrayValue ?? []).compactMap { $0["ts"]?.stringValue }
+            cursor = result.structured["next_cursor"]
+            if cursor == .null { break }
+        }
+        #expect(seen == messages)
+    }
+
     @Test func swaggerPagesAndCommaLists() throws {
         let (_, loaded) = try OpenAPIFixtures.load("swagger.json")
         let tool = try loaded.tool("list_all_legacy_files_folders_files")

@@ -79,7 +79,7 @@ package struct CatalogBuilder {
         let owned = method.pagination?.ownedParameters ?? []
 
         for parameter in method.parameters {
-            if method.kind == .list && owned.contains(parameter.name) { continue }
+            if method.pages && owned.contains(parameter.name) { continue }
             var argument = parameter.argument
             if parameter.location == .path && renameSingleIdentifier { argument = "id" }
             var schema = parameter.schema
@@ -124,7 +124,7 @@ package struct CatalogBuilder {
         if !(method.body?.files.isEmpty ?? true) {
             text += "\n\nStreams a local file from disk, reporting progress."
         }
-        if method.kind == .list {
+        if method.pages {
             let maximum = method.pagination?.maximumLimit.map { " (at most \($0))" } ?? ""
             properties["limit"] = .object([
                 "type": "integer", "minimum": 1,
@@ -139,7 +139,7 @@ package struct CatalogBuilder {
             // The paging contract is told once, in the server's instructions; each list
             // tool keeps the one rule a model must not miss, in next_cursor's description.
         }
-        if method.kind == .list || method.kind == .get, !method.binaryResponse, properties["response_fields"] == nil {
+        if method.pages || method.kind == .get, !method.binaryResponse, properties["response_fields"] == nil {
             properties["response_fields"] = .object([
                 "type": "array", "items": ["type": "string"],
                 "description": "Fields to keep per record (dotted paths, \"a.b\").",
@@ -168,7 +168,7 @@ package struct CatalogBuilder {
         inputSchema["additionalProperties"] = false
 
         var outputSchema = method.outputSchema.map(RedundantExamples.removed(from:))
-        if method.kind == .list && outputSchema == nil {
+        if method.pages && outputSchema == nil {
             outputSchema = [
                 "type": "object",
                 "properties": [

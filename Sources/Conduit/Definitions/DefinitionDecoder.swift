@@ -374,12 +374,14 @@ package struct DefinitionDecoder {
         var pagination: Pagination?
         if let paginationSpec = object(spec["pagination"], "\(path).pagination", required: false) {
             pagination = decodePagination(paginationSpec, "\(path).pagination")
-            if kind != .list { problem("\(path).pagination", "only list methods paginate") }
+            if kind != .list && kind != .custom { problem("\(path).pagination", "only list and custom methods page") }
         }
         var resultsPaths: [JSONPath] = []
         if let results = paths(spec, "results_path", path, required: false) {
             resultsPaths = results
-            if kind != .list { problem("\(path).results_path", "only list methods have results_path") }
+            if kind != .list && (kind != .custom || pagination == nil) {
+                problem("\(path).results_path", "only list methods and custom methods that page have results_path")
+            }
         }
 
         var binary = false
@@ -425,9 +427,9 @@ package struct DefinitionDecoder {
                 seen[property] = "body"
             }
         }
-        for reserved in ["limit", "next_cursor"] where kind == .list && seen[reserved] != nil {
+        for reserved in ["limit", "next_cursor"] where (kind == .list || pagination != nil) && seen[reserved] != nil {
             if pagination?.ownedParameters.contains(reserved) != true {
-                problem("\(path)", "list tools reserve the argument \"\(reserved)\"; give the vendor parameter another \"argument\" name")
+                problem("\(path)", "tools that page reserve the argument \"\(reserved)\"; give the vendor parameter another \"argument\" name")
             }
         }
 

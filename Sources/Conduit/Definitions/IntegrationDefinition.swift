@@ -127,6 +127,10 @@ package struct MethodDefinition: Sendable {
     /// This method's own API origin when it differs from the definition's (an OpenAPI
     /// operation- or path-level server); the account's `base_url` still replaces it.
     package var baseURL: String? = nil
+
+    /// Whether calls page with conduit's `limit` and `next_cursor`: every list, and any
+    /// other method whose definition says how it pages (Slack's `conversations.history`).
+    package var pages: Bool { kind == .list || pagination != nil }
 }
 
 package struct MethodExample: Sendable {

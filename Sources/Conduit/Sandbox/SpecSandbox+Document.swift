@@ -58,14 +58,7 @@ extension SpecSandbox {
         guard let media = response.content.first(where: { $0.mediaType.contains("json") }) ?? response.content.first else {
             return SpecOperation.Response(status: status, mediaType: nil)
         }
-        var example: JSONValue?
-        if let node = media.node {
-            if let value = node["example"]?.value {
-                example = value
-            } else if let first = node["examples"]?.members.first?.node, let resolved = document.resolve(first) {
-                example = resolved["value"]?.value
-            }
-        }
+        let example = media.example
         let mediaType = media.mediaType == "*/*" ? "application/octet-stream" : media.mediaType
         return SpecOperation.Response(status: status, mediaType: mediaType, example: example, schema: media.schema.map { translator.translate($0, depth: 0) })
     }

@@ -53,12 +53,12 @@ package struct ResponseInterpreter {
         var json = response.body
         if let fields, !json.isEmpty, let parsed = try? JSONValue.parse(json) {
             // Narrowed before paging and size limits apply, so a page holds more records.
-            let narrowed = tool.kind == .list ? fields.applyToRecords(in: parsed, at: tool.method.resultsPaths) : fields.apply(to: parsed)
+            let narrowed = tool.method.pages ? fields.applyToRecords(in: parsed, at: tool.method.resultsPaths) : fields.apply(to: parsed)
             json = narrowed.jsonBytes
         }
         if !json.isEmpty, let text = try? JSONText(validating: json) {
             // The common case: a JSON page passes through as bytes (see `JSONText`).
-            let result = tool.kind == .list && position != nil
+            let result = tool.method.pages && position != nil
                 ? listResult(text, position: position!, limit: limit, headers: response.headers)
                 : documentResult(text)
             return OversizedResult.fit(result, store: store, title: definition.title)
@@ -72,7 +72,7 @@ package struct ResponseInterpreter {
         // No body, or text that is not JSON.
         let body: JSONValue = response.body.isEmpty ? .null : .string(String(decoding: response.body, as: UTF8.self))
         var result: ToolCallResult
-        if tool.kind == .list, let position {
+        if tool.method.pages, let position {
             result = listResult(JSONText.of(body), position: position, limit: limit, headers: response.headers)
         } else {
             var structured: JSONObject = response.body.isEmpty ? ["status": .int(Int64(response.status))] : ["result": body]

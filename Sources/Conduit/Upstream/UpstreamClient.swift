@@ -110,7 +110,7 @@ package final class UpstreamClient: Sendable {
 
         var position: RequestBuilder.PagePosition?
         var limit: Int?
-        if tool.kind == .list {
+        if tool.method.pages {
             limit = arguments["limit"]?.intValue.map(Int.init)
             var cursor = ListCursor()
             if case .string(let text)? = arguments["next_cursor"], !text.isEmpty {

@@ -57,6 +57,9 @@ struct OpenAPIMedia {
     var schema: OpenAPINode?
     /// The media type object itself (examples, encoding).
     var node: OpenAPINode?
+    /// The document's example of this content: a 3.x `example` or first `examples` value,
+    /// or a 2.0 response's `examples` entry for the media type.
+    var example: JSONValue? = nil
 }
 
 struct OpenAPIResponse {
@@ -137,7 +140,11 @@ extension OpenAPIDocument {
                         if let schema = response["schema"] {
                             let types = produces.isEmpty ? ["application/json"] : produces
                             let isFile = resolve(schema)?.value["type"] == "file"
-                            content = types.map { OpenAPIMedia(mediaType: isFile && $0.contains("json") ? "application/octet-stream" : $0, schema: schema, node: nil) }
+                            let examples = response["examples"].flatMap(resolve)
+                            content = types.map {
+                                OpenAPIMedia(mediaType: isFile && $0.contains("json") ? "application/octet-stream" : $0, schema: schema, node: nil,
+                                             example: examples?[$0]?.value ?? examples?.members.first?.node.value)
+                            }
                         } else {
                             content = []
                         }
@@ -206,7 +213,11 @@ extension OpenAPIDocument {
         guard let content = node.flatMap(resolve) else { return [] }
         return content.members.map { type, raw in
             let media = resolve(raw)
-            return OpenAPIMedia(mediaType: type.lowercased(), schema: media?["schema"], node: media)
+            var example = media?["example"]?.value
+            if example == nil, let first = media?["examples"].flatMap(resolve)?.members.first?.node {
+                example = resolve(first)?["value"]?.value
+            }
+            return OpenAPIMedia(mediaType: type.lowercased(), schema: media?["schema"], node: media, example: example)
         }
     }
 

@@ -468,13 +468,27 @@ private struct ImportRun {
             if let pagination = paging.pagination { method["pagination"] = .object(pagination) }
             method["results_path"] = .string(planned.placement.resultsPath ?? "")
             if let style = paging.style { report.paging[style, default: 0] += 1 }
+        } else if kind == .custom, operation.method == "GET", OpenAPIPaging.takesPagingParameter(operation),
+                  let records = planned.placement.resultsPath
+                    ?? reader.resultsPath(reader.successSchema(operation), resourceWords: planned.placement.chain + [planned.placement.methodName], knownList: true)
+                    ?? OpenAPIShapeReader.resultsPath(of: reader.successExample(operation), knownList: true) {
+            // A read that pages but is not its resource's list (Slack's `conversations.history`)
+            // pages the same way under its own name, when its paging is recognised.
+            let found = OpenAPIPaging(operation: operation, reader: reader, resultsPath: records)
+            if let pagination = found.pagination, let style = found.style {
+                paging = found
+                method["pagination"] = .object(pagination)
+                method["results_path"] = .string(records)
+                report.paging["\(style) (on a custom read)", default: 0] += 1
+            }
         }
+        let pages = kind == .list || method["pagination"] != nil
 
         // Parameters.
         let placeholders = placeholders(in: path)
         let renamesToID = [.get, .update, .delete].contains(kind) && placeholders.count == 1
         var reserved: Set<String> = []
-        if kind == .list { reserved = ["limit", "next_cursor"] }
+        if pages { reserved = ["limit", "next_cursor"] }
         if renamesToID { reserved.insert("id") }
         var arguments: [String: String] = [:]  // argument → location
         var parameters: [JSONValue] = []
@@ -498,7 +512,7 @@ private struct ImportRun {
             }
             if let style = parameter.unusualStyle, !unusualStyles.contains(style) { unusualStyles.append(style) }
             var argument = OpenAPINaming.argumentName(parameter.name)
-            let owned = kind == .list && paging.owned.contains(parameter.name)
+            let owned = pages && paging.owned.contains(parameter.name)
             if !owned, reserved.contains(argument), !(parameter.location == .path && renamesToID) {
                 argument = "\(argument)_\(place)"
             }

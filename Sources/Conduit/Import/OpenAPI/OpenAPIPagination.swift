@@ -19,13 +19,17 @@ struct OpenAPIShapeReader {
 
     /// The JSON schema of the first successful answer (200, then the other 2xx).
     func successSchema(_ operation: OpenAPIOperation) -> OpenAPINode? {
+        successJSON(operation).lazy.compactMap(\.schema).first
+    }
+
+    /// The document's example of the first successful answer that has one.
+    func successExample(_ operation: OpenAPIOperation) -> JSONValue? {
+        successJSON(operation).lazy.compactMap(\.example).first
+    }
+
+    private func successJSON(_ operation: OpenAPIOperation) -> [OpenAPIMedia] {
         let ordered = operation.responses.filter(\.isSuccess).sorted { ($0.status == "200" ? 0 : 1) < ($1.status == "200" ? 0 : 1) }
-        for response in ordered {
-            for media in response.content where Self.isJSON(media.mediaType) {
-                if let schema = media.schema { return schema }
-            }
-        }
-        return nil
+        return ordered.flatMap { $0.content.filter { Self.isJSON($0.mediaType) } }
     }
 
     static func isJSON(_ mediaType: String) -> Bool {
@@ -51,8 +55,10 @@ struct OpenAPIShapeReader {
 
     /// Where a list answer keeps its records: `""` for an array body, else the name of the
     /// object's array field (the one named like the resource, a usual name, or the only
-    /// one); nil when the answer does not look like a list.
-    func resultsPath(_ schema: OpenAPINode?, resourceWords: [String]) -> String? {
+    /// one); nil when the answer does not look like a list. `knownList`: the operation is a
+    /// list by its name or its paging parameters, so its only array holds the records
+    /// whatever else the answer carries (Slack's `users.list` and its `cache_ts`).
+    func resultsPath(_ schema: OpenAPINode?, resourceWords: [String], knownList: Bool = false) -> String? {
         let top = shape(schema)
         if top.type == "array" { return "" }
         let arrays = top.properties.filter { shape($0.1).type == "array" }.map(\.0)
@@ -66,7 +72,7 @@ struct OpenAPIShapeReader {
         // a record that merely has a list among its fields (`/me` with its teams) is no list.
         guard arrays.count == 1 else { return nil }
         let others = top.properties.map(\.0).filter { $0 != arrays[0] }
-        return others.allSatisfy(Self.isEnvelopeField) ? arrays[0] : nil
+        return knownList || others.allSatisfy(Self.isEnvelopeField) ? arrays[0] : nil
     }
 
     /// Fields a list answer carries around its records.
@@ -91,6 +97,36 @@ struct OpenAPIShapeReader {
         }
         walk(schema, [], 0)
         return found
+    }
+
+    /// Scalar fields of an example answer to `depth` levels, with their dotted paths: what
+    /// the document shows when its schema leaves the answer open (Slack's
+    /// `response_metadata.next_cursor` on `users.list`).
+    static func scalarFields(of example: JSONValue?, depth: Int = 3) -> [(path: [String], type: String?)] {
+        var found: [(path: [String], type: String?)] = []
+        func walk(_ value: JSONValue, _ prefix: [String]) {
+            guard case .object(let object) = value else { return }
+            for (name, member) in object {
+                switch member {
+                case .object: if prefix.count + 1 < depth { walk(member, prefix + [name]) }
+                case .array: break
+                case .string: found.append((prefix + [name], "string"))
+                case .int, .double: found.append((prefix + [name], "number"))
+                case .bool: found.append((prefix + [name], "boolean"))
+                case .null: found.append((prefix + [name], nil))
+                }
+            }
+        }
+        if let example { walk(example, []) }
+        return found
+    }
+
+    /// Where an example answer keeps its records, by the same rules as `resultsPath`.
+    static func resultsPath(of example: JSONValue?, knownList: Bool = false) -> String? {
+        guard case .object(let object)? = example else { return nil }
+        let arrays = object.filter { if case .array = $0.value { return true } else { return false } }.map(\.key)
+        guard arrays.count == 1 else { return nil }
+        return knownList || object.map(\.key).allSatisfy { $0 == arrays[0] || isEnvelopeField($0) } ? arrays[0] : nil
     }
 
     /// Whether the records of a list answer have an `id` field.
@@ -152,7 +188,11 @@ extension OpenAPIPaging {
         var cursor = parameter(in: Self.cursorNames)
         if cursor == nil, let offset = parameter(in: ["offset"]), type(offset) == "string" { cursor = offset }
         if let cursor {
-            let fields = reader.scalarFields(schema)
+            // What the schema shows, then what only the example shows.
+            var fields = reader.scalarFields(schema)
+            for field in OpenAPIShapeReader.scalarFields(of: reader.successExample(operation)) where !fields.contains(where: { $0.path == field.path }) {
+                fields.append(field)
+            }
             let name = cursor.name
             let snake = OpenAPINaming.snakeCase(name)
             func score(_ field: (path: [String], type: String?)) -> Int {

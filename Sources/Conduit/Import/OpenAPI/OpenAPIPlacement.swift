@@ -147,8 +147,9 @@ struct OpenAPIPlanner {
             if chain.isEmpty { chain = [action] }
             switch (action, method) {
             case ("list", "GET"):
-                // A list whose answer the document leaves open keeps the body as its record.
-                let path = reader.resultsPath(reader.successSchema(operation), resourceWords: chain) ?? ""
+                // A list whose answer neither schema nor example shows keeps the body as its record.
+                let path = reader.resultsPath(reader.successSchema(operation), resourceWords: chain, knownList: true)
+                    ?? OpenAPIShapeReader.resultsPath(of: reader.successExample(operation), knownList: true) ?? ""
                 return OpenAPIPlacement(chain: chain, kind: .list, resultsPath: path)
             case ("create", "POST"), ("create", "PUT"):
                 return OpenAPIPlacement(chain: chain, kind: .create)
@@ -191,7 +192,8 @@ struct OpenAPIPlanner {
                     return OpenAPIPlacement(chain: fallbackChain, kind: .list, resultsPath: path)
                 }
                 if OpenAPIPaging.takesPagingParameter(operation), reader.shape(reader.successSchema(operation)).properties.isEmpty {
-                    return OpenAPIPlacement(chain: fallbackChain, kind: .list, resultsPath: "")
+                    let path = OpenAPIShapeReader.resultsPath(of: reader.successExample(operation), knownList: true) ?? ""
+                    return OpenAPIPlacement(chain: fallbackChain, kind: .list, resultsPath: path)
                 }
                 if !parent.isEmpty { return OpenAPIPlacement(chain: parent, kind: .custom, customName: Self.customName(last)) }
                 return OpenAPIPlacement(chain: fallbackChain, kind: .custom, customName: Self.customName(operationName ?? "retrieve"))
