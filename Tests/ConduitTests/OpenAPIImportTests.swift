@@ -34,6 +34,14 @@ enum OpenAPIFixtures {
         return url.path
     }
 
+    /// A definition with one query parameter, to vary in tests of the definition format.
+    static let minimalDefinition = """
+        {"name": "tiny", "title": "Tiny", "description": "A test API.", "base_url": "https://tiny.example.com",
+         "credentials": {}, "auth": [{"type": "none"}],
+         "resources": {"things": {"singular": "thing", "methods": {"list": {"http": "GET", "path": "/things", "description": "Things.",
+           "parameters": [{"name": "filter", "in": "query", "schema": {"type": "object"}}]}}}}}
+        """
+
     /// The problems an import that must fail reports.
     static func failure(_ path: String) -> [String] {
         do {
@@ -450,7 +458,58 @@ struct Failure: Error, CustomStringConvertible {
         #expect(tool.method.pagination?.style == .page && tool.method.pagination?.pageStart == 1)
         #expect(tool.method.pagination?.limitParameter == "page_size" && tool.method.pagination?.maximumLimit == 300)
         #expect(tool.method.resultsPaths == [JSONPath("files")])
-        #expect(tool.route(for: "ids") == .query("ids", commaSeparated: true))
+        #expect(tool.route(for: "ids") == .query("ids", style: .comma))
+    }
+}
+
+@Suite struct OpenAPIParameterStyleTests {
+    static let document = """
+        openapi: 3.0.3
+        info: {title: Styles, version: "1"}
+        servers: [{url: "https://styles.example.com"}]
+        paths:
+          /charges/search:
+            get:
+              summary: Search charges
+              parameters:
+                - {name: created, in: query, style: deepObject, explode: true, schema: {type: object, properties: {gte: {type: integer}, lt: {type: integer}}}}
+                - {name: expand, in: query, style: deepObject, schema: {type: object, properties: {fields: {type: array, items: {type: string}}}}}
+                - {name: window, in: query, schema: {type: object, properties: {from: {type: string}, to: {type: string}}}}
+                - {name: ids, in: query, style: pipeDelimited, explode: false, schema: {type: array, items: {type: string}}}
+                - {name: words, in: query, style: spaceDelimited, explode: false, schema: {type: array, items: {type: string}}}
+                - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}}}
+                - {name: labels, in: query, schema: {type: array, items: {type: string}}}
+                - {name: X-Trace, in: header, schema: {type: array, items: {type: string}}}
+              responses: {"200": {description: OK}}
+        """
+
+    @Test func eachStyleIsWrittenTheWayTheDocumentSays() throws {
+        let (imported, loaded) = try OpenAPIFixtures.load(path: OpenAPIFixtures.write(Self.document))
+        let tool = try #require(loaded.tools.first)
+        #expect(tool.route(for: "created") == .query("created", style: .deepObject))
+        #expect(imported.report.simplifications.allSatisfy { !$0.contains("serialisation") }, "\(imported.report.simplifications)")
+        let request = try RequestBuilder.build(tool: tool, arguments: [
+            "created": ["gte": 1_700_000_000, "lt": 1_800_000_000], "expand": ["fields": ["customer", "invoice"]],
+            "window": ["from": "a", "to": "b"], "ids": ["a", "b"], "words": ["x", "y"], "tags": ["t1", "t2"], "labels": ["l1", "l2"],
+            "X-Trace": ["p", "q"],
+        ], baseURL: "https://styles.example.com", position: nil)
+        let query = try #require(request.url.query(percentEncoded: false))
+        #expect(query == "created[gte]=1700000000&created[lt]=1800000000&expand[fields][]=customer&expand[fields][]=invoice"
+            + "&from=a&to=b&ids=a|b&words=x y&tags=t1,t2&labels=l1&labels=l2", "\(query)")
+        #expect(request.headers.first { $0.name == "X-Trace" }?.value == "p,q")
+    }
+
+    @Test func aStyleTheFormatDoesNotKnowOrPutWhereItCannotApplyIsAProblem() throws {
+        var definition = OpenAPIFixtures.minimalDefinition
+        definition = definition.replacingOccurrences(of: #""in": "query""#, with: #""in": "header", "style": "deep_object""#)
+        #expect(throws: DefinitionError.self) { try DefinitionLoader.decode(Array(definition.utf8), source: "x.json") }
+        definition = OpenAPIFixtures.minimalDefinition.replacingOccurrences(of: #""in": "query""#, with: #""in": "query", "style": "matrix""#)
+        do {
+            _ = try DefinitionLoader.decode(Array(definition.utf8), source: "x.json")
+            Issue.record("expected a problem")
+        } catch {
+            #expect(error.problems.first?.message.hasPrefix("must be \"form\", \"comma\", \"pipe\", \"space\", \"deep_object\"") == true, "\(error.problems)")
+        }
     }
 }
 

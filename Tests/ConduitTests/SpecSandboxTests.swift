@@ -64,6 +64,18 @@ import Testing
         #expect(try send(stand, "GET", "/v2/gadgets").0 == 404)
     }
 
+    @Test func aRequiredObjectParameterCountsAsSentInEitherOfItsForms() throws {
+        let range: JSONObject = ["type": "object", "properties": ["gte": ["type": "integer"]]]
+        let stand = SpecSandbox(operations: [
+            SpecOperation(method: "GET", path: "/charges", parameters: [.init(name: "created", location: .query, isRequired: true, schema: range)],
+                          success: .init(status: 200, mediaType: "application/json", example: ["data": []])),
+        ], basePath: "")
+        #expect(try send(stand, "GET", "/charges?created%5Bgte%5D=5").0 == 200, "deepObject")
+        #expect(try send(stand, "GET", "/charges?gte=5").0 == 200, "form, exploded")
+        let (status, answer) = try send(stand, "GET", "/charges?other=5")
+        #expect(status == 400 && answer?["problems"] == ["missing required query parameter \"created\""])
+    }
+
     @Test func whatACallCreatesChangesOrDeletesStays() throws {
         let stand = sandbox()
         let (status, created) = try send(stand, "POST", "/v2/widgets", body: ["name": "Cog", "color": "blue"])

@@ -88,7 +88,7 @@ package struct CatalogBuilder {
             if parameter.isRequired { required.append(argument) }
             switch parameter.location {
             case .path: routes.append((argument, .path(parameter.name)))
-            case .query: routes.append((argument, .query(parameter.name, commaSeparated: parameter.commaSeparated)))
+            case .query: routes.append((argument, .query(parameter.name, style: parameter.style)))
             case .header: routes.append((argument, .header(parameter.name)))
             }
             if parameter.sendDefault, let value = parameter.schema["default"] { defaults.append((argument, value)) }

@@ -1,7 +1,7 @@
 /// Where one tool argument goes in the upstream request.
 package enum ArgumentRoute: Sendable, Equatable {
     case path(String)
-    case query(String, commaSeparated: Bool)
+    case query(String, style: QueryStyle)
     case header(String)
     /// One property of a flattened body object.
     case bodyProperty(String)

@@ -474,10 +474,13 @@ package struct DefinitionDecoder {
             return nil
         }
         let schema = object(spec["schema"], "\(path).schema", required: false) ?? ["type": "string"]
-        var commaSeparated = false
-        if let style = string(spec, "style", path, required: false) {
-            if style == "comma" { commaSeparated = true } else if style != "form" {
-                problem("\(path).style", "must be \"comma\" or \"form\"")
+        var style = QueryStyle.form
+        if let text = string(spec, "style", path, required: false) {
+            if let known = QueryStyle(rawValue: text) {
+                style = known
+                if ![.form, .comma].contains(style) && location != .query { problem("\(path).style", "only query parameters take \"\(text)\"") }
+            } else {
+                problem("\(path).style", "must be \(QueryStyle.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
             }
         }
         let sendDefault = bool(spec, "send_default", path) ?? false
@@ -486,7 +489,7 @@ package struct DefinitionDecoder {
             name: name, argument: argument, location: location,
             isRequired: location == .path || (bool(spec, "required", path) ?? false),
             description: string(spec, "description", path, required: false),
-            schema: schema, commaSeparated: commaSeparated, sendDefault: sendDefault
+            schema: schema, style: style, sendDefault: sendDefault
         )
     }
 

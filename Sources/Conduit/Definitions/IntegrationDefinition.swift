@@ -146,8 +146,23 @@ package struct ParameterDefinition: Sendable {
     package var isRequired: Bool
     package var description: String?
     package var schema: JSONObject
-    package var commaSeparated: Bool
+    package var style: QueryStyle = .form
     package var sendDefault: Bool
+}
+
+/// How a query parameter's list or object value is written (OpenAPI's `style`).
+package enum QueryStyle: String, Sendable, CaseIterable {
+    /// Lists repeat the name (`id=1&id=2`); an object's properties are parameters of their own.
+    case form
+    /// `id=1,2`; an object as `name=key,value,key,value`.
+    case comma
+    /// `id=1|2` and `id=1%202` (pipeDelimited, spaceDelimited).
+    case pipe, space
+    /// An object as `name[key]=value`, nested as `name[a][b]=value`, lists as `name[key][]=v`.
+    case deepObject = "deep_object"
+
+    /// Whether a model's comma-separated text is read as this parameter's list.
+    package var takesCommaText: Bool { self == .comma }
 }
 
 package struct BodyDefinition: Sendable {

@@ -211,7 +211,12 @@ package final class SpecSandbox: SandboxVendor {
         switch parameter.location {
         case .path: return nil
         case .query:
-            return request.query.first { $0.name == parameter.name || $0.name == parameter.name + "[]" }?.value
+            if let pair = request.query.first(where: { $0.name == parameter.name || $0.name == parameter.name + "[]" }) { return pair.value }
+            guard ArgumentValidator.allowedTypes(parameter.schema).contains("object") else { return nil }
+            // An object written as `name[key]=…` (deepObject) or as its own properties (form).
+            let properties = parameter.schema["properties"]?.objectValue
+            let sent = request.query.contains { $0.name.hasPrefix(parameter.name + "[") || properties?[$0.name] != nil }
+            return sent ? "" : nil
         case .header:
             return request.header(parameter.name)
         case .cookie:

@@ -12,7 +12,7 @@ package enum ArgumentReader {
         let properties = tool.inputSchema["properties"]?.objectValue ?? [:]
         var commaLists: Set<String> = []
         for (argument, route) in tool.routes {
-            if case .query(_, commaSeparated: true) = route { commaLists.insert(argument) }
+            if case .query(_, let style) = route, style.takesCommaText { commaLists.insert(argument) }
         }
         var read = arguments
         var notes: [String] = []

@@ -76,6 +76,37 @@ package enum RequestBuilder {
         }
     }
 
+    /// A path or header value: a list comma-joined (OpenAPI's `simple` style).
+    static func simpleText(_ value: JSONValue) -> String {
+        if case .array(let elements) = value { return elements.map(wireText).joined(separator: ",") }
+        return wireText(value)
+    }
+
+    /// The query pairs one argument becomes, written in its parameter's style.
+    static func queryPairs(_ name: String, _ value: JSONValue, style: QueryStyle) -> [(String, String)] {
+        switch (value, style) {
+        case (.array(let elements), .comma): return [(name, elements.map(wireText).joined(separator: ","))]
+        case (.array(let elements), .pipe): return [(name, elements.map(wireText).joined(separator: "|"))]
+        case (.array(let elements), .space): return [(name, elements.map(wireText).joined(separator: " "))]
+        case (.array(let elements), _): return elements.map { (name, wireText($0)) }
+        case (.object(let object), .deepObject): return deepPairs(name, .object(object))
+        case (.object(let object), .form): return object.filter { !$0.value.isNull }.map { ($0.key, simpleText($0.value)) }
+        case (.object(let object), _):
+            let separator = style == .pipe ? "|" : style == .space ? " " : ","
+            return [(name, object.filter { !$0.value.isNull }.flatMap { [$0.key, simpleText($0.value)] }.joined(separator: separator))]
+        default: return [(name, wireText(value))]
+        }
+    }
+
+    /// `filter[status]=open`, `filter[created][gte]=5`, `expand[]=a`: Stripe's and Rails' brackets.
+    private static func deepPairs(_ prefix: String, _ value: JSONValue) -> [(String, String)] {
+        switch value {
+        case .object(let object): return object.filter { !$0.value.isNull }.flatMap { deepPairs("\(prefix)[\($0.key)]", $0.value) }
+        case .array(let elements): return elements.flatMap { deepPairs("\(prefix)[]", $0) }
+        default: return [(prefix, wireText(value))]
+        }
+    }
+
     /// Where a list call should start, and how big a vendor page to ask for.
     package struct PagePosition: Sendable {
         package var cursor: ListCursor
@@ -99,19 +130,11 @@ package enum RequestBuilder {
             guard let value = effective[argument], !value.isNull else { continue }
             switch route {
             case .path(let name):
-                path = path.replacing("{\(name)}", with: encodePathSegment(wireText(value)))
-            case .query(let name, let comma):
-                if case .array(let elements) = value {
-                    if comma {
-                        query.append((name, elements.map(wireText).joined(separator: ",")))
-                    } else {
-                        for element in elements { query.append((name, wireText(element))) }
-                    }
-                } else {
-                    query.append((name, wireText(value)))
-                }
+                path = path.replacing("{\(name)}", with: encodePathSegment(simpleText(value)))
+            case .query(let name, let style):
+                query += queryPairs(name, value, style: style)
             case .header(let name):
-                let text = wireText(value)
+                let text = simpleText(value)
                 if text.contains(where: { $0 == "\r" || $0 == "\n" }) {
                     throw ToolCallError.invalidArguments(["argument \"\(argument)\" must not contain line breaks"])
                 }

@@ -39,9 +39,10 @@ struct OpenAPIParameter {
     var deprecated: Bool
     /// The parameter's schema (Swagger 2.0's inline type, format, items… gathered into one).
     var schema: OpenAPINode?
-    /// Sent as one comma-joined value rather than repeated (`explode: false`, `collectionFormat: csv`).
-    var commaSeparated: Bool
-    /// A serialisation conduit sends only approximately (`deepObject`, `pipeDelimited`, …).
+    /// How a list or object value is written: repeated (`form`, `multi`), comma-joined
+    /// (`explode: false`, `csv`, and every header and path list), `pipe`, `space`, `deepObject`.
+    var style: QueryStyle
+    /// A serialisation conduit sends only approximately (`matrix`, `label`, `tsv`), as plain or comma-joined values.
     var unusualStyle: String?
 }
 
@@ -224,7 +225,7 @@ extension OpenAPIDocument {
     /// A parameter in one shape: 3.x `schema` (or `content`), or 2.0's inline keywords.
     private func readParameter(_ node: OpenAPINode, name: String, location: OpenAPIParameter.Location) -> OpenAPIParameter? {
         var schema = node["schema"]
-        var commaSeparated = false
+        var written = QueryStyle.form
         var unusual: String?
         if version == .swagger2 {
             // The schema keywords sit on the parameter itself.
@@ -236,8 +237,14 @@ extension OpenAPIDocument {
             schema = OpenAPINode(value: .object(object), location: node.location)
             if node.value["type"] == "array" {
                 let format = node["collectionFormat"]?.string ?? "csv"
-                commaSeparated = format != "multi"
-                if !["csv", "multi"].contains(format) { unusual = "collectionFormat \(format)" }
+                switch format {
+                case "multi" where location == .query: written = .form
+                case "pipes" where location == .query: written = .pipe
+                case "ssv" where location == .query: written = .space
+                default:
+                    written = .comma
+                    if !["csv", "multi", "pipes", "ssv"].contains(format) { unusual = "collectionFormat \(format)" }
+                }
             }
         } else {
             if schema == nil, let first = node["content"].flatMap(resolve)?.members.first {
@@ -246,18 +253,24 @@ extension OpenAPIDocument {
             let style = node["style"]?.string
             let explode = node.value["explode"]?.boolValue ?? (style == nil || style == "form")
             if location == .query || location == .cookie {
-                if (style == nil || style == "form") && !explode { commaSeparated = true }
-                if let style, style != "form" { unusual = "style \(style)" }
+                switch style ?? "form" {
+                case "form": written = explode ? .form : .comma
+                // Delimited styles join only when not exploded; exploded, they repeat like form.
+                case "pipeDelimited": written = explode ? .form : .pipe
+                case "spaceDelimited": written = explode ? .form : .space
+                case "deepObject": written = .deepObject
+                default: unusual = "style \(style ?? "")"
+                }
             } else if location == .header || location == .path {
                 // simple style: arrays are comma lists.
-                commaSeparated = true
+                written = .comma
                 if let style, style != "simple" { unusual = "style \(style)" }
             }
         }
         return OpenAPIParameter(
             name: name, location: location, isRequired: location == .path || node.value["required"] == true,
             description: Self.text(node["description"]?.string), deprecated: node.value["deprecated"] == true,
-            schema: schema, commaSeparated: commaSeparated, unusualStyle: unusual)
+            schema: schema, style: written, unusualStyle: unusual)
     }
 
     /// Swagger 2.0 `formData` parameters as one object body: multipart when a field is a

@@ -532,7 +532,12 @@ private struct ImportRun {
             // A parameter's description lives on the parameter.
             if entry["description"] != nil { schema["description"] = nil }
             entry["schema"] = .object(schema)
-            if parameter.commaSeparated, ArgumentValidator.allowedTypes(schema).contains("array") { entry["style"] = "comma" }
+            let types = ArgumentValidator.allowedTypes(schema)
+            if types.contains("array") || types.contains("object") || types.isEmpty {
+                // Only a list or an object is written differently; `comma` on a header or path list.
+                let style = parameter.location == .query ? parameter.style : parameter.style == .comma && types.contains("array") ? .comma : .form
+                if style != .form { entry["style"] = .string(style.rawValue) }
+            }
             parameters.append(.object(entry))
         }
         for name in placeholders where !declaredPath.contains(name) {
