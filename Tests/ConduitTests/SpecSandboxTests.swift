@@ -66,14 +66,53 @@ import Testing
 
     @Test func aRequiredObjectParameterCountsAsSentInEitherOfItsForms() throws {
         let range: JSONObject = ["type": "object", "properties": ["gte": ["type": "integer"]]]
+        let who: JSONObject = ["type": "object", "oneOf": [["properties": ["user_id": ["type": "string"]]], ["properties": ["email": ["type": "string"]]]]]
         let stand = SpecSandbox(operations: [
             SpecOperation(method: "GET", path: "/charges", parameters: [.init(name: "created", location: .query, isRequired: true, schema: range)],
+                          success: .init(status: 200, mediaType: "application/json", example: ["data": []])),
+            SpecOperation(method: "GET", path: "/events", parameters: [.init(name: "filter", location: .query, isRequired: true, schema: who)],
                           success: .init(status: 200, mediaType: "application/json", example: ["data": []])),
         ], basePath: "")
         #expect(try send(stand, "GET", "/charges?created%5Bgte%5D=5").0 == 200, "deepObject")
         #expect(try send(stand, "GET", "/charges?gte=5").0 == 200, "form, exploded")
+        #expect(try send(stand, "GET", "/events?email=a%40b.test").0 == 200, "a property of one of its choices")
+        #expect(try send(stand, "GET", "/events?gte=5").0 == 400)
         let (status, answer) = try send(stand, "GET", "/charges?other=5")
         #expect(status == 400 && answer?["problems"] == ["missing required query parameter \"created\""])
+    }
+
+    @Test func formAndMultipartBodiesAreCheckedAgainstTheirFields() throws {
+        let message: JSONObject = [
+            "type": "object", "required": ["channel", "file"],
+            "properties": ["channel": ["type": "string"], "count": ["type": "integer"], "urgent": ["type": "boolean"],
+                           "tags": ["type": "array", "items": ["type": "string"]], "file": ["type": "string", "format": "binary"]],
+        ]
+        let stand = SpecSandbox(operations: [
+            SpecOperation(method: "POST", path: "/post", body: .init(isRequired: true, mediaTypes: ["application/x-www-form-urlencoded"], schema: message),
+                          success: .init(status: 200, mediaType: "application/json", example: ["ok": true])),
+            SpecOperation(method: "POST", path: "/upload", body: .init(isRequired: true, mediaTypes: ["multipart/form-data"], schema: message),
+                          success: .init(status: 200, mediaType: "application/json", example: ["ok": true])),
+        ], basePath: "")
+        func post(_ path: String, _ contentType: String, _ body: String) -> (Int, [String]) {
+            let response = stand.respond(to: SandboxRequest(method: "POST", target: path, headers: ["content-type": contentType], body: Array(body.utf8)))
+            let said = (try? JSONValue.parse(response.body))?["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            return (response.status, said)
+        }
+        let form = "application/x-www-form-urlencoded"
+        #expect(post("/post", form, "channel=C1&file=x&count=3&urgent=true&tags=a&tags=b").0 == 200)
+        #expect(post("/post", form, "channel=C%201&file=x&tags=%5B%22a%22%5D").0 == 200, "a list may also come as JSON text")
+        let (status, said) = post("/post", form, "count=three&urgent=maybe")
+        #expect(status == 400)
+        #expect(said.contains { $0.contains("channel") } && said.contains { $0.contains("count") } && said.contains { $0.contains("urgent") }, "\(said)")
+
+        let multipart = "multipart/form-data; boundary=XyZ"
+        let parts = "--XyZ\r\nContent-Disposition: form-data; name=\"channel\"\r\n\r\nC1\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\u{1}\u{2}\r\n--XyZ--\r\n"
+        #expect(post("/upload", multipart, parts).0 == 200)
+        let withoutFile = "--XyZ\r\nContent-Disposition: form-data; name=\"channel\"\r\n\r\nC1\r\n--XyZ--\r\n"
+        let missing = post("/upload", multipart, withoutFile)
+        #expect(missing.0 == 400 && missing.1.contains { $0.contains("file") }, "\(missing)")
+        #expect(post("/upload", multipart, "not multipart at all").1 == ["the multipart body is not well formed"])
     }
 
     @Test func whatACallCreatesChangesOrDeletesStays() throws {

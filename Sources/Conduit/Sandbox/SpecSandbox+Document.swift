@@ -31,10 +31,11 @@ extension SpecSandbox {
             }
             var body: SpecOperation.Body?
             if let given = operation.body {
-                let json = given.content.first { $0.mediaType.contains("json") }
+                let checked = given.content.first { $0.mediaType.contains("json") }
+                    ?? given.content.first { $0.mediaType.hasPrefix("application/x-www-form-urlencoded") || $0.mediaType.hasPrefix("multipart/form-data") }
                 body = SpecOperation.Body(
                     isRequired: given.isRequired, mediaTypes: given.content.map(\.mediaType),
-                    schema: json?.schema.map { input.translate($0, depth: 0) })
+                    schema: checked?.schema.map { input.translate($0, depth: 0) })
             }
             operations.append(SpecOperation(
                 method: operation.method.uppercased(), path: path, parameters: parameters, body: body,

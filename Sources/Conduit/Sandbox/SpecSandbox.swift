@@ -20,7 +20,7 @@ package struct SpecOperation: Sendable {
         package var isRequired: Bool
         /// Media types the document accepts (`application/json`, `multipart/form-data`, …).
         package var mediaTypes: [String]
-        /// The JSON body's schema, when the body is JSON.
+        /// The body's schema: the JSON one, else the form's or multipart's (its fields).
         package var schema: JSONObject?
     }
 
@@ -188,15 +188,34 @@ package final class SpecSandbox: SandboxVendor {
         if let spec = operation.body {
             if request.body.isEmpty {
                 if spec.isRequired { problems.append("the request body is required") }
-            } else if let schema = spec.schema, (request.header("content-type") ?? "").contains("json") || spec.mediaTypes.allSatisfy({ $0.contains("json") }) {
-                if let parsed = try? JSONValue.parse(request.body) {
-                    body = parsed
-                    // A PATCH sends the fields it changes: the schema's types hold, its required list does not.
-                    var checked = schema
-                    if operation.method == "PATCH" { checked["required"] = nil }
-                    problems += ArgumentValidator.problems(of: parsed, schema: checked, at: "body")
-                } else {
-                    problems.append("the request body is not valid JSON")
+            } else if let schema = spec.schema {
+                // A PATCH sends the fields it changes: the schema's types hold, its required list does not.
+                var checked = schema
+                if operation.method == "PATCH" { checked["required"] = nil }
+                let contentType = (request.header("content-type") ?? "").lowercased()
+                if contentType.contains("json") || spec.mediaTypes.allSatisfy({ $0.contains("json") }) {
+                    if let parsed = try? JSONValue.parse(request.body) {
+                        body = parsed
+                        problems += ArgumentValidator.problems(of: parsed, schema: checked, at: "body")
+                    } else {
+                        problems.append("the request body is not valid JSON")
+                    }
+                } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
+                    let pairs = String(decoding: request.body, as: UTF8.self).split(separator: "&").map { pair in
+                        let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                        return (SandboxRequest.formDecode(halves[0]), halves.count > 1 ? SandboxRequest.formDecode(halves[1]) : "")
+                    }
+                    let fields = Self.fields(pairs, schema: schema)
+                    body = .object(fields)
+                    problems += ArgumentValidator.problems(of: .object(fields), schema: checked, at: "body")
+                } else if contentType.hasPrefix("multipart/form-data") {
+                    if let parts = FormData.parts(of: request.body, contentType: request.header("content-type")) {
+                        // A file part stands as its file name: the schema calls it a (binary) string.
+                        let pairs = parts.map { ($0.name, $0.filename ?? String(decoding: $0.bytes, as: UTF8.self)) }
+                        problems += ArgumentValidator.problems(of: .object(Self.fields(pairs, schema: schema)), schema: checked, at: "body")
+                    } else {
+                        problems.append("the multipart body is not well formed")
+                    }
                 }
             }
         }
@@ -206,6 +225,34 @@ package final class SpecSandbox: SandboxVendor {
         return answer(operation, request: request, values: routed.values, body: body)
     }
 
+    /// A form's or multipart body's fields as the values its schema describes: texts read as
+    /// numbers, flags, or JSON lists and objects where the schema wants those, a repeated
+    /// field as a list. A text that cannot be read so stays text, for the check to refuse.
+    static func fields(_ pairs: [(String, String)], schema: JSONObject) -> JSONObject {
+        let properties = schema["properties"]?.objectValue ?? [:]
+        var fields = JSONObject()
+        for (name, text) in pairs {
+            let wanted = properties[name]?.objectValue ?? [:]
+            let types = ArgumentValidator.allowedTypes(wanted)
+            if types.contains("array"), !text.hasPrefix("[") {
+                let item = Self.value(text, types: ArgumentValidator.allowedTypes(wanted["items"]?.objectValue ?? [:]))
+                fields[name] = .array((fields[name]?.arrayValue ?? []) + [item])
+            } else {
+                fields[name] = Self.value(text, types: types)
+            }
+        }
+        return fields
+    }
+
+    private static func value(_ text: String, types: [String]) -> JSONValue {
+        if types.contains("string") || types.isEmpty { return .string(text) }
+        if types.contains("integer"), let number = Int64(text) { return .int(number) }
+        if types.contains("number"), let number = Double(text) { return .double(number) }
+        if types.contains("boolean"), text == "true" || text == "false" { return .bool(text == "true") }
+        if types.contains("array") || types.contains("object"), let parsed = try? JSONValue.parse(Array(text.utf8)) { return parsed }
+        return .string(text)
+    }
+
     /// A parameter's value in the request (query, header or cookie), if sent.
     private func present(_ parameter: SpecOperation.Parameter, in request: SandboxRequest) -> String? {
         switch parameter.location {
@@ -213,9 +260,11 @@ package final class SpecSandbox: SandboxVendor {
         case .query:
             if let pair = request.query.first(where: { $0.name == parameter.name || $0.name == parameter.name + "[]" }) { return pair.value }
             guard ArgumentValidator.allowedTypes(parameter.schema).contains("object") else { return nil }
-            // An object written as `name[key]=…` (deepObject) or as its own properties (form).
-            let properties = parameter.schema["properties"]?.objectValue
-            let sent = request.query.contains { $0.name.hasPrefix(parameter.name + "[") || properties?[$0.name] != nil }
+            // An object written as `name[key]=…` (deepObject) or as its own properties (form),
+            // which may be those of any of its `oneOf` choices (Intercom's `user_id` or `email`).
+            let shapes = [parameter.schema] + ["oneOf", "anyOf", "allOf"].flatMap { parameter.schema[$0]?.arrayValue?.compactMap(\.objectValue) ?? [] }
+            let properties = Set(shapes.flatMap { $0["properties"]?.objectValue?.keys ?? [] })
+            let sent = request.query.contains { $0.name.hasPrefix(parameter.name + "[") || properties.contains($0.name) }
             return sent ? "" : nil
         case .header:
             return request.header(parameter.name)
