@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Conduit
@@ -292,6 +293,68 @@ extension Tool {
             "api_key", "query_key_api_key", "cookie_key_api_key", "username", "password", "access_token", "oauth_access_token",
             "client_id", "client_secret", "machines_client_id", "machines_client_secret",
         ])
+    }
+
+    static let mixedDocument = """
+        openapi: 3.0.3
+        info: {title: Mixed Locks, version: "1"}
+        servers: [{url: "https://mixed.example.com"}]
+        security: [{botKey: []}, {userToken: []}]
+        paths:
+          /doors:
+            get: {summary: List doors, responses: {"200": {description: OK}}}
+          /me:
+            get: {summary: The signed-in user, security: [{userToken: []}], responses: {"200": {description: OK}}}
+          /guilds:
+            get: {summary: List guilds, security: [{botKey: []}], responses: {"200": {description: OK}}}
+          /health:
+            get: {summary: Health, security: [], responses: {"200": {description: OK}}}
+        components:
+          securitySchemes:
+            botKey: {type: apiKey, in: header, name: X-Bot-Key}
+            userToken: {type: http, scheme: bearer}
+        """
+
+    @Test func eachOperationSignsWithTheSchemesItAccepts() async throws {
+        let (imported, loaded) = try OpenAPIFixtures.load(path: OpenAPIFixtures.write(Self.mixedDocument))
+        #expect(loaded.definition.authIDs == ["botKey": 0, "userToken": 1])
+        let seen = Mutex<[String: String]>([:])
+        let server = try SandboxHTTPServer { request in
+            seen.withLock { $0[request.path] = request.header("X-Bot-Key").map { "key " + $0 } ?? request.header("Authorization") ?? "nothing" }
+            return .json(["ok": true])
+        }
+        defer { server.stop() }
+        func call(_ tool: String, credentials: [String: String]) async throws -> ToolCallResult {
+            let account = Account(integration: "mixed.yaml", baseURL: "http://127.0.0.1:\(server.port)", credentials: credentials, source: "test")
+            let client = UpstreamClient(definition: loaded.definition, account: account, auth: Authenticator.chooseScheme(loaded.definition, credentials: credentials))
+            return await client.call(try loaded.tool(tool), arguments: [:], context: CallContext())
+        }
+        let both = ["api_key": "k1", "access_token": "t1"]
+        for tool in ["mixed_locks_doors_retrieve", "mixed_locks_me_retrieve", "mixed_locks_guilds_retrieve", "mixed_locks_health_retrieve"] {
+            let result = try await call(tool, credentials: both)
+            #expect(!result.isError, "\(tool): \(result.text)")
+        }
+        #expect(seen.withLock { $0 } == ["/doors": "key k1", "/me": "Bearer t1", "/guilds": "key k1", "/health": "nothing"])
+        // With only the bot key, the user's own operation says what it needs; the open one needs nothing.
+        let refused = try await call("mixed_locks_me_retrieve", credentials: ["api_key": "k1"])
+        #expect(refused.isError && refused.text.contains("set access_token under \"credentials\""), "\(refused.text)")
+        #expect(try await !call("mixed_locks_health_retrieve", credentials: [:]).isError)
+        #expect(imported.report.schemesByTool == ["userToken": 1, "botKey": 1, "": 1])
+        #expect(imported.report.rendered().contains("1 tool sends no credentials: the document leaves its operation open"))
+    }
+
+    @Test func aMethodNamingAnUnknownSchemeIsAProblem() throws {
+        let definition = OpenAPIFixtures.minimalDefinition
+            .replacingOccurrences(of: #""auth": [{"type": "none"}]"#, with: #""auth": [{"type": "none", "id": "open"}, {"type": "none", "id": "open"}]"#)
+            .replacingOccurrences(of: #""description": "Things.","#, with: #""description": "Things.", "auth": ["closed"],"#)
+        do {
+            _ = try DefinitionLoader.decode(Array(definition.utf8), source: "x.json")
+            Issue.record("expected problems")
+        } catch {
+            let said = error.problems.map(\.description)
+            #expect(said.contains { $0.contains("auth[1].id: must be a non-empty string no other scheme uses") }, "\(said)")
+            #expect(said.contains { $0.contains("names auth scheme \"closed\", which no \"auth\" entry has as its id (ids: open)") }, "\(said)")
+        }
     }
 
     @Test func swaggerSchemesAndCredentialParametersLeftToAuth() throws {

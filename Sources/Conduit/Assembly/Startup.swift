@@ -144,7 +144,9 @@ package enum Startup {
         let sandbox: RunningSandbox
         do {
             sandbox = try Sandbox.start(
-                name: definition.name, spec: SpecSandbox(operations: SpecSandbox.operations(of: document, carriers: carriers)), credentials: credentials)
+                name: definition.name,
+                spec: SpecSandbox(operations: SpecSandbox.operations(of: document, carriers: carriers, schemes: definition.authIDs.mapValues { definition.auth[$0] })),
+                credentials: credentials)
         } catch {
             throw Failure([error.description])
         }

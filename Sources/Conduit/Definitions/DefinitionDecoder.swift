@@ -26,6 +26,8 @@ package struct DefinitionError: Error, Sendable, CustomStringConvertible {
 /// every problem (with its JSON path) rather than stopping at the first.
 package struct DefinitionDecoder {
     private(set) var problems: [DefinitionProblem] = []
+    /// The auth schemes' ids (scheme id → index), for the methods that name them.
+    private var authIndex: [String: Int] = [:]
 
     // The keys each part of a definition may hold.
     private static let knownRootKeys: Set<String> = [
@@ -36,7 +38,7 @@ package struct DefinitionDecoder {
     private static let knownMethodKeys: Set<String> = [
         "http", "path", "summary", "description", "scopes", "tags", "parameters", "body", "pagination",
         "results_path", "response", "async", "read_only", "idempotent", "destructive", "output_schema", "examples",
-        "next_step", "operation_id", "base_url",
+        "next_step", "operation_id", "base_url", "auth",
     ]
     private static let knownParameterKeys: Set<String> = ["name", "argument", "in", "required", "description", "schema", "style", "send_default"]
     private static let knownBodyKeys: Set<String> = ["content_type", "required", "schema", "jsonapi_type", "jsonapi_id", "files", "flatten"]
@@ -200,6 +202,13 @@ package struct DefinitionDecoder {
             if case .array(let schemes) = authValue, !schemes.isEmpty {
                 for (index, schemeValue) in schemes.enumerated() {
                     if let scheme = decodeAuth(schemeValue, "auth[\(index)]", credentialNames: credentialNames) {
+                        if let id = schemeValue["id"] {
+                            if let text = id.stringValue, !text.isEmpty, authIndex[text] == nil {
+                                authIndex[text] = auth.count
+                            } else {
+                                problem("auth[\(index)].id", "must be a non-empty string no other scheme uses")
+                            }
+                        }
                         auth.append(scheme)
                     }
                 }
@@ -245,7 +254,7 @@ package struct DefinitionDecoder {
         return IntegrationDefinition(
             name: name, title: title, description: description, instructions: instructions,
             baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
-            credentials: credentials, auth: auth, errorMessagePaths: errorPaths,
+            credentials: credentials, auth: auth, authIDs: authIndex, errorMessagePaths: errorPaths,
             rateLimitHeaders: rateLimits, binaryMediaTypes: binaryMediaTypes, resources: resources, unified: unified
         )
     }
@@ -455,6 +464,14 @@ package struct DefinitionDecoder {
         if let base = string(spec, "base_url", path, required: false) {
             if !(base.hasPrefix("https://") || base.hasPrefix("http://")) { problem("\(path).base_url", "must start with https:// or http://") }
             method.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+        }
+        if spec["auth"] != nil {
+            let ids = strings(spec, "auth", path)
+            method.auth = ids.compactMap { id in
+                if let index = authIndex[id] { return index }
+                problem("\(path).auth", "names auth scheme \"\(id)\", which no \"auth\" entry has as its id (ids: \(authIndex.keys.sorted().joined(separator: ", ")))")
+                return nil
+            }
         }
         return method
     }

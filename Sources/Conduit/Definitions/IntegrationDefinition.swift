@@ -10,6 +10,8 @@ package struct IntegrationDefinition: Sendable {
     package var baseURL: String
     package var credentials: [CredentialSpec]
     package var auth: [AuthScheme]
+    /// Each auth scheme's `id`, where the definition names it: scheme id → index in `auth`.
+    package var authIDs: [String: Int] = [:]
     package var errorMessagePaths: [JSONPath]
     package var rateLimitHeaders: RateLimitHeaders
     package var binaryMediaTypes: [String]
@@ -127,6 +129,9 @@ package struct MethodDefinition: Sendable {
     /// This method's own API origin when it differs from the definition's (an OpenAPI
     /// operation- or path-level server); the account's `base_url` still replaces it.
     package var baseURL: String? = nil
+    /// The auth schemes this method accepts, as indexes into the definition's `auth`, in
+    /// order of preference; empty: it sends no credentials; nil: the account's scheme.
+    package var auth: [Int]? = nil
 
     /// Whether calls page with conduit's `limit` and `next_cursor`: every list, and any
     /// other method whose definition says how it pages (Slack's `conversations.history`).

@@ -11,8 +11,11 @@ extension SpecSandbox {
         maximumDepth: 12, descriptionLength: 0, keepExamples: true, maximumEnum: 10_000, nodeBudget: 100_000)
 
     /// Every operation of `document`; `carriers` are where the account's credential
-    /// travels, required of each operation the document secures.
-    static func operations(of document: OpenAPIDocument, carriers: [SpecOperation.Parameter]) -> [SpecOperation] {
+    /// travels, required of each operation the document secures, unless the operation
+    /// accepts only some schemes (by their ids in `schemes`): then where those travel.
+    static func operations(
+        of document: OpenAPIDocument, carriers: [SpecOperation.Parameter], schemes: [String: AuthScheme] = [:]
+    ) -> [SpecOperation] {
         var operations: [SpecOperation] = []
         let auth = OpenAPIAuth(document: document)
         for operation in document.operations() {
@@ -41,7 +44,9 @@ extension SpecSandbox {
                 method: operation.method.uppercased(), path: path, parameters: parameters, body: body,
                 success: success(of: operation, in: document, translator: &output),
                 badRequestStatus: operation.responses.lazy.compactMap { Int($0.status) }.first { $0 == 400 || $0 == 422 } ?? 400,
-                credentialCarriers: operation.security.isEmpty ? [] : carriers))
+                credentialCarriers: operation.security.isEmpty ? [] : auth.accepted(by: operation).map { ids in
+                    ids.compactMap { schemes[$0] }.flatMap(Self.carriers(of:))
+                } ?? carriers))
         }
         return operations
     }

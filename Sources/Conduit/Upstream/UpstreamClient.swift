@@ -34,6 +34,9 @@ package final class UpstreamClient: Sendable {
     private let http: HTTPClient
     private let authenticator: Authenticator?
     private let missingCredentials: String?
+    /// For methods that name the schemes they accept (`auth` on the method): every scheme the
+    /// account has all credentials of, by its index in the definition's `auth`.
+    private let schemeAuthenticators: [Int: Authenticator]
     private let retry: RetryPolicy?
     package let store: FileStore
     /// Which local files tool calls may upload.
@@ -60,6 +63,30 @@ package final class UpstreamClient: Sendable {
             authenticator = nil
             missingCredentials = error.description
         }
+        var schemes: [Int: Authenticator] = [:]
+        if definition.resources.contains(where: { $0.methods.contains { $0.auth != nil } }) {
+            let usable = definition.auth.indices.filter { definition.auth[$0].credentialNames.allSatisfy { account.credentials[$0] != nil } }
+            for index in usable {
+                // The account's own scheme (the first usable one) keeps its one token cache.
+                schemes[index] = index == usable.first ? authenticator
+                    : Authenticator(scheme: definition.auth[index], credentials: account.credentials, baseURL: baseURL, http: http)
+            }
+            // A method that accepts no scheme sends no credentials.
+            schemes[-1] = Authenticator(scheme: .none, credentials: [:], baseURL: baseURL, http: http)
+        }
+        schemeAuthenticators = schemes
+    }
+
+    /// Who signs a method's calls: the first scheme it accepts that the account has the
+    /// credentials of, nothing when it accepts none, else the account's scheme.
+    private func authenticator(for method: MethodDefinition) throws(ToolCallError) -> Authenticator {
+        guard let accepted = method.auth else {
+            guard let authenticator else { throw .missingCredentials(missingCredentials ?? "missing credentials") }
+            return authenticator
+        }
+        if let chosen = (accepted.isEmpty ? [-1] : accepted).lazy.compactMap({ self.schemeAuthenticators[$0] }).first { return chosen }
+        let options = accepted.map { definition.auth[$0].credentialNames.joined(separator: " + ") }.joined(separator: ", or ")
+        throw .missingCredentials("missing credentials for this \(definition.title) operation: set \(options) under \"credentials\"")
     }
 
     package func call(_ tool: Tool, arguments: JSONObject, context: CallContext) async -> ToolCallResult {
@@ -100,7 +127,7 @@ package final class UpstreamClient: Sendable {
         let (arguments, readings) = ArgumentReader.read(given, for: tool)
         let problems = ArgumentValidator.problems(in: arguments, schema: tool.inputSchema)
         if !problems.isEmpty { throw .invalidArguments(problems + readings.map { "(conduit \($0))" }) }
-        guard let authenticator else { throw .missingCredentials(missingCredentials ?? "missing credentials") }
+        let authenticator = try authenticator(for: tool.method)
         if let operation = tool.unified, let spec = definition.unified?.operations[operation] {
             var result = await UnifiedRunner(client: self, definition: definition, tool: tool, operation: operation, spec: spec, context: context)
                 .run(arguments)

@@ -17,6 +17,26 @@ struct OpenAPIAuth {
     var credentialParameters: Set<String> = []
     /// OAuth2 scheme keys, whose requirements list scopes.
     var oauthSchemes: Set<String> = []
+    /// Each document scheme's auth entries, by their `id`: the scheme key, and for an OAuth2
+    /// scheme that is also client credentials, `key.client_credentials` for that entry.
+    private(set) var entryIDs: [String: [String]] = [:]
+
+    /// The auth entries an operation accepts, when they are not simply every scheme (which
+    /// the account's own choice covers): its requirements' schemes in order, or none at all
+    /// for an operation the document leaves open. Nil also when a requirement may be empty
+    /// (auth optional) or when the document maps no scheme.
+    func accepted(by operation: OpenAPIOperation) -> [String]? {
+        guard !entryIDs.isEmpty else { return nil }
+        if operation.security.isEmpty { return [] }
+        if operation.security.contains(where: \.isEmpty) { return nil }
+        var ids: [String] = []
+        for requirement in operation.security {
+            // Schemes required together are approximated by their first (conduit sends one).
+            for id in entryIDs[requirement[0].scheme] ?? [] where !ids.contains(id) { ids.append(id) }
+        }
+        let every = Set(entryIDs.values.joined())
+        return ids.isEmpty || Set(ids) == every ? nil : ids
+    }
 
     /// Why a documented parameter is not a tool argument, when it is one conduit's own
     /// request carries: a protocol header, the security scheme's own key, or a token
@@ -51,6 +71,8 @@ struct OpenAPIAuth {
             + schemes.filter { !order.contains($0.key) }
 
         for (key, raw) in ordered {
+            let first = auth.count
+            defer { nameEntries(of: key, from: first) }
             guard let scheme = document.resolve(raw), let type = scheme["type"]?.string else { continue }
             let about = OpenAPIDocument.text(scheme["description"]?.string).map { OpenAPISchemaTranslator.trim($0, to: 300) }
             switch type {
@@ -133,6 +155,20 @@ struct OpenAPIAuth {
                 ? "the document declares no security scheme: access_token is optional (sent as a bearer token when given)"
                 : "no usable security scheme: access_token is optional (sent as a bearer token when given)")
         }
+    }
+
+    /// Gives the entries one scheme added their ids.
+    private mutating func nameEntries(of key: String, from first: Int) {
+        guard first < auth.count else { return }
+        var ids: [String] = []
+        for index in first..<auth.count {
+            guard case .object(var entry) = auth[index] else { continue }
+            let id = index == first ? key : entry["type"] == "oauth2_client_credentials" ? "\(key).client_credentials" : "\(key).\(index - first + 1)"
+            entry["id"] = .string(id)
+            auth[index] = .object(entry)
+            ids.append(id)
+        }
+        entryIDs[key] = ids
     }
 
     private mutating func addBasic(_ key: String, about: String?) {

@@ -26,6 +26,8 @@ package struct OpenAPIImportReport: Sendable {
     /// Per scheme: its key, kind and the credential names it needs.
     package var credentials: [String] = []
     package var authNotes: [String] = []
+    /// Tools whose operation accepts only some of the schemes, by the schemes it accepts.
+    package var schemesByTool: [String: Int] = [:]
     /// Paging recognised, by style, with counts.
     package var paging: [String: Int] = [:]
     /// The document's tags with how many kept operations carry each, most used first.
@@ -70,7 +72,12 @@ package struct OpenAPIImportReport: Sendable {
             for entry in entries { lines.append("  \(entry)") }
         }
         section("Credentials the account must give under \"credentials\" (any one scheme)", credentials)
-        section("Auth notes", authNotes)
+        section("Auth notes", authNotes + schemesByTool.sorted { $0.key < $1.key }.map { schemes, count in
+            let tools = "\(count) tool\(count == 1 ? "" : "s")"
+            return schemes.isEmpty
+                ? "\(tools) send\(count == 1 ? "s" : "") no credentials: the document leaves \(count == 1 ? "its operation" : "their operations") open"
+                : "\(tools) accept\(count == 1 ? "s" : "") only \(schemes): \(count == 1 ? "its" : "their") calls use the first of these the account has credentials for"
+        })
         section("Servers (the account's base_url replaces them all)", servers)
         section("Gated out: no summary and no description (--include-undocumented keeps them)", gatedOut)
         section("Included without documentation", includedUndocumented)

@@ -432,6 +432,9 @@ private struct ImportRun {
         if notes.budgetCuts > 0 { how.append("\(notes.budgetCuts) schema\(notes.budgetCuts == 1 ? "" : "s") cut by the size budget") }
         if notes.trimmedDescriptions > 0 && level == 0 { how.append("\(notes.trimmedDescriptions) description\(notes.trimmedDescriptions == 1 ? "" : "s") trimmed") }
         if !how.isEmpty { report.cut.append("\(planned.tool): \(how.joined(separator: "; ")) (\(size / 1024 + 1) KB)") }
+        if let accepted = method["auth"]?.arrayValue {
+            report.schemesByTool[accepted.compactMap(\.stringValue).joined(separator: " or "), default: 0] += 1
+        }
         return method
     }
 
@@ -459,6 +462,9 @@ private struct ImportRun {
         }
         if !scopes.isEmpty { method["scopes"] = .array(scopes.prefix(12).map { .string($0) }) }
         if let base = methodBaseURL(operation) { method["base_url"] = .string(base) }
+        if let accepted = auth.accepted(by: operation) {
+            method["auth"] = .array(accepted.map { .string($0) })
+        }
 
         // Paging first: it decides which parameters the tool does not show.
         let kind = planned.placement.kind
