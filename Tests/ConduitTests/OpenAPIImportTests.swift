@@ -217,6 +217,40 @@ extension Tool {
         #expect(try loaded.tool("get_single_split_tree_node_by_id").argument("id")?["type"] == "string")
     }
 
+    @Test func anchorsOf31AreReferencesToo() throws {
+        let document = """
+            openapi: 3.1.0
+            info: {title: Anchors, version: "1"}
+            servers: [{url: "https://anchors.example.com"}]
+            paths:
+              /pets:
+                post:
+                  summary: Add a pet
+                  requestBody:
+                    required: true
+                    content:
+                      application/json:
+                        schema:
+                          type: object
+                          properties:
+                            owner: {$ref: "#person"}
+                            vet: {$ref: "#nobody"}
+                  responses: {"201": {description: Added}}
+            components:
+              schemas:
+                Person:
+                  $anchor: person
+                  type: object
+                  properties: {name: {type: string}}
+            """
+        let (imported, loaded) = try OpenAPIFixtures.load(path: OpenAPIFixtures.write(document))
+        let create = try loaded.tool("create_a_anchors_pet")
+        #expect(create.argument("owner")?["properties"]?["name"] == ["type": "string"])
+        #expect(create.argument("vet")?["type"] == nil, "a name no anchor has stays untyped")
+        let notes = imported.report.simplifications.filter { $0.hasPrefix("broken $ref") }
+        #expect(notes.count == 1 && notes[0].contains("#nobody") && notes[0].contains("no $anchor \"nobody\""), "\(notes)")
+    }
+
     @Test func aBrokenReferenceIsReportedAndLeftUntyped() throws {
         let (imported, loaded) = try OpenAPIFixtures.load("split/api.yaml")
         let broken = try loaded.tool("create_a_split_tree_broken")

@@ -88,6 +88,9 @@ package final class OpenAPIDocument {
     private var brokenSeen: Set<String> = []
     /// Remote `$ref`s met while importing, each once.
     private(set) var remoteReferences: [String] = []
+    /// Each file's 3.1 `$anchor`s and `$dynamicAnchor`s (name → JSON pointer), indexed the
+    /// first time a reference names one.
+    private var anchors: [Int: [String: String]] = [:]
 
     /// The root document's top-level object.
     var root: OpenAPINode { OpenAPINode(value: files[0].content ?? .null, location: OpenAPILocation(file: 0, pointer: "")) }
@@ -238,7 +241,7 @@ package final class OpenAPIDocument {
         }
         let hash = reference.firstIndex(of: "#")
         let filePart = String(hash.map { reference[..<$0] } ?? reference[...])
-        let pointer = hash.map { String(reference[reference.index(after: $0)...]) } ?? ""
+        var pointer = hash.map { String(reference[reference.index(after: $0)...]) } ?? ""
         var target = file
         if !filePart.isEmpty {
             guard let index = load(filePart, from: file) else {
@@ -249,12 +252,37 @@ package final class OpenAPIDocument {
             target = index
         }
         guard let content = files[target].content else { return nil }
+        let isAnchor = !pointer.isEmpty && !pointer.hasPrefix("/") && !pointer.hasPrefix("%2F")
+        if isAnchor, let found = anchorPointer(pointer.percentDecoded ?? pointer, in: target) { pointer = found }
         guard let value = Self.lookUp(pointer, in: content) else {
-            let reason = pointer.hasPrefix("/") || pointer.isEmpty ? "nothing in \(displayPath(target)) is at \(pointer)" : "\"#\(pointer)\" is not a JSON pointer (anchors are not supported)"
+            let reason = isAnchor ? "no $anchor \"\(pointer)\" in \(displayPath(target))" : "nothing in \(displayPath(target)) is at \(pointer)"
             noteBroken(reference, from: file, reason)
             return nil
         }
         return OpenAPINode(value: value, location: OpenAPILocation(file: target, pointer: pointer))
+    }
+
+    /// Where a file's schema with `$anchor` (or `$dynamicAnchor`) `name` sits.
+    private func anchorPointer(_ name: String, in file: Int) -> String? {
+        if anchors[file] == nil {
+            var found: [String: String] = [:]
+            func walk(_ value: JSONValue, _ pointer: String) {
+                switch value {
+                case .object(let object):
+                    for key in ["$anchor", "$dynamicAnchor"] {
+                        if let anchor = object[key]?.stringValue, found[anchor] == nil { found[anchor] = pointer }
+                    }
+                    for (key, member) in object { walk(member, pointer + "/" + Self.escape(key)) }
+                case .array(let elements):
+                    for (index, element) in elements.enumerated() { walk(element, pointer + "/\(index)") }
+                default:
+                    break
+                }
+            }
+            if let content = files[file].content { walk(content, "") }
+            anchors[file] = found
+        }
+        return anchors[file]?[name]
     }
 
     private func noteBroken(_ reference: String, from file: Int, _ reason: String) {
@@ -294,7 +322,7 @@ package final class OpenAPIDocument {
     /// percent escapes); the whole value for an empty pointer.
     static func lookUp(_ pointer: String, in value: JSONValue) -> JSONValue? {
         guard !pointer.isEmpty else { return value }
-        // `#name` (a 3.1 anchor) is not a pointer: such references are reported as broken.
+        // `#name` (a 3.1 anchor) is not a pointer: `follow` finds its anchor first.
         guard pointer.hasPrefix("/") || pointer.hasPrefix("%2F") else { return nil }
         let decoded = pointer.percentDecoded ?? pointer
         var current = value
