@@ -141,6 +141,25 @@ extension Tool {
         #expect(again == names)
     }
 
+    @Test func anOperationIDThatOnlyRestatesTheRouteYieldsToTheSummary() throws {
+        let path = try OpenAPIFixtures.write("""
+            openapi: 3.0.0
+            info: {title: Drive, version: "1"}
+            servers: [{url: "https://drive.example.com"}]
+            paths:
+              /files/{file_id}:
+                get: {operationId: get_files_id, summary: Get file, responses: {"200": {description: OK}}}
+                post: {operationId: post_files_id, summary: Restore file, responses: {"200": {description: OK}}}
+              /folders/{folder_id}:
+                post: {operationId: undeleteFolder, summary: Restore folder, responses: {"200": {description: OK}}}
+              /trash/{item_id}:
+                post: {operationId: post_trash_id, summary: Empty this item from the trash for good now, responses: {"200": {description: OK}}}
+            """)
+        let names = Set(try OpenAPIFixtures.load(path: path).1.tools.map(\.name))
+        // `undeleteFolder` says more than the route: kept. `post_trash_id`'s summary is too long to name it.
+        #expect(names == ["get_single_drive_file_by_id", "drive_files_restore", "drive_folders_undelete", "drive_trash_post_trash_id"], "\(names)")
+    }
+
     @Test func dottedMethodPathsReadAsResourceAndAction() throws {
         let path = try OpenAPIFixtures.write("""
             openapi: 3.0.0

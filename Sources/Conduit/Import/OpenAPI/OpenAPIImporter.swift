@@ -236,7 +236,7 @@ private struct ImportRun {
             var method = placement.methodName
             let operation = planned[index].operation
             if let owner = taken[chain]?[method] {
-                var candidate = OpenAPIPlanner.name(fromOperationID: operation.operationID, chain: placement.chain).map(OpenAPIPlanner.customName)
+                var candidate = OpenAPIPlanner.name(for: operation, chain: placement.chain).map(OpenAPIPlanner.customName)
                     ?? "\(operation.method.lowercased())_\(method)"
                 if MethodKind(methodName: candidate) != .custom { candidate = OpenAPIPlanner.customName(candidate) }
                 var number = 2

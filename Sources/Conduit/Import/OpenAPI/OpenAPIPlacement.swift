@@ -96,6 +96,41 @@ struct OpenAPIPlanner {
         crudNames[name] ?? name
     }
 
+    /// A method name for an operation: from its operationId, or from a short summary when
+    /// the operationId only restates the HTTP method and the path (Box's `post_files_id`
+    /// for "Restore file" becomes `restore`).
+    static func name(for operation: OpenAPIOperation, chain: [String]) -> String? {
+        let fromID = name(fromOperationID: operation.operationID, chain: chain)
+        guard let id = operation.operationID, restatesRoute(id, of: operation), let summary = operation.summary else { return fromID }
+        return name(fromSummary: summary, chain: chain) ?? fromID
+    }
+
+    /// Whether every word of an operationId is the HTTP method, a word of the path, or `id`.
+    static func restatesRoute(_ id: String, of operation: OpenAPIOperation) -> Bool {
+        var route: Set<String> = ["get", "post", "put", "patch", "delete", "head", "options", "id", "ids", operation.method.lowercased()]
+        for piece in operation.path.split(whereSeparator: { "/{}.#:".contains($0) }) {
+            route.formUnion(OpenAPINaming.snakeCase(String(piece)).split(separator: "_").map(String.init))
+        }
+        let words = OpenAPINaming.snakeCase(id).split(separator: "_").map(String.init)
+        return !words.isEmpty && words.allSatisfy(route.contains)
+    }
+
+    private static let fillers: Set<String> = ["a", "an", "the", "for", "on", "of", "to", "by", "in", "from", "with", "and", "or", "via", "s"]
+
+    /// A summary of at most six words as a method name: its words but fillers and the
+    /// resource's own, at most three (`Create metadata instance on file` under
+    /// `files_metadata` → `create_instance`).
+    static func name(fromSummary summary: String, chain: [String]) -> String? {
+        // Words as written (`GitHub` stays one word), lower-cased.
+        let words = summary.replacing("'s", with: "").lowercased()
+            .split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.map(String.init)
+        guard words.count <= 6 else { return nil }
+        let own = Set(chain.flatMap { $0.split(separator: "_").map(String.init) }.flatMap { [$0, OpenAPINaming.singularWord($0)] })
+        let kept = words.filter { !fillers.contains($0) && !own.contains($0) && !own.contains(OpenAPINaming.singularWord($0)) }
+        guard let first = kept.first, first.first?.isLetter == true else { return nil }
+        return kept.prefix(3).joined(separator: "_")
+    }
+
     /// A method name from an operationId: its last part (`repos/list-for-org` →
     /// `list_for_org`), without a trailing repeat of the resource's own word.
     static func name(fromOperationID id: String?, chain: [String]) -> String? {
@@ -166,7 +201,7 @@ struct OpenAPIPlanner {
         }
 
         let fallbackChain = chain.isEmpty ? [OpenAPINaming.identifier(operation.tags.first ?? "", fallback: "api")] : chain
-        let operationName = Self.name(fromOperationID: operation.operationID, chain: fallbackChain)
+        let operationName = Self.name(for: operation, chain: fallbackChain)
         switch segments.last {
         case .parameterWithAction(let action)?:
             return OpenAPIPlacement(chain: fallbackChain, kind: .custom, customName: Self.customName(OpenAPINaming.identifier(action, fallback: "action")))
