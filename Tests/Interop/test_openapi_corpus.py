@@ -2,9 +2,11 @@
 
 `conduit serve --sandbox DOC` imports the document and runs the stand-in built from the
 same document, which checks each request the way the document says (path, required
-parameters and their types, credentials, JSON bodies against their schema) and answers
-400/422 otherwise. Each tool is called once with arguments made from its own input
-schema, the deletes last; every request conduit sends must pass the document's check.
+parameters and their types, credentials, JSON, form and multipart bodies against their
+schema) and answers 400/422 otherwise. Each tool is called once with arguments made from
+its own input schema, the deletes last; every request conduit sends must pass the
+document's check, and tools/list and every call's answer must match the official MCP
+schema of the session's revision.
 
 The corpus lives beside the repository (../shared/openapi-corpus); without it the tests
 skip. Nothing of it is copied into the repository.
@@ -20,8 +22,10 @@ import pytest
 
 from conduit_process import ConduitProcess
 from conftest import REPO_ROOT, base_env
+from mcp_schemas import validate_message
 
 CORPUS = REPO_ROOT.parent / "shared" / "openapi-corpus"
+REVISION = "2025-06-18"
 DOCUMENTS = [
     "asana/asana_oas.yaml", "box/openapi.json", "digitalocean/specification/DigitalOcean-public.v2.yaml",
     "discord/openapi.json", "github/api.github.com.json", "intercom/api.intercom.io.yaml",
@@ -82,10 +86,14 @@ def test_every_tool_sends_what_the_document_accepts(relative: str, conduit_binar
     if not document.is_file():
         pytest.skip(f"no OpenAPI corpus at {CORPUS} (it sits beside the repository, not in it)")
     with serve(conduit_binary, document) as server:
-        initialized = answer(server, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+        initialized = answer(server, "initialize", {"protocolVersion": REVISION, "capabilities": {},
                                                     "clientInfo": {"name": "corpus", "version": "1"}})
         assert "result" in initialized, initialized
-        tools = answer(server, "tools/list", {})["result"]["tools"]
+        listed = answer(server, "tools/list", {})
+        # Every tool, as listed, is what the official schema of the session's revision allows.
+        problems = validate_message(REVISION, listed, {listed["id"]: "tools/list"})
+        assert not problems, "tools/list does not match the MCP schema:\n" + "\n".join(problems[:20])
+        tools = listed["result"]["tools"]
         assert tools, "no tools"
         sent, refused, ours = 0, [], 0
         # Deletes last, so nothing a later call names is gone.
@@ -95,7 +103,10 @@ def test_every_tool_sends_what_the_document_accepts(relative: str, conduit_binar
             if any("upload_roots" in (p.get("description") or "") for p in properties.values()):
                 continue  # uploads need a local file; tests/uploads cover them
             arguments = {name: value_for(properties[name]) for name in schema.get("required", []) if name in properties}
-            result = answer(server, "tools/call", {"name": tool["name"], "arguments": arguments})["result"]
+            called = answer(server, "tools/call", {"name": tool["name"], "arguments": arguments})
+            problems = validate_message(REVISION, called, {called["id"]: "tools/call"})
+            assert not problems, f"{tool['name']}'s result does not match the MCP schema:\n" + "\n".join(problems[:20])
+            result = called["result"]
             error = (result.get("structuredContent") or {}).get("error") or {}
             if result.get("isError") and error.get("type") == "invalid_arguments":
                 ours += 1  # refused by conduit before sending: the document's own example or pattern
