@@ -85,10 +85,7 @@ final class CoviuSandbox: SandboxVendor {
             return refuse(400, "invalid_request", "The token request must be a form (application/x-www-form-urlencoded).")
         }
         var form: [String: String] = [:]
-        for pair in String(decoding: request.body, as: UTF8.self).split(separator: "&") {
-            let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            form[SandboxRequest.formDecode(halves[0])] = halves.count > 1 ? SandboxRequest.formDecode(halves[1]) : ""
-        }
+        for (name, value) in SandboxRequest.formPairs(Substring(decoding: request.body, as: UTF8.self)) { form[name] = value }
         switch form["grant_type"] {
         case "client_credentials":
             break

@@ -34,9 +34,14 @@ package struct SandboxRequest: Sendable {
     package var query: [(name: String, value: String)] {
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return [] }
-        return parts[1].split(separator: "&").map { pair in
+        return Self.formPairs(parts[1])
+    }
+
+    /// The decoded `name=value` pairs of a query string or form body, in order.
+    package static func formPairs(_ text: Substring) -> [(name: String, value: String)] {
+        text.split(separator: "&").map { pair in
             let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (Self.formDecode(halves[0]), halves.count > 1 ? Self.formDecode(halves[1]) : "")
+            return (formDecode(halves[0]), halves.count > 1 ? formDecode(halves[1]) : "")
         }
     }
 

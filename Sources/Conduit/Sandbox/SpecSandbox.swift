@@ -201,17 +201,13 @@ package final class SpecSandbox: SandboxVendor {
                         problems.append("the request body is not valid JSON")
                     }
                 } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
-                    let pairs = String(decoding: request.body, as: UTF8.self).split(separator: "&").map { pair in
-                        let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                        return (SandboxRequest.formDecode(halves[0]), halves.count > 1 ? SandboxRequest.formDecode(halves[1]) : "")
-                    }
-                    let fields = Self.fields(pairs, schema: schema)
+                    let fields = Self.fields(SandboxRequest.formPairs(Substring(decoding: request.body, as: UTF8.self)), schema: schema)
                     body = .object(fields)
                     problems += ArgumentValidator.problems(of: .object(fields), schema: checked, at: "body")
                 } else if contentType.hasPrefix("multipart/form-data") {
                     if let parts = FormData.parts(of: request.body, contentType: request.header("content-type")) {
                         // A file part stands as its file name: the schema calls it a (binary) string.
-                        let pairs = parts.map { ($0.name, $0.filename ?? String(decoding: $0.bytes, as: UTF8.self)) }
+                        let pairs = parts.map { (name: $0.name, value: $0.filename ?? String(decoding: $0.bytes, as: UTF8.self)) }
                         problems += ArgumentValidator.problems(of: .object(Self.fields(pairs, schema: schema)), schema: checked, at: "body")
                     } else {
                         problems.append("the multipart body is not well formed")
@@ -226,31 +222,25 @@ package final class SpecSandbox: SandboxVendor {
     }
 
     /// A form's or multipart body's fields as the values its schema describes: texts read as
-    /// numbers, flags, or JSON lists and objects where the schema wants those, a repeated
-    /// field as a list. A text that cannot be read so stays text, for the check to refuse.
-    static func fields(_ pairs: [(String, String)], schema: JSONObject) -> JSONObject {
+    /// a model's arguments are (`ArgumentReader`: numbers, flags, a list of one), a list or
+    /// object sent as JSON text parsed, a repeated field as one list. A text that cannot be
+    /// read so stays text, for the check to refuse.
+    static func fields(_ pairs: [(name: String, value: String)], schema: JSONObject) -> JSONObject {
         let properties = schema["properties"]?.objectValue ?? [:]
         var fields = JSONObject()
         for (name, text) in pairs {
             let wanted = properties[name]?.objectValue ?? [:]
             let types = ArgumentValidator.allowedTypes(wanted)
-            if types.contains("array"), !text.hasPrefix("[") {
-                let item = Self.value(text, types: ArgumentValidator.allowedTypes(wanted["items"]?.objectValue ?? [:]))
-                fields[name] = .array((fields[name]?.arrayValue ?? []) + [item])
-            } else {
-                fields[name] = Self.value(text, types: types)
+            var value = ArgumentReader.convert(.string(text), schema: wanted)
+            if types.contains("array") || types.contains("object"), text.hasPrefix("[") || text.hasPrefix("{"),
+               let parsed = try? JSONValue.parse(Array(text.utf8)) {
+                value = parsed
+            } else if case .array(let more) = value, case .array(let earlier)? = fields[name] {
+                value = .array(earlier + more)
             }
+            fields[name] = value
         }
         return fields
-    }
-
-    private static func value(_ text: String, types: [String]) -> JSONValue {
-        if types.contains("string") || types.isEmpty { return .string(text) }
-        if types.contains("integer"), let number = Int64(text) { return .int(number) }
-        if types.contains("number"), let number = Double(text) { return .double(number) }
-        if types.contains("boolean"), text == "true" || text == "false" { return .bool(text == "true") }
-        if types.contains("array") || types.contains("object"), let parsed = try? JSONValue.parse(Array(text.utf8)) { return parsed }
-        return .string(text)
     }
 
     /// A parameter's value in the request (query, header or cookie), if sent.
