@@ -475,9 +475,7 @@ private struct ImportRun {
             method["results_path"] = .string(planned.placement.resultsPath ?? "")
             if let style = paging.style { report.paging[style, default: 0] += 1 }
         } else if kind == .custom, operation.method == "GET", OpenAPIPaging.takesPagingParameter(operation),
-                  let records = planned.placement.resultsPath
-                    ?? reader.resultsPath(reader.successSchema(operation), resourceWords: planned.placement.chain + [planned.placement.methodName], knownList: true)
-                    ?? OpenAPIShapeReader.resultsPath(of: reader.successExample(operation), knownList: true) {
+                  let records = planned.placement.resultsPath ?? reader.recordsPath(operation, resourceWords: planned.placement.chain + [planned.placement.methodName]) {
             // A read that pages but is not its resource's list (Slack's `conversations.history`)
             // pages the same way under its own name, when its paging is recognised.
             let found = OpenAPIPaging(operation: operation, reader: reader, resultsPath: records)

@@ -68,11 +68,21 @@ struct OpenAPIShapeReader {
             if let match = arrays.first(where: { OpenAPINaming.snakeCase($0) == word || OpenAPINaming.snakeCase($0) == OpenAPINaming.singular(word) }) { return match }
         }
         if let match = arrays.first(where: { usual.contains($0.lowercased()) }) { return match }
-        // One array beside nothing but paging and envelope fields (`{ok, channels, response_metadata}`);
-        // a record that merely has a list among its fields (`/me` with its teams) is no list.
+        return Self.onlyArray(arrays, among: top.properties.map(\.0), knownList: knownList)
+    }
+
+    /// Where a list operation's records sit: by its answer's schema, else by its example.
+    func recordsPath(_ operation: OpenAPIOperation, resourceWords: [String]) -> String? {
+        resultsPath(successSchema(operation), resourceWords: resourceWords, knownList: true)
+            ?? Self.resultsPath(of: successExample(operation))
+    }
+
+    /// One array beside nothing but paging and envelope fields (`{ok, channels, response_metadata}`);
+    /// a record that merely has a list among its fields (`/me` with its teams) is no list,
+    /// unless the operation is known to list.
+    private static func onlyArray(_ arrays: [String], among fields: [String], knownList: Bool) -> String? {
         guard arrays.count == 1 else { return nil }
-        let others = top.properties.map(\.0).filter { $0 != arrays[0] }
-        return knownList || others.allSatisfy(Self.isEnvelopeField) ? arrays[0] : nil
+        return knownList || fields.allSatisfy({ $0 == arrays[0] || isEnvelopeField($0) }) ? arrays[0] : nil
     }
 
     /// Fields a list answer carries around its records.
@@ -121,12 +131,11 @@ struct OpenAPIShapeReader {
         return found
     }
 
-    /// Where an example answer keeps its records, by the same rules as `resultsPath`.
-    static func resultsPath(of example: JSONValue?, knownList: Bool = false) -> String? {
+    /// Where an example answer of a known list keeps its records: its only array.
+    private static func resultsPath(of example: JSONValue?) -> String? {
         guard case .object(let object)? = example else { return nil }
         let arrays = object.filter { if case .array = $0.value { return true } else { return false } }.map(\.key)
-        guard arrays.count == 1 else { return nil }
-        return knownList || object.map(\.key).allSatisfy { $0 == arrays[0] || isEnvelopeField($0) } ? arrays[0] : nil
+        return onlyArray(arrays, among: object.map(\.key), knownList: true)
     }
 
     /// Whether the records of a list answer have an `id` field.

@@ -183,8 +183,7 @@ struct OpenAPIPlanner {
             switch (action, method) {
             case ("list", "GET"):
                 // A list whose answer neither schema nor example shows keeps the body as its record.
-                let path = reader.resultsPath(reader.successSchema(operation), resourceWords: chain, knownList: true)
-                    ?? OpenAPIShapeReader.resultsPath(of: reader.successExample(operation), knownList: true) ?? ""
+                let path = reader.recordsPath(operation, resourceWords: chain) ?? ""
                 return OpenAPIPlacement(chain: chain, kind: .list, resultsPath: path)
             case ("create", "POST"), ("create", "PUT"):
                 return OpenAPIPlacement(chain: chain, kind: .create)
@@ -227,7 +226,7 @@ struct OpenAPIPlanner {
                     return OpenAPIPlacement(chain: fallbackChain, kind: .list, resultsPath: path)
                 }
                 if OpenAPIPaging.takesPagingParameter(operation), reader.shape(reader.successSchema(operation)).properties.isEmpty {
-                    let path = OpenAPIShapeReader.resultsPath(of: reader.successExample(operation), knownList: true) ?? ""
+                    let path = reader.recordsPath(operation, resourceWords: chain) ?? ""
                     return OpenAPIPlacement(chain: fallbackChain, kind: .list, resultsPath: path)
                 }
                 if !parent.isEmpty { return OpenAPIPlacement(chain: parent, kind: .custom, customName: Self.customName(last)) }
