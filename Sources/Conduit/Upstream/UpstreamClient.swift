@@ -37,6 +37,8 @@ package final class UpstreamClient: Sendable {
     /// For methods that name the schemes they accept (`auth` on the method): every scheme the
     /// account has all credentials of, by its index in the definition's `auth`.
     private let schemeAuthenticators: [Int: Authenticator]
+    /// For methods that accept no scheme (`"auth": []`): sends no credentials.
+    private let noCredentials: Authenticator
     private let retry: RetryPolicy?
     package let store: FileStore
     /// Which local files tool calls may upload.
@@ -71,10 +73,9 @@ package final class UpstreamClient: Sendable {
                 schemes[index] = index == usable.first ? authenticator
                     : Authenticator(scheme: definition.auth[index], credentials: account.credentials, baseURL: baseURL, http: http)
             }
-            // A method that accepts no scheme sends no credentials.
-            schemes[-1] = Authenticator(scheme: .none, credentials: [:], baseURL: baseURL, http: http)
         }
         schemeAuthenticators = schemes
+        noCredentials = Authenticator(scheme: .none, credentials: [:], baseURL: baseURL, http: http)
     }
 
     /// Who signs a method's calls: the first scheme it accepts that the account has the
@@ -84,7 +85,8 @@ package final class UpstreamClient: Sendable {
             guard let authenticator else { throw .missingCredentials(missingCredentials ?? "missing credentials") }
             return authenticator
         }
-        if let chosen = (accepted.isEmpty ? [-1] : accepted).lazy.compactMap({ self.schemeAuthenticators[$0] }).first { return chosen }
+        if accepted.isEmpty { return noCredentials }
+        if let chosen = accepted.lazy.compactMap({ self.schemeAuthenticators[$0] }).first { return chosen }
         let options = accepted.map { definition.auth[$0].credentialNames.joined(separator: " + ") }.joined(separator: ", or ")
         throw .missingCredentials("missing credentials for this \(definition.title) operation: set \(options) under \"credentials\"")
     }
